@@ -1,0 +1,90 @@
+//! `GET|POST /v2/submit`: creates a lead from `lm_form`/`lm_key` and the form's fields.
+
+use crate::error::SubmitError;
+use crate::reply::{Exchange, Reply};
+use crate::request::{BodyKinds, Request};
+use crate::store::Store;
+use hyper::{Method, StatusCode};
+use serde_json::json;
+
+/// Handles one submission.
+pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
+    let decoded = if req.method == Method::POST {
+        req.merged_params(BodyKinds::Form).await
+    } else {
+        if !req.body.is_empty() {
+            ex.note("body ignored: a GET submission takes its parameters from the query string");
+        }
+        req.query_params()
+    };
+    let params = match decoded {
+        Ok(p) => p,
+        Err(e) => return failure(store, ex, SubmitError::Decode(e), None),
+    };
+    let wants_json = params
+        .get("lm_redirect")
+        .is_some_and(|v| v.eq_ignore_ascii_case("no"))
+        || params
+            .get("lm_format")
+            .is_some_and(|v| v.eq_ignore_ascii_case("json"));
+    let outcome = store.submit(&params, jiff::Timestamp::now());
+    let form_id = params.get("lm_form").and_then(|f| f.trim().parse().ok());
+    let redirect = params.get("lm_redirect").map(str::to_owned);
+    ex.params = params.into_pairs();
+    match outcome {
+        Err(e) => failure(store, ex, e, form_id),
+        Ok(done) => {
+            ex.account = Some(done.aid);
+            ex.diagnostics.extend(done.diagnostics);
+            if wants_json {
+                return Reply::json(StatusCode::OK, &json!({"status": "success", "result": done.lid}));
+            }
+            let target = match redirect {
+                Some(url) if is_absolute_http(&url) => url,
+                Some(other) => {
+                    ex.note(format!(
+                        "lm_redirect '{other}' is neither 'no' nor an absolute http(s) URL: redirected to the form's thank-you page"
+                    ));
+                    done.thank_you_url
+                }
+                None => done.thank_you_url,
+            };
+            ex.note(format!("lead {} created; answered with a redirect to {target} (send lm_redirect=no for JSON)", done.lid));
+            Reply::redirect(&target)
+        }
+    }
+}
+
+fn failure(store: &Store, ex: &mut Exchange, error: SubmitError, form_id: Option<u64>) -> Reply {
+    ex.account = ex.account.or_else(|| form_id.and_then(|f| store.account_of_form(f)));
+    let message = error.to_string();
+    let body = match error.code() {
+        Some(code) => {
+            ex.note(format!("refused with code {code}: {message}"));
+            json!({"status": "failure", "error": message, "code": code})
+        }
+        None => {
+            ex.note(format!("refused: {message}"));
+            json!({"status": "failure", "error": message})
+        }
+    };
+    Reply::json(StatusCode::OK, &body)
+}
+
+fn is_absolute_http(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("http://") && url.len() > 7) || (lower.starts_with("https://") && url.len() > 8)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_absolute_http_urls_redirect() {
+        assert!(super::is_absolute_http("https://example.co.il/תודה"));
+        assert!(super::is_absolute_http("HTTP://x"));
+        assert!(!super::is_absolute_http("/thanks"));
+        assert!(!super::is_absolute_http("https://"));
+        assert!(!super::is_absolute_http("javascript:alert(1)"));
+        assert!(!super::is_absolute_http("yes"));
+    }
+}

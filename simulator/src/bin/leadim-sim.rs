@@ -1,0 +1,155 @@
+//! `leadim-sim`: the simulator as a program. It only parses arguments and calls the
+//! library.
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use leadim_simulator::{Dataset, PhoneMatch, Simulator, contract};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A fake Lead.IM CRM API for testing adapters and bot flows: no credentials, Hebrew
+/// fixtures, a journal of every request at /__admin/requests.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "LEADIM_SIM_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, env = "LEADIM_SIM_PORT", default_value_t = 7010)]
+    port: u16,
+    /// A folder with accounts.json and leads.jsonl to use instead of the embedded
+    /// Hebrew fixtures.
+    #[arg(long, env = "LEADIM_SIM_FIXTURES", value_name = "DIR")]
+    fixtures: Option<PathBuf>,
+    /// How by_phone matches stored phones: exact (as the real service) or normalized
+    /// (every Israeli format of one number matches).
+    #[arg(long, env = "LEADIM_SIM_PHONE_MATCH", value_enum, default_value_t = MatchArg::Exact)]
+    phone_match: MatchArg,
+    /// Log format on standard error.
+    #[arg(long, env = "LEADIM_SIM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Most requests the journal keeps.
+    #[arg(long, env = "LEADIM_SIM_JOURNAL_ENTRIES", default_value_t = leadim_simulator::journal::DEFAULT_MAX_ENTRIES)]
+    journal_entries: usize,
+    /// Most bytes the journal keeps (estimated).
+    #[arg(long, env = "LEADIM_SIM_JOURNAL_BYTES", default_value_t = leadim_simulator::journal::DEFAULT_MAX_BYTES)]
+    journal_bytes: usize,
+    /// Print the modeled rules (where the simulator guesses) and exit.
+    #[arg(long)]
+    divergences: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MatchArg {
+    Exact,
+    Normalized,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_logging(args.log_format);
+    if args.divergences {
+        for rule in contract::MODELED {
+            println!("{:<28} {:<48} {}", rule.id, rule.area, rule.rule);
+        }
+        return Ok(());
+    }
+
+    let dataset = match &args.fixtures {
+        Some(dir) => Dataset::load_dir(dir).context("cannot load the fixtures")?,
+        None => Dataset::embedded(),
+    };
+    let origin = dataset.origin.clone();
+    let phone_match = match args.phone_match {
+        MatchArg::Exact => PhoneMatch::Exact,
+        MatchArg::Normalized => PhoneMatch::Normalized,
+    };
+    let simulator = Simulator::builder()
+        .dataset(dataset)
+        .phone_match(phone_match)
+        .journal_limits(args.journal_entries, args.journal_bytes)
+        .build()?;
+
+    let addr: SocketAddr = format!("{}:{}", bracket(&args.host), args.port)
+        .parse()
+        .with_context(|| format!("--host {} is not an IP address", args.host))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let base = format!("http://{local}");
+
+    let (accounts, leads) = simulator.store().counts();
+    println!("leadim-sim listening on {base}");
+    println!("  fixtures: {origin} ({accounts} accounts, {leads} leads); phone match: {phone_match}");
+    println!("  journal:  {base}/__admin/requests   health: {base}/__admin/health");
+    if let Some((aid, form, key, token)) = simulator.store().default_account() {
+        let config = serde_json::json!({
+            "lm_form": form.to_string(),
+            "lm_key": key,
+            "token": token,
+            "getCustomerDetailsUrl": format!("{base}/apiproxy/{aid}/api/leads_get.ashx"),
+            "nameField": "שם",
+            "onlyDisplayData": false,
+        });
+        println!("crmConfig for account {aid} (paste into Texter):");
+        println!("{}", serde_json::to_string_pretty(&config)?);
+        println!("update URL: {base}/apiproxy/{aid}/api/lead_update.ashx");
+        println!("submit URL (stands for https://api.lead.im/v2/submit): {base}/v2/submit");
+    }
+    tracing::info!(%local, "ready");
+
+    simulator.run(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn bracket(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

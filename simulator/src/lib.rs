@@ -1,0 +1,299 @@
+//! A faithful, fast fake of the Lead.IM CRM HTTP API.
+//!
+//! It serves, on one port, every endpoint a Lead.IM adapter talks to — `/v2/submit`,
+//! `leads_get.ashx`, `lead_get.ashx`, `lead_update.ashx` under `/apiproxy/{aid}/api/`,
+//! and the lead pages `/a/{aid}/leads/{lid}` — with token scopes, Hebrew fixture data,
+//! per-account isolation and a journal that says, in plain words, what each request
+//! did wrong. The rules it follows are in `docs/contract.md`; the ones that are our
+//! guesses are listed by [`contract::MODELED`].
+//!
+//! In a Rust test, start it in-process:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use leadim_simulator::Simulator;
+//!
+//! let sim = Simulator::start().await.expect("simulator starts");
+//! let account = sim.create_account();
+//! let answer: serde_json::Value = reqwest::Client::new()
+//!     .get(&account.get_customer_details_url)
+//!     .query(&[("by_phone", "0521234567")])
+//!     .header("X-LEAD-IM-AUTH", &account.token)
+//!     .send()
+//!     .await
+//!     .unwrap()
+//!     .json()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(answer["data"].as_array().unwrap().len(), 0); // a fresh account is empty
+//! sim.shutdown().await;
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`] — start, use, stop.
+//! - `server` — connections, body limit, dispatch, journaling (private).
+//! - [`routes`] — the one route table.
+//! - [`request`] — our request type and strict parameter decoding.
+//! - [`api`] — the Lead.IM endpoints: `submit`, `leads`, `update`.
+//! - `admin` — `/__admin/…` (private; the handle calls the same store functions).
+//! - `ui` — the lead page (askama, right-to-left).
+//! - [`store`] — accounts, forms, tokens, leads and their indexes, under one lock.
+//! - [`journal`] — the bounded request journal.
+//! - [`fixtures`] — the dataset format and the embedded Hebrew default.
+//! - [`error`] — typed errors of the endpoints; [`reply`] — answers.
+//! - [`model`] — public views: leads, accounts, crmConfig.
+//! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
+
+mod admin;
+pub mod api;
+pub mod contract;
+pub mod error;
+pub mod fixtures;
+pub mod journal;
+pub mod model;
+pub mod phone;
+pub mod reply;
+pub mod request;
+pub mod routes;
+mod server;
+pub mod store;
+mod ui;
+
+pub use fixtures::{Dataset, FixtureError};
+pub use journal::{JournalEntry, JournalFilter, JournalPage};
+pub use model::{AccountView, CrmConfig, LeadView};
+pub use phone::PhoneMatch;
+pub use store::Store;
+
+use journal::Journal;
+use server::App;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The dataset is malformed.
+    #[error("fixtures refused: {0}")]
+    Fixtures(#[from] FixtureError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A configured simulator, ready to serve a listener. Build it with
+/// [`Simulator::builder`]; start it in the background with
+/// [`SimulatorBuilder::start`], or serve a listener of your own with
+/// [`Simulator::run`] (what the `leadim-sim` binary does).
+#[derive(Debug)]
+pub struct Simulator {
+    app: Arc<App>,
+}
+
+impl Simulator {
+    /// A builder with the defaults: embedded Hebrew fixtures, exact phone matching,
+    /// the default journal bounds, `127.0.0.1:0`.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Starts a simulator with the defaults on `127.0.0.1:0`.
+    pub async fn start() -> Result<SimulatorHandle, StartError> {
+        Simulator::builder().start().await
+    }
+
+    /// The store, for direct use.
+    pub fn store(&self) -> &Store {
+        &self.app.store
+    }
+
+    /// Serves `listener` until `shutdown` resolves, then finishes the requests in
+    /// flight (up to 10 s).
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        if let Ok(addr) = listener.local_addr() {
+            let _ = self.app.base_url.set(format!("http://{addr}"));
+        }
+        server::serve(listener, self.app, shutdown).await
+    }
+}
+
+/// Configures a [`Simulator`].
+#[derive(Debug)]
+pub struct SimulatorBuilder {
+    dataset: Option<Dataset>,
+    phone_match: PhoneMatch,
+    journal_entries: usize,
+    journal_bytes: usize,
+    addr: SocketAddr,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            dataset: None,
+            phone_match: PhoneMatch::Exact,
+            journal_entries: journal::DEFAULT_MAX_ENTRIES,
+            journal_bytes: journal::DEFAULT_MAX_BYTES,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// Uses this dataset instead of the embedded fixtures.
+    pub fn dataset(mut self, dataset: Dataset) -> Self {
+        self.dataset = Some(dataset);
+        self
+    }
+
+    /// How `by_phone` matches stored phones.
+    pub fn phone_match(mut self, mode: PhoneMatch) -> Self {
+        self.phone_match = mode;
+        self
+    }
+
+    /// Bounds the journal by entries and bytes.
+    pub fn journal_limits(mut self, entries: usize, bytes: usize) -> Self {
+        self.journal_entries = entries.max(1);
+        self.journal_bytes = bytes;
+        self
+    }
+
+    /// Where [`SimulatorBuilder::start`] listens (default `127.0.0.1:0`).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Loads the dataset and builds the simulator, without listening yet.
+    pub fn build(self) -> Result<Simulator, StartError> {
+        let dataset = self.dataset.unwrap_or_else(Dataset::embedded);
+        let store = Store::new(dataset, self.phone_match)?;
+        Ok(Simulator {
+            app: Arc::new(App {
+                store,
+                journal: Journal::new(self.journal_entries, self.journal_bytes),
+                base_url: OnceLock::new(),
+            }),
+        })
+    }
+
+    /// Builds, binds (before spawning, so the handle is ready to use at once) and
+    /// serves in the background.
+    pub async fn start(self) -> Result<SimulatorHandle, StartError> {
+        let addr = self.addr;
+        let simulator = self.build()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let app = simulator.app.clone();
+        let (stop, mut stopped) = watch::channel(());
+        let task = tokio::spawn(simulator.run(listener, async move {
+            // Resolves when the handle sends or is dropped.
+            let _ = stopped.changed().await;
+        }));
+        Ok(SimulatorHandle {
+            addr: local,
+            base_url: format!("http://{local}"),
+            app,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running simulator. Dropping it stops the server without blocking; call
+/// [`SimulatorHandle::shutdown`] to wait until it has stopped.
+#[must_use = "dropping the handle stops the simulator"]
+#[derive(Debug)]
+pub struct SimulatorHandle {
+    addr: SocketAddr,
+    base_url: String,
+    app: Arc<App>,
+    stop: Option<watch::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl SimulatorHandle {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Creates a fresh, isolated account with one form and three tokens, and returns
+    /// its ready crmConfig (the same as `POST /__admin/accounts`).
+    pub fn create_account(&self) -> CrmConfig {
+        self.app
+            .store
+            .create_account(None)
+            .crm_config(&self.base_url)
+    }
+
+    /// The whole journal, oldest first.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.app.journal.read(&JournalFilter::default()).entries
+    }
+
+    /// The journal entries matching `filter` (the same as `GET /__admin/requests`).
+    pub fn requests(&self, filter: &JournalFilter) -> JournalPage {
+        self.app.journal.read(filter)
+    }
+
+    /// One account's journal entries, oldest first.
+    pub fn journal_for(&self, aid: u64) -> Vec<JournalEntry> {
+        self.requests(&JournalFilter {
+            account: Some(aid),
+            ..Default::default()
+        })
+        .entries
+    }
+
+    /// The store: accounts, leads, seeding, enabling and disabling.
+    pub fn store(&self) -> &Store {
+        &self.app.store
+    }
+
+    /// Back to the fixtures, journal cleared (the same as `POST /__admin/reset`).
+    pub fn reset(&self) {
+        self.app.store.reset();
+        self.app.journal.clear();
+    }
+
+    /// Stops the server and waits until requests in flight have finished.
+    pub async fn shutdown(mut self) {
+        self.stop.take();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimulatorHandle {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the server's shutdown future; nothing blocks here.
+        self.stop.take();
+    }
+}

@@ -1,0 +1,117 @@
+//! Answers, and what each exchange leaves for the journal.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Response, StatusCode, header};
+use serde::Serialize;
+
+/// `Content-Type` of every JSON answer: the contract asks for an explicit charset.
+pub const JSON: &str = "application/json; charset=utf-8";
+/// `Content-Type` of the lead pages.
+pub const HTML: &str = "text/html; charset=utf-8";
+
+/// An answer before it becomes a hyper response.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: Bytes,
+    /// Extra headers (`Location`, `Allow`, `Retry-After`).
+    pub headers: Vec<(header::HeaderName, String)>,
+}
+
+impl Reply {
+    /// A JSON answer.
+    pub fn json(status: StatusCode, value: &impl Serialize) -> Reply {
+        let body = serde_json::to_vec(value).unwrap_or_else(|e| {
+            format!(r#"{{"status":"failure","error":"cannot encode the answer: {e}"}}"#).into_bytes()
+        });
+        Reply {
+            status,
+            content_type: JSON,
+            body: Bytes::from(body),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Lead.IM's failure envelope, answered with HTTP 200 as the real service does.
+    pub fn failure(message: &str) -> Reply {
+        Reply::json(
+            StatusCode::OK,
+            &serde_json::json!({"status": "failure", "error": message}),
+        )
+    }
+
+    /// An error of the simulator's own (transport-level abuse, admin API): a real
+    /// HTTP status with a JSON body naming the problem.
+    pub fn error(status: StatusCode, message: &str) -> Reply {
+        Reply::json(status, &serde_json::json!({"status": "failure", "error": message}))
+    }
+
+    /// An HTML page.
+    pub fn html(status: StatusCode, page: String) -> Reply {
+        Reply {
+            status,
+            content_type: HTML,
+            body: Bytes::from(page),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A redirect.
+    pub fn redirect(location: &str) -> Reply {
+        Reply {
+            status: StatusCode::FOUND,
+            content_type: HTML,
+            body: Bytes::new(),
+            headers: vec![(header::LOCATION, location.to_owned())],
+        }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The body as text, for the journal.
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The hyper response.
+    pub fn into_response(self) -> Response<Full<Bytes>> {
+        let mut builder = Response::builder()
+            .status(self.status)
+            .header(header::CONTENT_TYPE, self.content_type);
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .body(Full::new(self.body))
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::from_static(b"bad header"))))
+    }
+}
+
+/// What a handler leaves for the journal besides the request and the answer.
+#[derive(Debug, Default)]
+pub struct Exchange {
+    /// The account concerned, once known.
+    pub account: Option<u64>,
+    /// Decoded parameters.
+    pub params: Vec<(String, String)>,
+    /// Plain-words diagnostics.
+    pub diagnostics: Vec<String>,
+    /// The injected fault, if any.
+    pub fault: Option<String>,
+}
+
+impl Exchange {
+    /// Adds a diagnostic.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.diagnostics.push(text.into());
+    }
+}

@@ -1,0 +1,159 @@
+//! The one route table: a path becomes a [`Route`]; methods are checked by the
+//! dispatcher, so a known path with the wrong method gets 405 rather than 404.
+
+/// Where a request goes. Path segments stay borrowed and unparsed: a malformed id
+/// is the handler's to answer, with the envelope the endpoint uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// `/v2/submit`.
+    Submit,
+    /// `/apiproxy/{aid}/api/leads_get.ashx`.
+    LeadsGet(&'a str),
+    /// `/apiproxy/{aid}/api/lead_get.ashx`.
+    LeadGet(&'a str),
+    /// `/apiproxy/{aid}/api/lead_update.ashx`.
+    LeadUpdate(&'a str),
+    /// `/a/{aid}/leads/{lid}`.
+    LeadPage {
+        /// Account id segment.
+        aid: &'a str,
+        /// Lead id segment.
+        lid: &'a str,
+    },
+    /// `/__admin/...`.
+    Admin(AdminRoute<'a>),
+    /// Anything else.
+    NotFound,
+}
+
+/// The simulator's own admin surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminRoute<'a> {
+    /// `/__admin/health`.
+    Health,
+    /// `/__admin/accounts`.
+    Accounts,
+    /// `/__admin/accounts/{aid}`.
+    Account(&'a str),
+    /// `/__admin/accounts/{aid}/leads`.
+    AccountLeads(&'a str),
+    /// `/__admin/accounts/{aid}/forms/{form}`.
+    AccountForm(&'a str, &'a str),
+    /// `/__admin/requests`.
+    Requests,
+    /// `/__admin/reset`.
+    Reset,
+    /// `/__admin/divergences`.
+    Divergences,
+}
+
+impl Route<'_> {
+    /// Whether this route is part of the simulated Lead.IM API (journaled), rather
+    /// than the admin surface.
+    pub fn is_api(&self) -> bool {
+        !matches!(self, Route::Admin(_))
+    }
+}
+
+/// Maps a path to its route. `/apiproxy/` paths match case-insensitively, as real
+/// clients spell them both `apiproxy` and `APIProxy`.
+pub fn route(path: &str) -> Route<'_> {
+    let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let mut segments = trimmed.split('/');
+    if segments.next() != Some("") {
+        return Route::NotFound;
+    }
+    let parts: [Option<&str>; 6] = std::array::from_fn(|_| segments.next());
+    if segments.next().is_some() {
+        return Route::NotFound;
+    }
+    let eq = |a: Option<&str>, b: &str| a.is_some_and(|a| a.eq_ignore_ascii_case(b));
+    match parts {
+        [Some("v2"), Some("submit"), None, ..] => Route::Submit,
+        [p, Some(aid), api, Some(file), None, _] if eq(p, "apiproxy") && eq(api, "api") => {
+            match file.to_ascii_lowercase().as_str() {
+                "leads_get.ashx" => Route::LeadsGet(aid),
+                "lead_get.ashx" => Route::LeadGet(aid),
+                "lead_update.ashx" => Route::LeadUpdate(aid),
+                _ => Route::NotFound,
+            }
+        }
+        [Some("a"), Some(aid), Some("leads"), Some(lid), None, _] => Route::LeadPage { aid, lid },
+        [Some("__admin"), Some(rest), a, b, c, d] => admin(rest, [a, b, c, d]),
+        _ => Route::NotFound,
+    }
+}
+
+fn admin<'a>(first: &'a str, rest: [Option<&'a str>; 4]) -> Route<'a> {
+    let r = match (first, rest) {
+        ("health", [None, ..]) => AdminRoute::Health,
+        ("accounts", [None, ..]) => AdminRoute::Accounts,
+        ("accounts", [Some(aid), None, ..]) => AdminRoute::Account(aid),
+        ("accounts", [Some(aid), Some("leads"), None, _]) => AdminRoute::AccountLeads(aid),
+        ("accounts", [Some(aid), Some("forms"), Some(form), None]) => {
+            AdminRoute::AccountForm(aid, form)
+        }
+        ("requests", [None, ..]) => AdminRoute::Requests,
+        ("reset", [None, ..]) => AdminRoute::Reset,
+        ("divergences", [None, ..]) => AdminRoute::Divergences,
+        _ => return Route::NotFound,
+    };
+    Route::Admin(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_paths() {
+        assert_eq!(route("/v2/submit"), Route::Submit);
+        assert_eq!(route("/v2/submit/"), Route::Submit);
+        assert_eq!(
+            route("/apiproxy/3305/api/leads_get.ashx"),
+            Route::LeadsGet("3305")
+        );
+        assert_eq!(
+            route("/APIProxy/3305/API/Lead_Update.ashx"),
+            Route::LeadUpdate("3305")
+        );
+        assert_eq!(route("/apiproxy/x/api/lead_get.ashx"), Route::LeadGet("x"));
+        assert_eq!(
+            route("/a/3305/leads/100017"),
+            Route::LeadPage {
+                aid: "3305",
+                lid: "100017"
+            }
+        );
+    }
+
+    #[test]
+    fn admin_paths() {
+        assert_eq!(route("/__admin/health"), Route::Admin(AdminRoute::Health));
+        assert_eq!(
+            route("/__admin/accounts/9001/leads"),
+            Route::Admin(AdminRoute::AccountLeads("9001"))
+        );
+        assert_eq!(
+            route("/__admin/accounts/9001/forms/90001"),
+            Route::Admin(AdminRoute::AccountForm("9001", "90001"))
+        );
+    }
+
+    #[test]
+    fn everything_else_is_not_found() {
+        for p in [
+            "",
+            "/",
+            "v2/submit",
+            "/v2/submit/x",
+            "/apiproxy/3305/api/other.ashx",
+            "/apiproxy/3305/api/leads_get.ashx/x",
+            "/../etc/passwd",
+            "/a/1/leads/2/3/4/5/6",
+            "/__admin/nope",
+        ] {
+            assert_eq!(route(p), Route::NotFound, "{p}");
+        }
+    }
+}

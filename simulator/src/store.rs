@@ -1,0 +1,1120 @@
+//! The simulator's state: accounts, forms, tokens and leads, with the indexes every
+//! endpoint looks through.
+//!
+//! One `std::sync::Mutex` guards it all. Every operation is synchronous and short,
+//! so the lock is never held across an `.await`, and a read-modify-write (an update,
+//! a submit that takes the next id) happens under the one lock: no lost updates.
+
+use crate::error::{ApiError, SubmitError};
+use crate::fixtures::{Dataset, FixtureError, LeadSpec, Scope};
+use crate::model::{AccountView, FormView, LeadView, NewAccount, TokenView};
+use crate::phone::PhoneMatch;
+use crate::request::Params;
+use jiff::Timestamp;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Cap of `msg`, `lm_source` and the form's message field, in characters.
+pub const LONG_CAP: usize = 3500;
+/// Cap of every other field, in characters.
+pub const SHORT_CAP: usize = 300;
+
+const FIRST_LID: u64 = 100_001;
+const FIRST_CREATED_AID: u64 = 9_001;
+const FIRST_CREATED_FORM: u64 = 90_001;
+
+/// The field set of a created account's form: parameter key → field name.
+pub const STANDARD_FIELDS: &[(&str, &str)] = &[
+    ("name", "שם"),
+    ("fld_name", "שם"),
+    ("phone", "טלפון"),
+    ("fld_phone", "טלפון"),
+    ("email", "דוא\"ל"),
+    ("fld_email", "דוא\"ל"),
+    ("msg", "הודעה"),
+    ("fld_message", "הודעה"),
+    ("chat_url", "קישור לצ'אט"),
+    ("fld_city", "עיר"),
+    ("fld_handler", "מטפל"),
+    ("fld_status", "סטטוס"),
+];
+
+/// The keys every form knows even when its definition omits them (the v2 submit
+/// API's documented fields), mapped to the standard Hebrew names.
+const IMPLIED_KEYS: &[(&str, &str)] = &[
+    ("name", "שם"),
+    ("phone", "טלפון"),
+    ("email", "דוא\"ל"),
+    ("msg", "הודעה"),
+];
+
+const UTM_KEYS: [&str; 5] = [
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+];
+
+/// Submit parameters that steer the call rather than carry lead data.
+const CONTROL_KEYS: [&str; 4] = ["lm_form", "lm_key", "lm_redirect", "lm_format"];
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Scopes {
+    read: bool,
+    write: bool,
+}
+
+impl Scopes {
+    fn from_list(list: &[Scope]) -> Scopes {
+        Scopes {
+            read: list.contains(&Scope::Read),
+            write: list.contains(&Scope::Write),
+        }
+    }
+    fn to_list(self) -> Vec<Scope> {
+        let mut v = Vec::with_capacity(2);
+        if self.read {
+            v.push(Scope::Read);
+        }
+        if self.write {
+            v.push(Scope::Write);
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Account {
+    aid: u64,
+    name: String,
+    enabled: bool,
+    tokens: Vec<(Box<str>, Scopes)>,
+    forms: Vec<u64>,
+    leads: Vec<u64>,
+}
+
+#[derive(Debug, Clone)]
+struct Form {
+    lm_form: u64,
+    aid: u64,
+    lm_key: String,
+    name: String,
+    enabled: bool,
+    thank_you_url: String,
+    /// Parameter key → field name, as defined (for listing).
+    definition: Vec<(String, String)>,
+    /// Distinct field names in definition order; leads refer to them by index.
+    field_names: Vec<Box<str>>,
+    by_key: HashMap<Box<str>, u16>,
+    by_name: HashMap<Box<str>, u16>,
+    phone_field: u16,
+    message_field: u16,
+}
+
+impl Form {
+    fn build(
+        lm_form: u64,
+        aid: u64,
+        lm_key: String,
+        name: String,
+        enabled: bool,
+        thank_you_url: String,
+        definition: Vec<(String, String)>,
+    ) -> Form {
+        let mut form = Form {
+            lm_form,
+            aid,
+            lm_key,
+            name,
+            enabled,
+            thank_you_url,
+            definition: Vec::new(),
+            field_names: Vec::new(),
+            by_key: HashMap::new(),
+            by_name: HashMap::new(),
+            phone_field: 0,
+            message_field: 0,
+        };
+        for (key, field) in definition {
+            form.define(key, field);
+        }
+        for (key, field) in IMPLIED_KEYS {
+            if !form.by_key.contains_key(*key) {
+                let idx = form.field_index_or_add(field);
+                form.by_key.insert((*key).into(), idx);
+            }
+        }
+        form.phone_field = form.by_key["phone"];
+        form.message_field = form.by_key["msg"];
+        form
+    }
+
+    fn define(&mut self, key: String, field: String) {
+        let idx = self.field_index_or_add(&field);
+        self.by_key.insert(key.as_str().into(), idx);
+        self.definition.push((key, field));
+    }
+
+    fn field_index_or_add(&mut self, field: &str) -> u16 {
+        if let Some(&idx) = self.by_name.get(field) {
+            return idx;
+        }
+        let idx = self.field_names.len() as u16;
+        self.field_names.push(field.into());
+        self.by_name.insert(field.into(), idx);
+        idx
+    }
+
+    fn cap_of(&self, key: &str, field: u16) -> usize {
+        if key == "msg" || key == "lm_source" || field == self.message_field {
+            LONG_CAP
+        } else {
+            SHORT_CAP
+        }
+    }
+
+    fn view(&self) -> FormView {
+        FormView {
+            lm_form: self.lm_form,
+            lm_key: self.lm_key.clone(),
+            name: self.name.clone(),
+            enabled: self.enabled,
+            thank_you_url: self.thank_you_url.clone(),
+            fields: self
+                .definition
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Extras {
+    utm: [Option<Box<str>>; 5],
+    lm_source: Option<Box<str>>,
+}
+
+#[derive(Debug, Clone)]
+struct Lead {
+    lid: u64,
+    aid: u64,
+    form_id: u64,
+    status_id: u32,
+    is_disrupted: bool,
+    created_at: i64,
+    updated_at: i64,
+    /// Field index (into the form's names) → value, in the order first set.
+    fields: Vec<(u16, Box<str>)>,
+    /// Rarely present, so boxed to keep a lead small.
+    extras: Option<Box<Extras>>,
+}
+
+impl Lead {
+    fn field(&self, idx: u16) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(i, _)| *i == idx)
+            .map(|(_, v)| &**v)
+    }
+
+    fn set_field(&mut self, idx: u16, value: Box<str>) -> bool {
+        match self.fields.iter_mut().find(|(i, _)| *i == idx) {
+            Some(slot) if slot.1 == value => false,
+            Some(slot) => {
+                slot.1 = value;
+                true
+            }
+            None => {
+                self.fields.push((idx, value));
+                true
+            }
+        }
+    }
+
+    fn phone<'a>(&'a self, form: &Form) -> &'a str {
+        self.field(form.phone_field).unwrap_or("")
+    }
+
+    fn view(&self, form: &Form) -> LeadView {
+        let mut fields = serde_json::Map::with_capacity(self.fields.len());
+        let mut ordered: Vec<&(u16, Box<str>)> = self.fields.iter().collect();
+        ordered.sort_by_key(|(i, _)| *i);
+        for (idx, value) in ordered {
+            fields.insert(
+                form.field_names[*idx as usize].to_string(),
+                serde_json::Value::String(value.to_string()),
+            );
+        }
+        let extra = |f: fn(&Extras) -> &Option<Box<str>>| {
+            self.extras
+                .as_deref()
+                .and_then(|e| f(e).as_deref())
+                .map(str::to_owned)
+        };
+        LeadView {
+            aid: self.aid,
+            lid: self.lid,
+            form_id: self.form_id,
+            status_id: self.status_id,
+            is_disrupted: self.is_disrupted,
+            created_at: format_time(self.created_at),
+            updated_at: format_time(self.updated_at),
+            phone: self.phone(form).to_owned(),
+            fields,
+            utm_source: extra(|e| &e.utm[0]),
+            utm_medium: extra(|e| &e.utm[1]),
+            utm_campaign: extra(|e| &e.utm[2]),
+            utm_content: extra(|e| &e.utm[3]),
+            utm_term: extra(|e| &e.utm[4]),
+            lm_source: extra(|e| &e.lm_source),
+        }
+    }
+}
+
+fn format_time(secs: i64) -> String {
+    Timestamp::from_second(secs)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// Lead ids sharing one phone key in one account, oldest first. Most numbers have one
+/// lead, so that case holds no heap allocation.
+#[derive(Debug, Clone)]
+enum Lids {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Lids {
+    fn push(&mut self, lid: u64) {
+        match self {
+            Lids::One(first) => *self = Lids::Many(vec![*first, lid]),
+            Lids::Many(v) => v.push(lid),
+        }
+    }
+    /// Removes `lid`; true when none are left.
+    fn remove(&mut self, lid: u64) -> bool {
+        match self {
+            Lids::One(l) => *l == lid,
+            Lids::Many(v) => {
+                v.retain(|l| *l != lid);
+                v.is_empty()
+            }
+        }
+    }
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Lids::One(l) => std::slice::from_ref(l),
+            Lids::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    accounts: BTreeMap<u64, Account>,
+    forms: HashMap<u64, Form>,
+    tokens: HashMap<Box<str>, (u64, Scopes)>,
+    leads: HashMap<u64, Lead>,
+    by_phone: HashMap<(u64, Box<str>), Lids>,
+    next_lid: u64,
+    next_aid: u64,
+    next_form: u64,
+}
+
+/// What a successful submit produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    /// The new lead's id.
+    pub lid: u64,
+    /// Its account.
+    pub aid: u64,
+    /// The form's thank-you URL, for the default redirect.
+    pub thank_you_url: String,
+    /// What was cut, ignored or unknown, in plain words.
+    pub diagnostics: Vec<String>,
+}
+
+/// A lead to seed through the admin API or the handle: a [`LeadSpec`] whose `aid`
+/// comes from the URL, whose `form_id` may be 0 (the account's first form) and whose
+/// `created_at` may be empty (now).
+pub type SeedLead = LeadSpec;
+
+/// The store. Cloning it is cheap and shares the state.
+#[derive(Debug, Clone)]
+pub struct Store {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    dataset: Dataset,
+    phone_match: PhoneMatch,
+    keys: RandomState,
+}
+
+impl Store {
+    /// Builds the state from a dataset, checking it: every error names the file,
+    /// the place and the reason.
+    pub fn new(dataset: Dataset, phone_match: PhoneMatch) -> Result<Store, FixtureError> {
+        let state = State::from_dataset(&dataset, phone_match, FIRST_LID)?;
+        Ok(Store {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                dataset,
+                phone_match,
+                keys: RandomState::new(),
+            }),
+        })
+    }
+
+    /// The phone matching mode in force.
+    pub fn phone_match(&self) -> PhoneMatch {
+        self.shared.phone_match
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-written in a way
+        // later requests would trip on (every mutation is checked before it starts),
+        // so a poisoned lock is still used rather than taking the server down.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Back to the dataset the store started from. Lead ids keep increasing, so an
+    /// id handed out before the reset is never reused.
+    pub fn reset(&self) {
+        let mut state = self.lock();
+        let floor = state.next_lid;
+        let fresh = State::from_dataset(&self.shared.dataset, self.shared.phone_match, floor)
+            .expect("the dataset was checked when the store was built");
+        *state = fresh;
+    }
+
+    /// Creates `/v2/submit`'s lead.
+    pub fn submit(&self, params: &Params, now: Timestamp) -> Result<Submitted, SubmitError> {
+        let raw_form = params
+            .get("lm_form")
+            .filter(|v| !v.is_empty())
+            .ok_or(SubmitError::MissingForm)?;
+        let form_id: u64 = raw_form
+            .trim()
+            .parse()
+            .map_err(|_| SubmitError::MalformedForm(raw_form.into()))?;
+        let key = params
+            .get("lm_key")
+            .filter(|v| !v.is_empty())
+            .ok_or(SubmitError::MissingKey)?;
+
+        let mut state = self.lock();
+        let form = state
+            .forms
+            .get(&form_id)
+            .ok_or(SubmitError::FormNotFound(form_id))?;
+        if form.lm_key != key {
+            return Err(SubmitError::WrongKey(form_id));
+        }
+        if !state.accounts.get(&form.aid).is_some_and(|a| a.enabled) {
+            return Err(SubmitError::AccountDisabled(form.aid));
+        }
+        if !form.enabled {
+            return Err(SubmitError::FormDisabled(form_id));
+        }
+
+        let mut diagnostics = Vec::new();
+        let mut fields: Vec<(u16, Box<str>)> = Vec::with_capacity(params.len());
+        let mut extras: Option<Box<Extras>> = None;
+        let mut unknown = false;
+        for (k, v) in params.iter() {
+            if CONTROL_KEYS.contains(&k) {
+                continue;
+            }
+            if let Some(i) = UTM_KEYS.iter().position(|u| *u == k) {
+                let value = cap(k, v, SHORT_CAP, &mut diagnostics);
+                extras.get_or_insert_default().utm[i] = Some(value);
+            } else if k == "lm_source" {
+                let value = cap(k, v, LONG_CAP, &mut diagnostics);
+                extras.get_or_insert_default().lm_source = Some(value);
+            } else if let Some(&idx) = form.by_key.get(k) {
+                let value = cap(k, v, form.cap_of(k, idx), &mut diagnostics);
+                match fields.iter_mut().find(|(i, _)| *i == idx) {
+                    Some(slot) => {
+                        diagnostics.push(format!(
+                            "{k} sets field {} again: the later value is kept",
+                            form.field_names[idx as usize]
+                        ));
+                        slot.1 = value;
+                    }
+                    None => fields.push((idx, value)),
+                }
+            } else {
+                unknown = true;
+                diagnostics.push(format!("unknown parameter {k}: lead marked invalid"));
+            }
+        }
+        let aid = form.aid;
+        let thank_you_url = form.thank_you_url.clone();
+        let secs = now.as_second();
+        let lid = state.next_lid;
+        state.next_lid += 1;
+        let lead = Lead {
+            lid,
+            aid,
+            form_id,
+            status_id: if unknown { 2 } else { 1 },
+            is_disrupted: unknown,
+            created_at: secs,
+            updated_at: secs,
+            fields,
+            extras,
+        };
+        state.insert_lead(lead, self.shared.phone_match);
+        Ok(Submitted {
+            lid,
+            aid,
+            thank_you_url,
+            diagnostics,
+        })
+    }
+
+    /// `leads_get.ashx?by_phone=`: the account's leads with that phone, newest first.
+    pub fn leads_by_phone(
+        &self,
+        aid: &str,
+        token: Option<Result<&str, ()>>,
+        phone: Option<&str>,
+    ) -> Result<(u64, Vec<LeadView>), ApiError> {
+        let state = self.lock();
+        let aid = state.authorize(aid, token, Need::Read)?;
+        let phone = phone
+            .filter(|p| !p.is_empty())
+            .ok_or(ApiError::MissingParam("by_phone"))?;
+        let key = self.shared.phone_match.key(phone);
+        let mut found: Vec<&Lead> = state
+            .by_phone
+            .get(&(aid, key.as_ref().into()))
+            .map(|lids| {
+                lids.as_slice()
+                    .iter()
+                    .filter_map(|lid| state.leads.get(lid))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort_by(|a, b| (b.created_at, b.lid).cmp(&(a.created_at, a.lid)));
+        let views = found
+            .into_iter()
+            .map(|l| l.view(&state.forms[&l.form_id]))
+            .collect();
+        Ok((aid, views))
+    }
+
+    /// `lead_get.ashx?by_id=`: one lead of the account.
+    pub fn lead_by_id(
+        &self,
+        aid: &str,
+        token: Option<Result<&str, ()>>,
+        by_id: Option<&str>,
+    ) -> Result<(u64, LeadView), ApiError> {
+        let state = self.lock();
+        let aid = state.authorize(aid, token, Need::Read)?;
+        let lead = state.lead_of(aid, by_id)?;
+        Ok((aid, lead.view(&state.forms[&lead.form_id])))
+    }
+
+    /// `lead_update.ashx`: sets fields and status of one lead. Returns the account
+    /// and the diagnostics (keys ignored). Nothing changes unless everything checks.
+    pub fn update(
+        &self,
+        aid: &str,
+        token: Option<Result<&str, ()>>,
+        params: &Params,
+        now: Timestamp,
+    ) -> Result<(u64, Vec<String>), ApiError> {
+        let mut state = self.lock();
+        let aid = state.authorize(aid, token, Need::Write)?;
+        let lid = state.lead_of(aid, params.get("by_id"))?.lid;
+        let form = &state.forms[&state.leads[&lid].form_id];
+
+        let mut diagnostics = Vec::new();
+        let mut status = None;
+        let mut changes: Vec<(u16, Box<str>)> = Vec::new();
+        for (k, v) in params.iter() {
+            match k {
+                "by_id" => {}
+                "status_id" | "state_id" => {
+                    let key = if k == "status_id" {
+                        "status_id"
+                    } else {
+                        "state_id"
+                    };
+                    let value = v.trim().parse::<u32>().map_err(|_| ApiError::MalformedStatus {
+                        key,
+                        value: v.into(),
+                    })?;
+                    status = Some(value);
+                }
+                _ => match form.by_key.get(k).or_else(|| form.by_name.get(k)) {
+                    Some(&idx) => {
+                        let value = cap(k, v, form.cap_of(k, idx), &mut diagnostics);
+                        changes.push((idx, value));
+                    }
+                    None => diagnostics.push(format!(
+                        "unknown field {k}: ignored (form {} has no such key or field name)",
+                        form.lm_form
+                    )),
+                },
+            }
+        }
+        let phone_field = form.phone_field;
+        let phone_match = self.shared.phone_match;
+        let old_phone = changes
+            .iter()
+            .any(|(i, _)| *i == phone_field)
+            .then(|| state.leads[&lid].field(phone_field).map(str::to_owned))
+            .flatten();
+        let lead = state.leads.get_mut(&lid).expect("checked above");
+        let mut changed = false;
+        for (idx, value) in changes {
+            changed |= lead.set_field(idx, value);
+        }
+        if let Some(s) = status {
+            changed |= lead.status_id != s;
+            lead.status_id = s;
+        }
+        if changed {
+            lead.updated_at = now.as_second();
+        }
+        let new_phone = lead.field(phone_field).map(str::to_owned);
+        if old_phone.is_some() && old_phone != new_phone {
+            state.unindex_phone(aid, lid, old_phone.as_deref().unwrap_or(""), phone_match);
+            state.index_phone(aid, lid, new_phone.as_deref().unwrap_or(""), phone_match);
+        }
+        Ok((aid, diagnostics))
+    }
+
+    /// A lead of an account, for its page. No token: the page stands for the UI, where
+    /// the user is logged in.
+    pub fn lead_page(&self, aid: u64, lid: u64) -> Option<(String, String, LeadView)> {
+        let state = self.lock();
+        let lead = state.leads.get(&lid).filter(|l| l.aid == aid)?;
+        let form = &state.forms[&lead.form_id];
+        let account = state.accounts.get(&aid)?;
+        Some((account.name.clone(), form.name.clone(), lead.view(form)))
+    }
+
+    /// Creates an isolated account with one enabled form of the standard fields and
+    /// three tokens (read+write, read-only, write-only).
+    pub fn create_account(&self, name: Option<&str>) -> NewAccount {
+        let mut state = self.lock();
+        let aid = state.next_aid;
+        state.next_aid += 1;
+        let lm_form = state.next_form;
+        state.next_form += 1;
+        let tag = self.shared.keys.hash_one((aid, lm_form));
+        let new = NewAccount {
+            aid,
+            lm_form,
+            lm_key: format!("k-{lm_form}-{:08x}", tag as u32),
+            token: format!("t-{aid}-rw-{:08x}", (tag >> 32) as u32),
+            read_token: format!("t-{aid}-r-{:08x}", (tag >> 16) as u32),
+            write_token: format!("t-{aid}-w-{:08x}", (tag >> 8) as u32),
+        };
+        let definition = STANDARD_FIELDS
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let form = Form::build(
+            lm_form,
+            aid,
+            new.lm_key.clone(),
+            "טופס בדיקה".into(),
+            true,
+            format!("https://example.co.il/thanks/{lm_form}"),
+            definition,
+        );
+        state.forms.insert(lm_form, form);
+        let read_write = Scopes {
+            read: true,
+            write: true,
+        };
+        let tokens = vec![
+            (new.token.as_str().into(), read_write),
+            (
+                new.read_token.as_str().into(),
+                Scopes {
+                    read: true,
+                    write: false,
+                },
+            ),
+            (
+                new.write_token.as_str().into(),
+                Scopes {
+                    read: false,
+                    write: true,
+                },
+            ),
+        ];
+        for (t, s) in &tokens {
+            state.tokens.insert(Box::clone(t), (aid, *s));
+        }
+        state.accounts.insert(
+            aid,
+            Account {
+                aid,
+                name: name.unwrap_or("חשבון בדיקה").to_owned(),
+                enabled: true,
+                tokens,
+                forms: vec![lm_form],
+                leads: Vec::new(),
+            },
+        );
+        new
+    }
+
+    /// Every account, with forms and tokens.
+    pub fn accounts(&self) -> Vec<AccountView> {
+        let state = self.lock();
+        state
+            .accounts
+            .values()
+            .map(|a| state.account_view(a))
+            .collect()
+    }
+
+    /// One account.
+    pub fn account(&self, aid: u64) -> Option<AccountView> {
+        let state = self.lock();
+        state.accounts.get(&aid).map(|a| state.account_view(a))
+    }
+
+    /// The account's leads, oldest first; `None` for an unknown account.
+    pub fn account_leads(&self, aid: u64) -> Option<Vec<LeadView>> {
+        let state = self.lock();
+        let account = state.accounts.get(&aid)?;
+        Some(
+            account
+                .leads
+                .iter()
+                .filter_map(|lid| state.leads.get(lid))
+                .map(|l| l.view(&state.forms[&l.form_id]))
+                .collect(),
+        )
+    }
+
+    /// Adds leads to an account as they are (no caps, no diagnostics), for tests
+    /// that need a lead in a given shape. All or nothing: the first bad lead refuses
+    /// the whole batch, naming it.
+    pub fn seed_leads(&self, aid: u64, leads: Vec<SeedLead>) -> Result<Vec<u64>, String> {
+        let now = Timestamp::now().as_second();
+        let mut state = self.lock();
+        let account = state
+            .accounts
+            .get(&aid)
+            .ok_or_else(|| format!("account {aid} not found"))?;
+        let default_form = account.forms.first().copied();
+        let mut built = Vec::with_capacity(leads.len());
+        for (i, mut spec) in leads.into_iter().enumerate() {
+            spec.aid = aid;
+            if spec.form_id == 0 {
+                spec.form_id =
+                    default_form.ok_or_else(|| format!("account {aid} has no form"))?;
+            }
+            let lead = state
+                .build_lead(&spec, 0, now)
+                .map_err(|reason| format!("leads[{i}]: {reason}"))?;
+            built.push(lead);
+        }
+        let mut lids = Vec::with_capacity(built.len());
+        for mut lead in built {
+            lead.lid = state.next_lid;
+            state.next_lid += 1;
+            lids.push(lead.lid);
+            state.insert_lead(lead, self.shared.phone_match);
+        }
+        Ok(lids)
+    }
+
+    /// Enables or disables a form; false if there is no such form in the account.
+    pub fn set_form_enabled(&self, aid: u64, lm_form: u64, enabled: bool) -> bool {
+        let mut state = self.lock();
+        match state.forms.get_mut(&lm_form).filter(|f| f.aid == aid) {
+            Some(form) => {
+                form.enabled = enabled;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Enables or disables an account; false if there is no such account.
+    pub fn set_account_enabled(&self, aid: u64, enabled: bool) -> bool {
+        let mut state = self.lock();
+        match state.accounts.get_mut(&aid) {
+            Some(account) => {
+                account.enabled = enabled;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The account a form belongs to.
+    pub fn account_of_form(&self, lm_form: u64) -> Option<u64> {
+        self.lock().forms.get(&lm_form).map(|f| f.aid)
+    }
+
+    /// Counts of accounts and leads, for health and start-up messages.
+    pub fn counts(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.accounts.len(), state.leads.len())
+    }
+
+    /// The first enabled account with an enabled form, for the start-up banner:
+    /// `(aid, lm_form, lm_key, read+write token)`.
+    pub fn default_account(&self) -> Option<(u64, u64, String, String)> {
+        let state = self.lock();
+        state.accounts.values().filter(|a| a.enabled).find_map(|a| {
+            let form = a
+                .forms
+                .iter()
+                .filter_map(|f| state.forms.get(f))
+                .find(|f| f.enabled)?;
+            let token = a
+                .tokens
+                .iter()
+                .find(|(_, s)| s.read && s.write)
+                .or_else(|| a.tokens.first())?;
+            Some((a.aid, form.lm_form, form.lm_key.clone(), token.0.to_string()))
+        })
+    }
+}
+
+/// A token's needed scope.
+#[derive(Clone, Copy)]
+enum Need {
+    Read,
+    Write,
+}
+
+impl State {
+    fn from_dataset(
+        dataset: &Dataset,
+        phone_match: PhoneMatch,
+        lid_floor: u64,
+    ) -> Result<State, FixtureError> {
+        let accounts_file = dataset.accounts_file();
+        let err = |place: String, reason: String| FixtureError {
+            file: accounts_file.clone(),
+            place,
+            reason,
+        };
+        let mut state = State {
+            accounts: BTreeMap::new(),
+            forms: HashMap::new(),
+            tokens: HashMap::new(),
+            leads: HashMap::with_capacity(dataset.leads.len()),
+            by_phone: HashMap::with_capacity(dataset.leads.len()),
+            next_lid: lid_floor.max(FIRST_LID),
+            next_aid: FIRST_CREATED_AID,
+            next_form: FIRST_CREATED_FORM,
+        };
+        for (i, spec) in dataset.accounts.iter().enumerate() {
+            let place = format!("accounts[{i}]");
+            if state.accounts.contains_key(&spec.aid) {
+                return Err(err(
+                    format!("{place}.aid"),
+                    format!("account {} is defined twice", spec.aid),
+                ));
+            }
+            let mut tokens = Vec::new();
+            for (j, t) in spec.tokens.iter().enumerate() {
+                if t.token.is_empty() || state.tokens.contains_key(t.token.as_str()) {
+                    return Err(err(
+                        format!("{place}.tokens[{j}]"),
+                        format!("token '{}' is empty or used twice", t.token),
+                    ));
+                }
+                let scopes = Scopes::from_list(&t.scopes);
+                state
+                    .tokens
+                    .insert(t.token.as_str().into(), (spec.aid, scopes));
+                tokens.push((t.token.as_str().into(), scopes));
+            }
+            let mut forms = Vec::new();
+            for (j, f) in spec.forms.iter().enumerate() {
+                let fplace = format!("{place}.forms[{j}]");
+                if state.forms.contains_key(&f.lm_form) {
+                    return Err(err(
+                        format!("{fplace}.lm_form"),
+                        format!("form {} is defined twice", f.lm_form),
+                    ));
+                }
+                let mut definition = Vec::new();
+                for (k, v) in &f.fields {
+                    match v.as_str() {
+                        Some(name) if !k.is_empty() && !name.is_empty() => {
+                            definition.push((k.clone(), name.to_owned()))
+                        }
+                        _ => {
+                            return Err(err(
+                                format!("{fplace}.fields.{k}"),
+                                "a field key must map to a non-empty field name (a string)"
+                                    .into(),
+                            ));
+                        }
+                    }
+                }
+                let form = Form::build(
+                    f.lm_form,
+                    spec.aid,
+                    f.lm_key.clone(),
+                    f.name.clone(),
+                    f.enabled,
+                    f.thank_you_url.clone(),
+                    definition,
+                );
+                state.forms.insert(f.lm_form, form);
+                forms.push(f.lm_form);
+            }
+            state.accounts.insert(
+                spec.aid,
+                Account {
+                    aid: spec.aid,
+                    name: spec.name.clone(),
+                    enabled: spec.enabled,
+                    tokens,
+                    forms,
+                    leads: Vec::new(),
+                },
+            );
+            state.next_aid = state.next_aid.max(spec.aid + 1);
+        }
+        state.next_form = state
+            .forms
+            .keys()
+            .map(|f| f + 1)
+            .max()
+            .unwrap_or(0)
+            .max(FIRST_CREATED_FORM);
+
+        let leads_file = dataset.leads_file();
+        let mut built = Vec::with_capacity(dataset.leads.len());
+        for (line, spec) in &dataset.leads {
+            let lead = state
+                .build_lead(spec, 0, i64::MIN)
+                .map_err(|reason| FixtureError {
+                    file: leads_file.clone(),
+                    place: format!("line {line}"),
+                    reason,
+                })?;
+            built.push(lead);
+        }
+        // Ids follow creation time, so "newest first" and "highest id first" agree.
+        built.sort_by_key(|l| l.created_at);
+        for mut lead in built {
+            lead.lid = state.next_lid;
+            state.next_lid += 1;
+            state.insert_lead(lead, phone_match);
+        }
+        Ok(state)
+    }
+
+    /// Checks a lead spec against the accounts and forms; `now` stands in for a
+    /// missing `created_at` (`i64::MIN` makes it required).
+    fn build_lead(&self, spec: &LeadSpec, lid: u64, now: i64) -> Result<Lead, String> {
+        let account = self
+            .accounts
+            .get(&spec.aid)
+            .ok_or_else(|| format!("account {} not found", spec.aid))?;
+        let form = self
+            .forms
+            .get(&spec.form_id)
+            .filter(|f| f.aid == account.aid)
+            .ok_or_else(|| format!("form {} is not a form of account {}", spec.form_id, spec.aid))?;
+        let parse_time = |name: &str, value: &str| -> Result<i64, String> {
+            value
+                .parse::<Timestamp>()
+                .map(|t| t.as_second())
+                .map_err(|e| format!("{name} '{value}' is not an RFC 3339 time: {e}"))
+        };
+        let created_at = match spec.created_at.as_str() {
+            "" if now != i64::MIN => now,
+            value => parse_time("created_at", value)?,
+        };
+        let updated_at = match spec.updated_at.as_deref() {
+            Some(value) => parse_time("updated_at", value)?,
+            None => created_at,
+        };
+        let mut fields = Vec::with_capacity(spec.fields.len() + 1);
+        for (name, value) in &spec.fields {
+            let idx = *form
+                .by_name
+                .get(name.as_str())
+                .ok_or_else(|| format!("'{name}' is not a field of form {}", form.lm_form))?;
+            let value = value
+                .as_str()
+                .ok_or_else(|| format!("field '{name}' must be a string"))?;
+            fields.push((idx, Box::<str>::from(value)));
+        }
+        let phone_name = &form.field_names[form.phone_field as usize];
+        match fields.iter().find(|(i, _)| *i == form.phone_field) {
+            Some((_, v)) if **v != *spec.phone && !spec.phone.is_empty() => {
+                return Err(format!(
+                    "phone '{}' differs from field {phone_name} '{v}'",
+                    spec.phone
+                ));
+            }
+            Some(_) => {}
+            None if spec.phone.is_empty() => {}
+            None => fields.push((form.phone_field, spec.phone.as_str().into())),
+        }
+        let utm = [
+            &spec.utm_source,
+            &spec.utm_medium,
+            &spec.utm_campaign,
+            &spec.utm_content,
+            &spec.utm_term,
+        ]
+        .map(|v| v.as_deref().map(Box::from));
+        let extras = (utm.iter().any(Option::is_some) || spec.lm_source.is_some()).then(|| {
+            Box::new(Extras {
+                utm,
+                lm_source: spec.lm_source.as_deref().map(Box::from),
+            })
+        });
+        Ok(Lead {
+            lid,
+            aid: spec.aid,
+            form_id: spec.form_id,
+            status_id: spec.status_id,
+            is_disrupted: spec.is_disrupted,
+            created_at,
+            updated_at,
+            fields,
+            extras,
+        })
+    }
+
+    fn insert_lead(&mut self, lead: Lead, phone_match: PhoneMatch) {
+        let (aid, lid) = (lead.aid, lead.lid);
+        let phone = lead.phone(&self.forms[&lead.form_id]).to_owned();
+        self.index_phone(aid, lid, &phone, phone_match);
+        if let Some(account) = self.accounts.get_mut(&aid) {
+            account.leads.push(lid);
+        }
+        self.leads.insert(lid, lead);
+    }
+
+    fn index_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
+        if phone.is_empty() {
+            return;
+        }
+        let key = (aid, Box::<str>::from(phone_match.key(phone).as_ref()));
+        match self.by_phone.get_mut(&key) {
+            Some(lids) => lids.push(lid),
+            None => {
+                self.by_phone.insert(key, Lids::One(lid));
+            }
+        }
+    }
+
+    fn unindex_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
+        let key = (aid, Box::<str>::from(phone_match.key(phone).as_ref()));
+        if let Some(lids) = self.by_phone.get_mut(&key)
+            && lids.remove(lid)
+        {
+            self.by_phone.remove(&key);
+        }
+    }
+
+    fn authorize(
+        &self,
+        aid: &str,
+        token: Option<Result<&str, ()>>,
+        need: Need,
+    ) -> Result<u64, ApiError> {
+        let aid: u64 = aid
+            .parse()
+            .map_err(|_| ApiError::MalformedAccount(aid.into()))?;
+        let token = match token {
+            None => return Err(ApiError::MissingToken),
+            Some(Err(())) => return Err(ApiError::TokenNotAscii),
+            Some(Ok(t)) if t.trim().is_empty() => return Err(ApiError::MissingToken),
+            Some(Ok(t)) => t.trim(),
+        };
+        let &(owner, scopes) = self.tokens.get(token).ok_or(ApiError::UnknownToken)?;
+        let account = self
+            .accounts
+            .get(&aid)
+            .ok_or(ApiError::UnknownAccount(aid))?;
+        if owner != aid {
+            return Err(ApiError::TokenOfOtherAccount { owner, aid });
+        }
+        match need {
+            Need::Read if !scopes.read => return Err(ApiError::MissingScope("read")),
+            Need::Write if !scopes.write => return Err(ApiError::MissingScope("write")),
+            _ => {}
+        }
+        if !account.enabled {
+            return Err(ApiError::AccountDisabled(aid));
+        }
+        Ok(aid)
+    }
+
+    fn lead_of(&self, aid: u64, by_id: Option<&str>) -> Result<&Lead, ApiError> {
+        let raw = by_id
+            .filter(|v| !v.is_empty())
+            .ok_or(ApiError::MissingParam("by_id"))?;
+        let lid: u64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::MalformedId(raw.into()))?;
+        self.leads
+            .get(&lid)
+            .filter(|l| l.aid == aid)
+            .ok_or(ApiError::LeadNotFound(lid))
+    }
+
+    fn account_view(&self, a: &Account) -> AccountView {
+        AccountView {
+            aid: a.aid,
+            name: a.name.clone(),
+            enabled: a.enabled,
+            tokens: a
+                .tokens
+                .iter()
+                .map(|(t, s)| TokenView {
+                    token: t.to_string(),
+                    scopes: s.to_list(),
+                })
+                .collect(),
+            forms: a
+                .forms
+                .iter()
+                .filter_map(|f| self.forms.get(f))
+                .map(Form::view)
+                .collect(),
+            leads: a.leads.len(),
+        }
+    }
+}
+
+/// Cuts `value` to `limit` characters (not bytes), saying so in `diagnostics`.
+fn cap(key: &str, value: &str, limit: usize, diagnostics: &mut Vec<String>) -> Box<str> {
+    match value.char_indices().nth(limit) {
+        None => value.into(),
+        Some((cut_at, _)) => {
+            let total = value.chars().count();
+            diagnostics.push(format!(
+                "{key} cut from {total} to {limit} characters"
+            ));
+            value[..cut_at].into()
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! `GET /a/{aid}/leads/{lid}`: the lead's page, the target of `crmData.deepLink`.
+//! Right-to-left, UTF-8, every value escaped by askama (field values come from
+//! anyone who can submit a form).
+
+use crate::model::LeadView;
+use crate::reply::{Exchange, Reply};
+use crate::store::Store;
+use askama::Template;
+use hyper::StatusCode;
+
+#[derive(Template)]
+#[template(path = "lead.html")]
+struct LeadPage<'a> {
+    title: &'a str,
+    account: &'a str,
+    form: &'a str,
+    lead: &'a LeadView,
+    fields: Vec<(&'a str, &'a str)>,
+    utm: Vec<(&'static str, &'a str)>,
+}
+
+/// Renders the page, or a 404 page naming what was not found.
+pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Reply {
+    let (Ok(aid_n), Ok(lid_n)) = (aid.parse::<u64>(), lid.parse::<u64>()) else {
+        ex.note(format!("lead page: '{aid}/{lid}' is not a numeric account and lead id"));
+        return not_found("כתובת ליד לא תקינה");
+    };
+    ex.account = Some(aid_n);
+    let Some((account, form, lead)) = store.lead_page(aid_n, lid_n) else {
+        ex.note(format!("lead page: account {aid_n} has no lead {lid_n}"));
+        return not_found("הליד לא נמצא");
+    };
+    let fields: Vec<(&str, &str)> = lead
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
+        .collect();
+    let title = lead.field("שם").filter(|n| !n.is_empty()).unwrap_or("ליד ללא שם");
+    let utm = [
+        ("utm_source", &lead.utm_source),
+        ("utm_medium", &lead.utm_medium),
+        ("utm_campaign", &lead.utm_campaign),
+        ("utm_content", &lead.utm_content),
+        ("utm_term", &lead.utm_term),
+        ("lm_source", &lead.lm_source),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect();
+    let page = LeadPage {
+        title,
+        account: &account,
+        form: &form,
+        lead: &lead,
+        fields,
+        utm,
+    };
+    match page.render() {
+        Ok(html) => Reply::html(StatusCode::OK, html),
+        Err(e) => {
+            ex.note(format!("lead page could not be rendered: {e}"));
+            Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "lead page could not be rendered")
+        }
+    }
+}
+
+fn not_found(message: &'static str) -> Reply {
+    Reply::html(
+        StatusCode::NOT_FOUND,
+        format!("<!DOCTYPE html><html lang=\"he\" dir=\"rtl\"><meta charset=\"utf-8\"><title>404</title><p>{message}</p></html>"),
+    )
+}
