@@ -10,7 +10,8 @@
 //!
 //! Validity is deliberately not required: libphonenumber's mobile ranges do not
 //! include every prefix in use (`0521…` — the documents' own example — is outside
-//! them), so a number is accepted when it parses and has a length the region allows.
+//! them), so a number is accepted when it parses and fits the general shape of its
+//! country's numbers.
 
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -56,6 +57,14 @@ impl FromStr for PhoneStyle {
 ///
 /// `None` for anything that is not a plausible phone number, or an unknown region;
 /// never panics.
+///
+/// ```
+/// use leadim_conformance::phone::{PhoneStyle, format_phone};
+///
+/// assert_eq!(format_phone("972521234567", PhoneStyle::Smart, "IL").as_deref(), Some("052-123-4567"));
+/// assert_eq!(format_phone("03-612-3456", PhoneStyle::E164, "IL").as_deref(), Some("+97236123456"));
+/// assert_eq!(format_phone("דנה", PhoneStyle::Smart, "IL"), None);
+/// ```
 pub fn format_phone(input: &str, style: PhoneStyle, region: &str) -> Option<String> {
     let region_id = country::Id::from_str(&region.trim().to_ascii_uppercase()).ok()?;
     let number = parse(input, region_id)?;
@@ -73,6 +82,12 @@ pub fn format_phone(input: &str, style: PhoneStyle, region: &str) -> Option<Stri
 /// `972…` digits, `0…` digits, dashed `0XX-XXX-XXXX` — without duplicates.
 ///
 /// A phone that does not parse as a number yields only itself; an empty one nothing.
+///
+/// ```
+/// use leadim_conformance::phone::lookup_candidates;
+///
+/// assert_eq!(lookup_candidates("972521234567"), ["972521234567", "0521234567", "052-123-4567"]);
+/// ```
 pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
     let mut out = Vec::new();
     if chat_phone.trim().is_empty() {
@@ -99,7 +114,8 @@ pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
 
 /// Parses leniently but safely: only characters that appear in written phone numbers
 /// reach the parser (it has panicked on odd input in the past), and the national
-/// number must have a length that its country allows.
+/// number must match its country's general pattern (shape and length, not the
+/// allocated ranges that validity checks).
 fn parse(input: &str, region: country::Id) -> Option<PhoneNumber> {
     let input = input.trim();
     let plausible_chars = input.char_indices().all(|(i, c)| {
@@ -110,11 +126,19 @@ fn parse(input: &str, region: country::Id) -> Option<PhoneNumber> {
         return None;
     }
     let number = phonenumber::parse(Some(region), input).ok()?;
-    let length = u16::try_from(number.national().to_string().len()).ok()?;
-    let metas = DATABASE.by_code(&number.code().value())?;
-    metas
+    let national = number.national().to_string();
+    let whole = |meta: &&phonenumber::Metadata| {
+        let found = meta
+            .descriptors()
+            .general()
+            .national_number()
+            .find(&national);
+        found.is_some_and(|m| m.start() == 0 && m.end() == national.len())
+    };
+    DATABASE
+        .by_code(&number.code().value())?
         .iter()
-        .any(|meta| meta.descriptors().general().possible_length().contains(&length))
+        .any(whole)
         .then_some(number)
 }
 
@@ -143,29 +167,60 @@ mod tests {
     #[test]
     fn every_form_of_a_mobile_gives_one_smart_and_one_e164() {
         for form in FORMS {
-            assert_eq!(format_phone(form, PhoneStyle::Smart, "IL").as_deref(), Some("052-123-4567"), "{form}");
-            assert_eq!(format_phone(form, PhoneStyle::E164, "IL").as_deref(), Some("+972521234567"), "{form}");
+            assert_eq!(
+                format_phone(form, PhoneStyle::Smart, "IL").as_deref(),
+                Some("052-123-4567"),
+                "{form}"
+            );
+            assert_eq!(
+                format_phone(form, PhoneStyle::E164, "IL").as_deref(),
+                Some("+972521234567"),
+                "{form}"
+            );
         }
     }
 
     #[test]
     fn landline_uses_the_one_digit_area_code() {
         for form in ["036123456", "03-612-3456", "97236123456", "+972 3 612 3456"] {
-            assert_eq!(format_phone(form, PhoneStyle::Smart, "IL").as_deref(), Some("03-612-3456"), "{form}");
-            assert_eq!(format_phone(form, PhoneStyle::E164, "il").as_deref(), Some("+97236123456"), "{form}");
+            assert_eq!(
+                format_phone(form, PhoneStyle::Smart, "IL").as_deref(),
+                Some("03-612-3456"),
+                "{form}"
+            );
+            assert_eq!(
+                format_phone(form, PhoneStyle::E164, "il").as_deref(),
+                Some("+97236123456"),
+                "{form}"
+            );
         }
     }
 
     #[test]
     fn foreign_numbers_stay_international_in_smart_style() {
-        assert_eq!(format_phone("+12125551234", PhoneStyle::Smart, "IL").as_deref(), Some("+1 212-555-1234"));
-        assert_eq!(format_phone("+12125551234", PhoneStyle::E164, "IL").as_deref(), Some("+12125551234"));
+        assert_eq!(
+            format_phone("+12125551234", PhoneStyle::Smart, "IL").as_deref(),
+            Some("+1 212-555-1234")
+        );
+        assert_eq!(
+            format_phone("+12125551234", PhoneStyle::E164, "IL").as_deref(),
+            Some("+12125551234")
+        );
     }
 
     #[test]
     fn non_numbers_are_none() {
-        for bad in ["", "abc", "דנה", "12", "052-123-4567x", "++972521234567", "0", "1".repeat(60).as_str(), "  2 22#:"]
-        {
+        for bad in [
+            "",
+            "abc",
+            "דנה",
+            "12",
+            "052-123-4567x",
+            "++972521234567",
+            "0",
+            "1".repeat(60).as_str(),
+            "  2 22#:",
+        ] {
             assert_eq!(format_phone(bad, PhoneStyle::Smart, "IL"), None, "{bad:?}");
         }
         assert_eq!(format_phone("0521234567", PhoneStyle::Smart, "XX"), None);
@@ -182,10 +237,16 @@ mod tests {
     fn candidates_in_documented_order() {
         let expected = ["972521234567", "0521234567", "052-123-4567"];
         assert_eq!(lookup_candidates("972521234567"), expected);
-        assert_eq!(lookup_candidates("052-123-4567"), ["052-123-4567", "972521234567", "0521234567"]);
+        assert_eq!(
+            lookup_candidates("052-123-4567"),
+            ["052-123-4567", "972521234567", "0521234567"]
+        );
         assert_eq!(lookup_candidates("+972521234567")[0], "+972521234567");
         assert_eq!(lookup_candidates("+972521234567")[1..], expected);
-        assert_eq!(lookup_candidates("97236123456"), ["97236123456", "036123456", "03-612-3456"]);
+        assert_eq!(
+            lookup_candidates("97236123456"),
+            ["97236123456", "036123456", "03-612-3456"]
+        );
         assert_eq!(lookup_candidates("not a phone"), ["not a phone"]);
         assert!(lookup_candidates("  ").is_empty());
     }

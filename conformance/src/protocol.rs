@@ -35,8 +35,19 @@ pub struct AdapterRequest {
 impl AdapterRequest {
     /// Builds a request of the current protocol version, so callers never spell the
     /// version out.
-    pub fn new(function: Function, crm_config: CrmConfig, chat: Chat, endpoints: Endpoints) -> Self {
-        Self { protocol: PROTOCOL_VERSION, function, crm_config, chat, endpoints }
+    pub fn new(
+        function: Function,
+        crm_config: CrmConfig,
+        chat: Chat,
+        endpoints: Endpoints,
+    ) -> Self {
+        Self {
+            protocol: PROTOCOL_VERSION,
+            function,
+            crm_config,
+            chat,
+            endpoints,
+        }
     }
 }
 
@@ -67,7 +78,11 @@ impl Function {
 pub struct CrmConfig {
     /// Form id. Customers paste it as a string or a number, so both are accepted;
     /// it is always written back as a string.
-    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lm_form: Option<String>,
     /// Form API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,13 +91,21 @@ pub struct CrmConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Lead lookup endpoint (`…/leads_get.ashx`).
-    #[serde(rename = "getCustomerDetailsUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "getCustomerDetailsUrl",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub get_customer_details_url: Option<String>,
     /// Lead.IM field holding the display name; see [`CrmConfig::name_field`].
     #[serde(rename = "nameField", default, skip_serializing_if = "Option::is_none")]
     pub name_field: Option<String>,
     /// Display-only mode switch; see [`CrmConfig::only_display_data`].
-    #[serde(rename = "onlyDisplayData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onlyDisplayData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub only_display_data: Option<bool>,
 }
 
@@ -90,7 +113,10 @@ impl CrmConfig {
     /// The name field with the seed's default (`שם`) applied; an empty value counts
     /// as unset, since no Lead.IM field has an empty name.
     pub fn name_field(&self) -> &str {
-        self.name_field.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_NAME_FIELD)
+        self.name_field
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(DEFAULT_NAME_FIELD)
     }
 
     /// Display-only mode with the seed's default (`false`) applied.
@@ -144,7 +170,11 @@ impl Chat {
     /// The text a prompt node collected, treating an empty answer as none (Texter's
     /// adapters fall back to defaults on an empty string as well).
     pub fn node_text(&self, node: &str) -> Option<&str> {
-        self.nodes.get(node)?.text.as_deref().filter(|t| !t.trim().is_empty())
+        self.nodes
+            .get(node)?
+            .text
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
     }
 }
 
@@ -214,12 +244,20 @@ pub struct AdapterResponse {
 impl AdapterResponse {
     /// A `complete` answer carrying the new crmData.
     pub fn complete(crm_data: Map<String, Value>) -> Self {
-        Self { outcome: Outcome::Complete, crm_data, error: None }
+        Self {
+            outcome: Outcome::Complete,
+            crm_data,
+            error: None,
+        }
     }
 
     /// A `failure` answer; `crm_data` should be the chat's crmData unchanged.
     pub fn failure(crm_data: Map<String, Value>, error: impl Into<String>) -> Self {
-        Self { outcome: Outcome::Failure, crm_data, error: Some(error.into()) }
+        Self {
+            outcome: Outcome::Failure,
+            crm_data,
+            error: Some(error.into()),
+        }
     }
 }
 

@@ -67,20 +67,20 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
                 (Err(r), _) | (_, Err(r)) => return r,
             };
             if app.store.set_account_enabled(aid, body.enabled) {
-                Reply::json(StatusCode::OK, &json!({"aid": aid, "enabled": body.enabled}))
+                Reply::json(
+                    StatusCode::OK,
+                    &json!({"aid": aid, "enabled": body.enabled}),
+                )
             } else {
                 not_found(format!("account {aid} not found"))
             }
         }
         AdminRoute::AccountForm(aid, form) if m == Method::PATCH => {
-            let (aid, form, body) = match (
-                parse_id(aid),
-                parse_id(form),
-                json_body::<EnabledBody>(req),
-            ) {
-                (Ok(a), Ok(f), Ok(b)) => (a, f, b),
-                (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
-            };
+            let (aid, form, body) =
+                match (parse_id(aid), parse_id(form), json_body::<EnabledBody>(req)) {
+                    (Ok(a), Ok(f), Ok(b)) => (a, f, b),
+                    (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+                };
             if app.store.set_form_enabled(aid, form, body.enabled) {
                 Reply::json(
                     StatusCode::OK,
@@ -115,9 +115,34 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
             app.journal.clear();
             Reply::json(StatusCode::OK, &json!({"status": "cleared"}))
         }
+        AdminRoute::Faults if m == Method::GET => {
+            Reply::json(StatusCode::OK, &json!({"faults": app.faults.list()}))
+        }
+        AdminRoute::Faults if m == Method::POST => {
+            let spec = match json_body::<crate::faults::FaultSpec>(req) {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            match app.faults.add(spec) {
+                Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
+                Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason),
+            }
+        }
+        AdminRoute::Faults if m == Method::DELETE => {
+            app.faults.clear();
+            Reply::json(StatusCode::OK, &json!({"status": "cleared"}))
+        }
+        AdminRoute::Fault(id) if m == Method::DELETE => match parse_id(id) {
+            Ok(id) if app.faults.remove(id) => {
+                Reply::json(StatusCode::OK, &json!({"status": "cleared", "id": id}))
+            }
+            Ok(id) => not_found(format!("no fault {id}")),
+            Err(r) => r,
+        },
         AdminRoute::Reset if m == Method::POST => {
             app.store.reset();
             app.journal.clear();
+            app.faults.clear();
             let (accounts, leads) = app.store.counts();
             Reply::json(
                 StatusCode::OK,
@@ -134,12 +159,17 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
                 AdminRoute::AccountForm(..) => "PATCH",
                 AdminRoute::AccountLeads(_) => "GET, POST",
                 AdminRoute::Requests => "GET, DELETE",
+                AdminRoute::Faults => "GET, POST, DELETE",
+                AdminRoute::Fault(_) => "DELETE",
                 AdminRoute::Reset => "POST",
                 _ => "GET",
             };
             Reply::error(
                 StatusCode::METHOD_NOT_ALLOWED,
-                &format!("method {} not allowed on {}; use {allow}", req.method, req.path),
+                &format!(
+                    "method {} not allowed on {}; use {allow}",
+                    req.method, req.path
+                ),
             )
             .with_header(header::ALLOW, allow)
         }
@@ -147,8 +177,12 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
 }
 
 fn parse_id(raw: &str) -> Result<u64, Reply> {
-    raw.parse()
-        .map_err(|_| Reply::error(StatusCode::BAD_REQUEST, &format!("'{raw}' is not a numeric id")))
+    raw.parse().map_err(|_| {
+        Reply::error(
+            StatusCode::BAD_REQUEST,
+            &format!("'{raw}' is not a numeric id"),
+        )
+    })
 }
 
 fn not_found(message: String) -> Reply {
@@ -156,9 +190,8 @@ fn not_found(message: String) -> Reply {
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, Reply> {
-    serde_json::from_slice(&req.body).map_err(|e| {
-        Reply::error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}"))
-    })
+    serde_json::from_slice(&req.body)
+        .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
 }
 
 fn journal_filter(req: &Request) -> Result<JournalFilter, Reply> {

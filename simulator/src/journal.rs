@@ -49,7 +49,9 @@ pub struct JournalEntry {
 
 impl JournalEntry {
     fn weight(&self) -> usize {
-        let pairs = |v: &Vec<(String, String)>| v.iter().map(|(a, b)| a.len() + b.len() + 48).sum::<usize>();
+        let pairs = |v: &Vec<(String, String)>| {
+            v.iter().map(|(a, b)| a.len() + b.len() + 48).sum::<usize>()
+        };
         256 + self.path.len()
             + self.query.as_ref().map_or(0, String::len)
             + pairs(&self.params)
@@ -91,7 +93,9 @@ impl JournalFilter {
         self.account.is_none_or(|a| e.account == Some(a))
             && self.since.is_none_or(|s| e.id > s)
             && self.path.as_ref().is_none_or(|p| {
-                e.path.to_ascii_lowercase().contains(&p.to_ascii_lowercase())
+                e.path
+                    .to_ascii_lowercase()
+                    .contains(&p.to_ascii_lowercase())
             })
     }
 }
@@ -254,7 +258,7 @@ mod tests {
         }
         let (n, bytes) = j.usage();
         assert!(bytes <= 10_000, "{bytes}");
-        assert!(n >= 2 && n < 100);
+        assert!((2..100).contains(&n));
     }
 
     #[test]

@@ -42,6 +42,8 @@
 //! - `ui` — the lead page (askama, right-to-left).
 //! - [`store`] — accounts, forms, tokens, leads and their indexes, under one lock.
 //! - [`journal`] — the bounded request journal.
+//! - [`faults`] — fault injection: latency, error statuses, broken bodies, dropped
+//!   connections, before or after the handler.
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default.
 //! - [`error`] — typed errors of the endpoints; [`reply`] — answers.
 //! - [`model`] — public views: leads, accounts, crmConfig.
@@ -51,6 +53,7 @@ mod admin;
 pub mod api;
 pub mod contract;
 pub mod error;
+pub mod faults;
 pub mod fixtures;
 pub mod journal;
 pub mod model;
@@ -62,6 +65,7 @@ mod server;
 pub mod store;
 mod ui;
 
+pub use faults::{ActiveFault, FaultKind, FaultSpec};
 pub use fixtures::{Dataset, FixtureError};
 pub use journal::{JournalEntry, JournalFilter, JournalPage};
 pub use model::{AccountView, CrmConfig, LeadView};
@@ -188,7 +192,9 @@ impl SimulatorBuilder {
             app: Arc::new(App {
                 store,
                 journal: Journal::new(self.journal_entries, self.journal_bytes),
+                faults: faults::Faults::default(),
                 base_url: OnceLock::new(),
+                closing: watch::channel(false).0,
             }),
         })
     }
@@ -276,10 +282,33 @@ impl SimulatorHandle {
         &self.app.store
     }
 
-    /// Back to the fixtures, journal cleared (the same as `POST /__admin/reset`).
+    /// Back to the fixtures, journal and faults cleared (the same as
+    /// `POST /__admin/reset`).
     pub fn reset(&self) {
         self.app.store.reset();
         self.app.journal.clear();
+        self.app.faults.clear();
+    }
+
+    /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why
+    /// the spec is refused.
+    pub fn inject(&self, spec: FaultSpec) -> Result<u64, String> {
+        self.app.faults.add(spec)
+    }
+
+    /// The faults set, with their counters.
+    pub fn faults(&self) -> Vec<ActiveFault> {
+        self.app.faults.list()
+    }
+
+    /// Clears one fault; false if there was none with that id.
+    pub fn clear_fault(&self, id: u64) -> bool {
+        self.app.faults.remove(id)
+    }
+
+    /// Clears every fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
     }
 
     /// Stops the server and waits until requests in flight have finished.

@@ -46,7 +46,9 @@ impl FromStr for PhoneMatch {
         match s {
             "exact" => Ok(PhoneMatch::Exact),
             "normalized" => Ok(PhoneMatch::Normalized),
-            other => Err(format!("unknown phone match '{other}': use exact or normalized")),
+            other => Err(format!(
+                "unknown phone match '{other}': use exact or normalized"
+            )),
         }
     }
 }
@@ -70,7 +72,13 @@ mod tests {
 
     #[test]
     fn every_israeli_format_of_one_number_has_one_key() {
-        for p in ["972521234567", "+972 52-123-4567", "052-123-4567", "0521234567", "9720521234567"] {
+        for p in [
+            "972521234567",
+            "+972 52-123-4567",
+            "052-123-4567",
+            "0521234567",
+            "9720521234567",
+        ] {
             assert_eq!(normalize(p), "0521234567", "{p}");
         }
         assert_eq!(normalize("03-6123456"), "036123456");

@@ -27,7 +27,8 @@ impl Reply {
     /// A JSON answer.
     pub fn json(status: StatusCode, value: &impl Serialize) -> Reply {
         let body = serde_json::to_vec(value).unwrap_or_else(|e| {
-            format!(r#"{{"status":"failure","error":"cannot encode the answer: {e}"}}"#).into_bytes()
+            format!(r#"{{"status":"failure","error":"cannot encode the answer: {e}"}}"#)
+                .into_bytes()
         });
         Reply {
             status,
@@ -48,7 +49,10 @@ impl Reply {
     /// An error of the simulator's own (transport-level abuse, admin API): a real
     /// HTTP status with a JSON body naming the problem.
     pub fn error(status: StatusCode, message: &str) -> Reply {
-        Reply::json(status, &serde_json::json!({"status": "failure", "error": message}))
+        Reply::json(
+            status,
+            &serde_json::json!({"status": "failure", "error": message}),
+        )
     }
 
     /// An HTML page.

@@ -35,7 +35,9 @@ impl fmt::Display for Part {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// A `%` not followed by two hex digits.
-    #[error("broken percent-encoding in the {part} at byte {offset}: '%' must be followed by two hex digits")]
+    #[error(
+        "broken percent-encoding in the {part} at byte {offset}: '%' must be followed by two hex digits"
+    )]
     BadPercent {
         /// Where.
         part: Part,
@@ -430,7 +432,10 @@ mod tests {
             parse("a=1&a=2").unwrap_err(),
             DecodeError::Duplicate("a".into())
         );
-        assert_eq!(parse("=x").unwrap_err(), DecodeError::EmptyName(Part::Query));
+        assert_eq!(
+            parse("=x").unwrap_err(),
+            DecodeError::EmptyName(Part::Query)
+        );
         assert_eq!(parse("a=1&&b=2").unwrap().len(), 2);
     }
 

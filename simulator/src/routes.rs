@@ -45,6 +45,10 @@ pub enum AdminRoute<'a> {
     Reset,
     /// `/__admin/divergences`.
     Divergences,
+    /// `/__admin/faults`.
+    Faults,
+    /// `/__admin/faults/{id}`.
+    Fault(&'a str),
 }
 
 impl Route<'_> {
@@ -58,7 +62,10 @@ impl Route<'_> {
 /// Maps a path to its route. `/apiproxy/` paths match case-insensitively, as real
 /// clients spell them both `apiproxy` and `APIProxy`.
 pub fn route(path: &str) -> Route<'_> {
-    let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let trimmed = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     let mut segments = trimmed.split('/');
     if segments.next() != Some("") {
         return Route::NotFound;
@@ -96,6 +103,8 @@ fn admin<'a>(first: &'a str, rest: [Option<&'a str>; 4]) -> Route<'a> {
         ("requests", [None, ..]) => AdminRoute::Requests,
         ("reset", [None, ..]) => AdminRoute::Reset,
         ("divergences", [None, ..]) => AdminRoute::Divergences,
+        ("faults", [None, ..]) => AdminRoute::Faults,
+        ("faults", [Some(id), None, ..]) => AdminRoute::Fault(id),
         _ => return Route::NotFound,
     };
     Route::Admin(r)

@@ -3,26 +3,31 @@
 
 use crate::admin;
 use crate::api;
+use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
 use crate::journal::{Journal, JournalEntry, mask_token};
-use crate::reply::{Exchange, Reply};
-use crate::request::Request;
+use crate::reply::{Exchange, HTML, Reply};
+use crate::request::{Part, Request, parse_urlencoded};
 use crate::routes::{Route, route};
 use crate::store::Store;
 use crate::ui;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Response, StatusCode, header};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use std::convert::Infallible;
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
 
 /// Largest body accepted; larger ones get 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -30,14 +35,25 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub const MAX_CONNECTIONS: usize = 4096;
 /// How long shutdown waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(10);
+/// The longest a `hang` fault holds a request (the client has given up long before).
+const MAX_HANG: Duration = Duration::from_secs(600);
+
+/// A response body: whole, or (for the `truncated` fault) half of one, then an error.
+type Body = Either<
+    Full<Bytes>,
+    StreamBody<futures_util::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, io::Error>>>>,
+>;
 
 /// Everything a request handler can reach.
 #[derive(Debug)]
 pub(crate) struct App {
     pub store: Store,
     pub journal: Journal,
+    pub faults: Faults,
     /// `http://host:port` once bound: the fallback when a request has no `Host`.
     pub base_url: OnceLock<String>,
+    /// Set to true when shutdown starts, so hanging requests let go.
+    pub closing: watch::Sender<bool>,
 }
 
 impl App {
@@ -60,6 +76,7 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let _ = app.closing.send(false);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(shutdown);
     loop {
@@ -81,12 +98,17 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let service = service_fn(move |req| handle(app.clone(), req));
+        let reset = Arc::new(AtomicBool::new(false));
+        let io = ConnIo {
+            stream,
+            reset: reset.clone(),
+        };
+        let service = service_fn(move |req| handle(app.clone(), reset.clone(), req));
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(Duration::from_secs(30))
             .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(io), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
@@ -94,16 +116,26 @@ pub(crate) async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
+    app.closing.send_replace(true);
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("some connections were still busy after {DRAIN:?}; closing them");
     }
     Ok(())
 }
 
+/// Why a connection ends without an answer (an injected fault).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct NoAnswer(&'static str);
+
 async fn handle(
     app: Arc<App>,
+    reset: Arc<AtomicBool>,
     req: hyper::Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, NoAnswer> {
     let started = Instant::now();
     let at = jiff::Timestamp::now();
     let (parts, body) = req.into_parts();
@@ -117,17 +149,216 @@ async fn handle(
     };
     let route = route(&request.path);
     let mut ex = Exchange::default();
-    let reply = match body {
+    let strike = match (&body, endpoint_of(route)) {
+        (Ok(_), Some(endpoint)) => app
+            .faults
+            .strike(endpoint, || account_of(&app.store, route, &request)),
+        _ => None,
+    };
+    let outcome = match body {
         Err(reply) => {
-            ex.note(format!("{}", reply.body_text()));
-            reply
+            ex.note(reply.body_text());
+            Outcome::Answer(reply)
         }
-        Ok(_) => dispatch(&app, route, &request, &mut ex).await,
+        Ok(_) => match strike {
+            None => Outcome::Answer(dispatch(&app, route, &request, &mut ex).await),
+            Some(strike) => {
+                ex.fault = Some(strike.describe());
+                inject(&app, strike, route, &request, &mut ex).await
+            }
+        },
     };
     if route.is_api() {
-        app.journal.record(entry(&request, &reply, ex, at, started));
+        app.journal
+            .record(entry(&request, &outcome, ex, at, started));
     }
-    Ok(reply.into_response())
+    match outcome {
+        Outcome::Answer(reply) => Ok(reply.into_response().map(Either::Left)),
+        Outcome::Cut(reply) => Ok(cut(reply)),
+        Outcome::Close => Err(NoAnswer("fault: connection closed")),
+        Outcome::Reset => {
+            reset.store(true, Ordering::Release);
+            Err(NoAnswer("fault: connection reset"))
+        }
+        Outcome::Hang => {
+            let mut closing = app.closing.subscribe();
+            let _ = tokio::time::timeout(MAX_HANG, closing.wait_for(|c| *c)).await;
+            Err(NoAnswer("fault: hung until shutdown"))
+        }
+    }
+}
+
+/// What a request gets back.
+enum Outcome {
+    /// A whole answer.
+    Answer(Reply),
+    /// Half an answer, then the connection drops.
+    Cut(Reply),
+    /// The connection closes.
+    Close,
+    /// The connection is reset.
+    Reset,
+    /// Nothing, ever.
+    Hang,
+}
+
+async fn inject(
+    app: &App,
+    strike: Strike,
+    route: Route<'_>,
+    req: &Request,
+    ex: &mut Exchange,
+) -> Outcome {
+    if let FaultKind::Latency { ms } = strike.kind {
+        let delay = tokio::time::sleep(Duration::from_millis(ms));
+        if strike.when == When::Before {
+            delay.await;
+            return Outcome::Answer(dispatch(app, route, req, ex).await);
+        }
+        let reply = dispatch(app, route, req, ex).await;
+        delay.await;
+        return Outcome::Answer(reply);
+    }
+    let handled = match strike.when {
+        When::After => Some(dispatch(app, route, req, ex).await),
+        When::Before => None,
+    };
+    match strike.kind {
+        FaultKind::Latency { .. } => unreachable!("answered above"),
+        FaultKind::Status {
+            status,
+            retry_after,
+        } => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let reply = Reply::error(code, code.canonical_reason().unwrap_or("error"));
+            Outcome::Answer(match retry_after {
+                Some(secs) => reply.with_header(header::RETRY_AFTER, secs.to_string()),
+                None => reply,
+            })
+        }
+        FaultKind::Envelope { message } => Outcome::Answer(Reply::failure(&message)),
+        FaultKind::MalformedJson => {
+            let mut reply = Reply::failure("");
+            reply.body = Bytes::from_static(b"{\"status\":\"success\",\"result\":");
+            Outcome::Answer(reply)
+        }
+        FaultKind::Truncated => Outcome::Cut(handled.unwrap_or_else(|| {
+            Reply::json(
+                StatusCode::OK,
+                &serde_json::json!({"status": "success", "result": 0, "data": []}),
+            )
+        })),
+        FaultKind::HtmlError => Outcome::Answer(Reply {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            content_type: HTML,
+            body: Bytes::from_static(IIS_ERROR_PAGE.as_bytes()),
+            headers: vec![(header::SERVER, "Microsoft-IIS/10.0".into())],
+        }),
+        FaultKind::Close => Outcome::Close,
+        FaultKind::Reset => Outcome::Reset,
+        FaultKind::Hang => Outcome::Hang,
+    }
+}
+
+/// The response for the `truncated` fault: `Content-Length` of the whole body, half of
+/// it sent, then an error, which makes hyper drop the connection.
+fn cut(reply: Reply) -> Response<Body> {
+    let whole = reply.body.len();
+    let half = reply.body.slice(..whole / 2);
+    let frames = vec![
+        Ok(Frame::data(half)),
+        Err(io::Error::other("fault: body cut mid-way")),
+    ];
+    let mut response = Response::new(Either::Right(StreamBody::new(futures_util::stream::iter(
+        frames,
+    ))));
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(reply.content_type),
+    );
+    headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(whole));
+    response
+}
+
+fn endpoint_of(route: Route<'_>) -> Option<Endpoint> {
+    match route {
+        Route::Submit => Some(Endpoint::Submit),
+        Route::LeadsGet(_) => Some(Endpoint::Lookup),
+        Route::LeadGet(_) => Some(Endpoint::Get),
+        Route::LeadUpdate(_) => Some(Endpoint::Update),
+        _ => None,
+    }
+}
+
+/// The account a request concerns, for faults scoped to one. For `/v2/submit` it
+/// is the account of `lm_form`, read from the query or a form-encoded body.
+fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
+    match route {
+        Route::LeadsGet(aid) | Route::LeadGet(aid) | Route::LeadUpdate(aid) => aid.parse().ok(),
+        Route::Submit => {
+            let from_body = parse_urlencoded(&req.body, Part::Body).ok();
+            let from_query = req.query_params().ok();
+            let form = [from_body, from_query]
+                .into_iter()
+                .flatten()
+                .find_map(|p| p.get("lm_form").and_then(|f| f.trim().parse().ok()))?;
+            store.account_of_form(form)
+        }
+        _ => None,
+    }
+}
+
+/// The connection's socket. A `reset` fault sets `reset`; dropping the connection
+/// then sets `SO_LINGER` to zero first, so the close is a TCP RST rather than a FIN.
+struct ConnIo {
+    stream: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ConnIo {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::Acquire) {
+            let _ = socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+        }
+    }
+}
+
+impl AsyncRead for ConnIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ConnIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
 }
 
 async fn read_body(headers: &hyper::HeaderMap, body: Incoming) -> Result<Bytes, Reply> {
@@ -180,10 +411,16 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
                 Route::LeadUpdate(_) => "POST",
                 _ => "GET",
             };
-            ex.note(format!("method {} not allowed here; use {allow}", req.method));
+            ex.note(format!(
+                "method {} not allowed here; use {allow}",
+                req.method
+            ));
             Reply::error(
                 StatusCode::METHOD_NOT_ALLOWED,
-                &format!("method {} not allowed on {}; use {allow}", req.method, req.path),
+                &format!(
+                    "method {} not allowed on {}; use {allow}",
+                    req.method, req.path
+                ),
             )
             .with_header(header::ALLOW, allow)
         }
@@ -192,7 +429,7 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
 
 fn entry(
     req: &Request,
-    reply: &Reply,
+    outcome: &Outcome,
     ex: Exchange,
     at: jiff::Timestamp,
     started: Instant,
@@ -219,8 +456,25 @@ fn entry(
         account: ex.account,
         params: ex.params,
         headers,
-        status: reply.status.as_u16(),
-        answer: reply.body_text(),
+        status: match outcome {
+            Outcome::Answer(r) | Outcome::Cut(r) => r.status.as_u16(),
+            _ => 0,
+        },
+        answer: match outcome {
+            Outcome::Answer(r) => r.body_text(),
+            Outcome::Cut(r) => {
+                let text = r.body_text();
+                let half: String = text.chars().take(text.chars().count() / 2).collect();
+                format!(
+                    "{half}… (cut: {} of {} bytes sent)",
+                    r.body.len() / 2,
+                    r.body.len()
+                )
+            }
+            Outcome::Close => "(no answer: connection closed)".into(),
+            Outcome::Reset => "(no answer: connection reset)".into(),
+            Outcome::Hang => "(no answer: the request hangs)".into(),
+        },
         diagnostics: ex.diagnostics,
         fault: ex.fault,
         micros: started.elapsed().as_micros() as u64,

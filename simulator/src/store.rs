@@ -506,7 +506,7 @@ impl Store {
                     .collect()
             })
             .unwrap_or_default();
-        found.sort_by(|a, b| (b.created_at, b.lid).cmp(&(a.created_at, a.lid)));
+        found.sort_by_key(|l| std::cmp::Reverse((l.created_at, l.lid)));
         let views = found
             .into_iter()
             .map(|l| l.view(&state.forms[&l.form_id]))
@@ -553,10 +553,13 @@ impl Store {
                     } else {
                         "state_id"
                     };
-                    let value = v.trim().parse::<u32>().map_err(|_| ApiError::MalformedStatus {
-                        key,
-                        value: v.into(),
-                    })?;
+                    let value = v
+                        .trim()
+                        .parse::<u32>()
+                        .map_err(|_| ApiError::MalformedStatus {
+                            key,
+                            value: v.into(),
+                        })?;
                     status = Some(value);
                 }
                 _ => match form.by_key.get(k).or_else(|| form.by_name.get(k)) {
@@ -722,8 +725,7 @@ impl Store {
         for (i, mut spec) in leads.into_iter().enumerate() {
             spec.aid = aid;
             if spec.form_id == 0 {
-                spec.form_id =
-                    default_form.ok_or_else(|| format!("account {aid} has no form"))?;
+                spec.form_id = default_form.ok_or_else(|| format!("account {aid} has no form"))?;
             }
             let lead = state
                 .build_lead(&spec, 0, now)
@@ -790,7 +792,12 @@ impl Store {
                 .iter()
                 .find(|(_, s)| s.read && s.write)
                 .or_else(|| a.tokens.first())?;
-            Some((a.aid, form.lm_form, form.lm_key.clone(), token.0.to_string()))
+            Some((
+                a.aid,
+                form.lm_form,
+                form.lm_key.clone(),
+                token.0.to_string(),
+            ))
         })
     }
 }
@@ -864,8 +871,7 @@ impl State {
                         _ => {
                             return Err(err(
                                 format!("{fplace}.fields.{k}"),
-                                "a field key must map to a non-empty field name (a string)"
-                                    .into(),
+                                "a field key must map to a non-empty field name (a string)".into(),
                             ));
                         }
                     }
@@ -936,7 +942,12 @@ impl State {
             .forms
             .get(&spec.form_id)
             .filter(|f| f.aid == account.aid)
-            .ok_or_else(|| format!("form {} is not a form of account {}", spec.form_id, spec.aid))?;
+            .ok_or_else(|| {
+                format!(
+                    "form {} is not a form of account {}",
+                    spec.form_id, spec.aid
+                )
+            })?;
         let parse_time = |name: &str, value: &str| -> Result<i64, String> {
             value
                 .parse::<Timestamp>()
@@ -1111,9 +1122,7 @@ fn cap(key: &str, value: &str, limit: usize, diagnostics: &mut Vec<String>) -> B
         None => value.into(),
         Some((cut_at, _)) => {
             let total = value.chars().count();
-            diagnostics.push(format!(
-                "{key} cut from {total} to {limit} characters"
-            ));
+            diagnostics.push(format!("{key} cut from {total} to {limit} characters"));
             value[..cut_at].into()
         }
     }

@@ -22,7 +22,9 @@ struct LeadPage<'a> {
 /// Renders the page, or a 404 page naming what was not found.
 pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Reply {
     let (Ok(aid_n), Ok(lid_n)) = (aid.parse::<u64>(), lid.parse::<u64>()) else {
-        ex.note(format!("lead page: '{aid}/{lid}' is not a numeric account and lead id"));
+        ex.note(format!(
+            "lead page: '{aid}/{lid}' is not a numeric account and lead id"
+        ));
         return not_found("כתובת ליד לא תקינה");
     };
     ex.account = Some(aid_n);
@@ -35,7 +37,10 @@ pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Repl
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
         .collect();
-    let title = lead.field("שם").filter(|n| !n.is_empty()).unwrap_or("ליד ללא שם");
+    let title = lead
+        .field("שם")
+        .filter(|n| !n.is_empty())
+        .unwrap_or("ליד ללא שם");
     let utm = [
         ("utm_source", &lead.utm_source),
         ("utm_medium", &lead.utm_medium),
@@ -59,7 +64,10 @@ pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Repl
         Ok(html) => Reply::html(StatusCode::OK, html),
         Err(e) => {
             ex.note(format!("lead page could not be rendered: {e}"));
-            Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "lead page could not be rendered")
+            Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "lead page could not be rendered",
+            )
         }
     }
 }
@@ -67,6 +75,8 @@ pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Repl
 fn not_found(message: &'static str) -> Reply {
     Reply::html(
         StatusCode::NOT_FOUND,
-        format!("<!DOCTYPE html><html lang=\"he\" dir=\"rtl\"><meta charset=\"utf-8\"><title>404</title><p>{message}</p></html>"),
+        format!(
+            "<!DOCTYPE html><html lang=\"he\" dir=\"rtl\"><meta charset=\"utf-8\"><title>404</title><p>{message}</p></html>"
+        ),
     )
 }

@@ -4,7 +4,7 @@
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 use crate::protocol::{AdapterRequest, AdapterResponse};
@@ -48,7 +48,7 @@ pub enum AdapterCallError {
         /// The JSON error.
         #[source]
         source: serde_json::Error,
-        /// What the adapter printed.
+        /// The start of what the adapter printed (at most [`STDOUT_PREVIEW`] characters).
         stdout: String,
         /// What the adapter wrote to stderr.
         stderr: String,
@@ -92,7 +92,10 @@ impl CommandAdapter {
 
     /// An adapter with [`Self::DEFAULT_TIMEOUT`].
     pub fn new(command: impl Into<String>) -> Self {
-        Self { command: command.into(), timeout: Self::DEFAULT_TIMEOUT }
+        Self {
+            command: command.into(),
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
     }
 
     /// The same adapter with another call timeout.
@@ -118,7 +121,10 @@ impl CommandAdapter {
         // Its own process group, so a timeout kills the adapter's children too.
         #[cfg(unix)]
         command.process_group(0);
-        let spawn_error = |source| AdapterCallError::Spawn { command: self.command.clone(), source };
+        let spawn_error = |source| AdapterCallError::Spawn {
+            command: self.command.clone(),
+            source,
+        };
         let mut child = command.spawn().map_err(spawn_error)?;
         let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
@@ -134,8 +140,12 @@ impl CommandAdapter {
                 let _ = stdin.write_all(&input).await;
                 drop(stdin);
             };
-            let (_, read_out, read_err, status) =
-                tokio::join!(write, stdout.read_to_end(&mut out), stderr.read_to_end(&mut err), child.wait());
+            let (_, read_out, read_err, status) = tokio::join!(
+                write,
+                drain(&mut stdout, &mut out, MAX_STDOUT),
+                drain(&mut stderr, &mut err, MAX_STDERR),
+                child.wait()
+            );
             read_out.and(read_err).and(status)
         };
         let finished = tokio::time::timeout(self.timeout, exchange).await;
@@ -143,29 +153,75 @@ impl CommandAdapter {
         let status = match finished {
             Err(_) => {
                 kill_group(&mut child).await;
-                return Err(AdapterCallError::Timeout { timeout: self.timeout, stderr: stderr_text(&err) });
+                return Err(AdapterCallError::Timeout {
+                    timeout: self.timeout,
+                    stderr: stderr_text(&err),
+                });
             }
             Ok(Err(source)) => {
                 kill_group(&mut child).await;
-                return Err(AdapterCallError::Io { source, stderr: stderr_text(&err) });
+                return Err(AdapterCallError::Io {
+                    source,
+                    stderr: stderr_text(&err),
+                });
             }
             Ok(Ok(status)) => status,
         };
         if !status.success() {
-            return Err(AdapterCallError::Exit { status, stderr: stderr_text(&err) });
+            return Err(AdapterCallError::Exit {
+                status,
+                stderr: stderr_text(&err),
+            });
         }
         serde_json::from_slice(&out).map_err(|source| AdapterCallError::InvalidJson {
             source,
-            stdout: String::from_utf8_lossy(&out).into_owned(),
+            stdout: preview(&out),
             stderr: stderr_text(&err),
         })
+    }
+}
+
+/// Most of an adapter's stdout kept; a response is a few kilobytes.
+const MAX_STDOUT: usize = 16 << 20;
+/// Most of an adapter's stderr kept for the report.
+const MAX_STDERR: usize = 1 << 20;
+
+/// Characters of a bad response kept in [`AdapterCallError::InvalidJson`].
+pub const STDOUT_PREVIEW: usize = 4096;
+
+fn preview(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match text.char_indices().nth(STDOUT_PREVIEW) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.into_owned(),
+    }
+}
+
+/// Reads a pipe to its end, keeping at most `cap` bytes: the rest is read and
+/// dropped, so a chatty adapter neither blocks on a full pipe nor fills memory.
+async fn drain(
+    pipe: &mut (impl AsyncRead + Unpin),
+    kept: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<()> {
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = pipe.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        let room = cap.saturating_sub(kept.len()).min(n);
+        kept.extend_from_slice(&chunk[..room]);
     }
 }
 
 /// Kills the adapter's process group (falling back to the shell alone) and reaps it.
 async fn kill_group(child: &mut tokio::process::Child) {
     #[cfg(unix)]
-    if let Some(pid) = child.id().and_then(|id| rustix::process::Pid::from_raw(id.cast_signed())) {
+    if let Some(pid) = child
+        .id()
+        .and_then(|id| rustix::process::Pid::from_raw(id.cast_signed()))
+    {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
     let _ = child.start_kill();
@@ -178,12 +234,18 @@ mod tests {
     use crate::protocol::{Chat, CrmConfig, Endpoints, Function, Outcome};
 
     fn request() -> AdapterRequest {
-        AdapterRequest::new(Function::OpenTicket, CrmConfig::default(), Chat::default(), Endpoints::default())
+        AdapterRequest::new(
+            Function::OpenTicket,
+            CrmConfig::default(),
+            Chat::default(),
+            Endpoints::default(),
+        )
     }
 
     #[tokio::test]
     async fn reads_a_response_and_ignores_unread_input() {
-        let adapter = CommandAdapter::new(r#"echo '{"outcome":"complete","crmData":{"result":7}}'"#);
+        let adapter =
+            CommandAdapter::new(r#"echo '{"outcome":"complete","crmData":{"result":7}}'"#);
         let response = adapter.call(&request()).await.unwrap();
         assert_eq!(response.outcome, Outcome::Complete);
         assert_eq!(response.crm_data["result"], 7);
@@ -194,25 +256,35 @@ mod tests {
         let adapter = CommandAdapter::new(
             r#"grep -q '"function":"openTicket"' && echo '{"outcome":"failure","crmData":{}}'"#,
         );
-        assert_eq!(adapter.call(&request()).await.unwrap().outcome, Outcome::Failure);
+        assert_eq!(
+            adapter.call(&request()).await.unwrap().outcome,
+            Outcome::Failure
+        );
     }
 
     #[tokio::test]
     async fn non_zero_exit_carries_stderr() {
-        let err = CommandAdapter::new("echo boom >&2; exit 3").call(&request()).await.unwrap_err();
+        let err = CommandAdapter::new("echo boom >&2; exit 3")
+            .call(&request())
+            .await
+            .unwrap_err();
         assert!(matches!(err, AdapterCallError::Exit { .. }), "{err}");
         assert_eq!(err.stderr(), Some("boom\n"));
     }
 
     #[tokio::test]
     async fn invalid_json_is_an_error() {
-        let err = CommandAdapter::new("echo nope").call(&request()).await.unwrap_err();
+        let err = CommandAdapter::new("echo nope")
+            .call(&request())
+            .await
+            .unwrap_err();
         assert!(matches!(err, AdapterCallError::InvalidJson { .. }), "{err}");
     }
 
     #[tokio::test]
     async fn a_hanging_adapter_is_killed() {
-        let adapter = CommandAdapter::new("echo started >&2; sleep 30; sleep 30").with_timeout(Duration::from_millis(300));
+        let adapter = CommandAdapter::new("echo started >&2; sleep 30; sleep 30")
+            .with_timeout(Duration::from_millis(300));
         let started = std::time::Instant::now();
         let err = adapter.call(&request()).await.unwrap_err();
         assert!(matches!(err, AdapterCallError::Timeout { .. }), "{err}");

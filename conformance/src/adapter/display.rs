@@ -26,7 +26,10 @@ pub fn display(req: &AdapterRequest) -> Result<Map<String, Value>, AdapterFailur
     if let Some((_, lid)) = pair {
         crm.insert("id".into(), Value::String(lid));
     }
-    if let Some(name) = previous.get(req.crm_config.name_field()).filter(|v| !v.is_null()) {
+    if let Some(name) = previous
+        .get(req.crm_config.name_field())
+        .filter(|v| !v.is_null())
+    {
         crm.insert("name".into(), name.clone());
     }
     if let Some(phone) = &req.chat.phone {
@@ -67,18 +70,28 @@ mod tests {
             name_field: name_field.map(String::from),
             ..CrmConfig::default()
         };
-        let endpoints = Endpoints { submit: "http://sim/v2/submit".into(), ui: "http://sim".into() };
+        let endpoints = Endpoints {
+            submit: "http://sim/v2/submit".into(),
+            ui: "http://sim".into(),
+        };
         AdapterRequest::new(Function::GetCustomerDetails, config, chat, endpoints)
     }
 
     #[test]
     fn absent_crm_data_fails() {
-        assert!(matches!(display(&request(None, None)), Err(AdapterFailure::NoCrmData)));
+        assert!(matches!(
+            display(&request(None, None)),
+            Err(AdapterFailure::NoCrmData)
+        ));
     }
 
     #[test]
     fn aid_lid_pair_builds_the_link() {
-        let crm = display(&request(Some(json!({"aid": "3305", "lid": 100017, "שם": "דנה כהן"})), None)).unwrap();
+        let crm = display(&request(
+            Some(json!({"aid": "3305", "lid": 100017, "שם": "דנה כהן"})),
+            None,
+        ))
+        .unwrap();
         assert_eq!(crm["id"], "100017");
         assert_eq!(crm["name"], "דנה כהן");
         assert_eq!(crm["phone"], "972521234567");
@@ -88,7 +101,11 @@ mod tests {
 
     #[test]
     fn pp_pair_is_the_fallback_and_pairs_do_not_mix() {
-        let crm = display(&request(Some(json!({"aid": 1, "pp_aid": 3305, "pp_lid": "7"})), None)).unwrap();
+        let crm = display(&request(
+            Some(json!({"aid": 1, "pp_aid": 3305, "pp_lid": "7"})),
+            None,
+        ))
+        .unwrap();
         assert_eq!(crm["id"], "7");
         assert_eq!(crm["deepLink"], "http://sim/a/3305/leads/7");
     }
@@ -105,7 +122,10 @@ mod tests {
 
     #[test]
     fn custom_name_field_and_empty_ids() {
-        let crm = display(&request(Some(json!({"aid": "", "lid": "5", "Full name": "Dana"})), Some("Full name")));
+        let crm = display(&request(
+            Some(json!({"aid": "", "lid": "5", "Full name": "Dana"})),
+            Some("Full name"),
+        ));
         let crm = crm.unwrap();
         assert_eq!(crm["name"], "Dana");
         assert!(!crm.contains_key("id"), "an empty aid is no pair");

@@ -29,31 +29,48 @@ pub async fn lookup(
 ) -> Result<Map<String, Value>, AdapterFailure> {
     let config = &req.crm_config;
     let token = required(config.token.as_deref(), "token")?;
-    let url = required(config.get_customer_details_url.as_deref(), "getCustomerDetailsUrl")?;
+    let url = required(
+        config.get_customer_details_url.as_deref(),
+        "getCustomerDetailsUrl",
+    )?;
     let phone = req.chat.phone.as_deref().unwrap_or_default();
     let candidates = lookup_candidates(phone);
     if candidates.is_empty() {
         return Err(AdapterFailure::NoPhone);
     }
     for candidate in &candidates {
-        let sent = client.get(url).query(&[("by_phone", candidate)]).header(AUTH_HEADER, token).send().await;
+        let sent = client
+            .get(url)
+            .query(&[("by_phone", candidate)])
+            .header(AUTH_HEADER, token)
+            .send()
+            .await;
         let mut envelope = success_envelope(read_json(sent, timeout).await?)?;
         let data = match envelope.remove("data") {
             Some(Value::Array(data)) => data,
             Some(Value::Null) | None => Vec::new(),
-            Some(_) => return Err(AdapterFailure::InvalidAnswer("\"data\" is not an array".into())),
+            Some(_) => {
+                return Err(AdapterFailure::InvalidAnswer(
+                    "\"data\" is not an array".into(),
+                ));
+            }
         };
         if let Some(lead) = data.into_iter().next() {
             return merge_lead(req, lead);
         }
     }
-    Err(AdapterFailure::NoMatch { phone: phone.to_owned(), tried: candidates })
+    Err(AdapterFailure::NoMatch {
+        phone: phone.to_owned(),
+        tried: candidates,
+    })
 }
 
 /// Adds a lead object of the lookup answer to the chat's crmData.
 pub fn merge_lead(req: &AdapterRequest, lead: Value) -> Result<Map<String, Value>, AdapterFailure> {
     let Value::Object(lead) = lead else {
-        return Err(AdapterFailure::InvalidAnswer("a lead in \"data\" is not an object".into()));
+        return Err(AdapterFailure::InvalidAnswer(
+            "a lead in \"data\" is not an object".into(),
+        ));
     };
     let id = |key: &str| {
         lead.get(key)
@@ -66,19 +83,29 @@ pub fn merge_lead(req: &AdapterRequest, lead: Value) -> Result<Map<String, Value
     let fields = match lead.get("fields") {
         Some(Value::Object(fields)) => Some(fields),
         Some(Value::Null) | None => None,
-        Some(_) => return Err(AdapterFailure::InvalidAnswer("the lead's \"fields\" is not an object".into())),
+        Some(_) => {
+            return Err(AdapterFailure::InvalidAnswer(
+                "the lead's \"fields\" is not an object".into(),
+            ));
+        }
     };
     for (name, value) in fields.into_iter().flatten() {
         crm.insert(name.clone(), value.clone());
     }
     crm.insert("id".into(), Value::String(lid.clone()));
-    if let Some(name) = fields.and_then(|f| f.get(req.crm_config.name_field())).filter(|v| !v.is_null()) {
+    if let Some(name) = fields
+        .and_then(|f| f.get(req.crm_config.name_field()))
+        .filter(|v| !v.is_null())
+    {
         crm.insert("name".into(), name.clone());
     }
     if let Some(phone) = lead.get("phone").filter(|v| !v.is_null()) {
         crm.insert("phone".into(), phone.clone());
     }
-    crm.insert("deepLink".into(), Value::String(req.endpoints.lead_link(&aid, &lid)));
+    crm.insert(
+        "deepLink".into(),
+        Value::String(req.endpoints.lead_link(&aid, &lid)),
+    );
     Ok(crm)
 }
 
@@ -91,9 +118,20 @@ mod tests {
 
     #[test]
     fn lead_fields_and_display_keys_are_merged() {
-        let chat = Chat { crm_data: Some(json!({"keep": 1}).as_object().cloned().unwrap()), ..Chat::default() };
-        let endpoints = Endpoints { submit: String::new(), ui: "http://sim/".into() };
-        let req = AdapterRequest::new(Function::GetCustomerDetails, CrmConfig::default(), chat, endpoints);
+        let chat = Chat {
+            crm_data: Some(json!({"keep": 1}).as_object().cloned().unwrap()),
+            ..Chat::default()
+        };
+        let endpoints = Endpoints {
+            submit: String::new(),
+            ui: "http://sim/".into(),
+        };
+        let req = AdapterRequest::new(
+            Function::GetCustomerDetails,
+            CrmConfig::default(),
+            chat,
+            endpoints,
+        );
         let lead = json!({"aid": 3305, "lid": 100017, "phone": "0521234567",
                           "fields": {"שם": "דנה כהן", "מטפל": "יוסי"}});
         let crm = merge_lead(&req, lead).unwrap();

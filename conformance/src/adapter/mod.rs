@@ -111,9 +111,15 @@ impl ReferenceAdapter {
             Err(AdapterFailure::Protocol(req.protocol))
         } else {
             match req.function {
-                Function::GetCustomerDetails if req.crm_config.only_display_data() => display::display(req),
-                Function::GetCustomerDetails => lookup::lookup(&self.client, self.timeout, req).await,
-                Function::OpenTicket => open_ticket::open_ticket(&self.client, self.timeout, req).await,
+                Function::GetCustomerDetails if req.crm_config.only_display_data() => {
+                    display::display(req)
+                }
+                Function::GetCustomerDetails => {
+                    lookup::lookup(&self.client, self.timeout, req).await
+                }
+                Function::OpenTicket => {
+                    open_ticket::open_ticket(&self.client, self.timeout, req).await
+                }
             }
         };
         match result {
@@ -130,8 +136,13 @@ pub(crate) fn previous_crm_data(req: &AdapterRequest) -> Map<String, Value> {
 
 /// A config value, with an empty or blank one counting as absent (sending an empty
 /// token or form key can only fail, so it is treated like a missing one).
-pub(crate) fn required<'a>(value: Option<&'a str>, key: &'static str) -> Result<&'a str, AdapterFailure> {
-    value.filter(|v| !v.trim().is_empty()).ok_or(AdapterFailure::MissingConfig(key))
+pub(crate) fn required<'a>(
+    value: Option<&'a str>,
+    key: &'static str,
+) -> Result<&'a str, AdapterFailure> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(AdapterFailure::MissingConfig(key))
 }
 
 /// Reads a JSON body, mapping non-2xx statuses and transport errors to failures.
@@ -144,22 +155,31 @@ pub(crate) async fn read_json(
     if !status.is_success() {
         return Err(AdapterFailure::Status(status.as_u16()));
     }
-    let body = response.bytes().await.map_err(|e| AdapterFailure::from_reqwest(&e, timeout))?;
-    serde_json::from_slice(&body).map_err(|e| AdapterFailure::InvalidAnswer(format!("not JSON ({e})")))
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| AdapterFailure::from_reqwest(&e, timeout))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| AdapterFailure::InvalidAnswer(format!("not JSON ({e})")))
 }
 
 /// Checks Lead.IM's envelope: `Ok(body)` on `"status":"success"`, the envelope's
 /// error text on `"failure"`.
 pub(crate) fn success_envelope(body: Value) -> Result<Map<String, Value>, AdapterFailure> {
     let Value::Object(map) = body else {
-        return Err(AdapterFailure::InvalidAnswer("the answer is not a JSON object".into()));
+        return Err(AdapterFailure::InvalidAnswer(
+            "the answer is not a JSON object".into(),
+        ));
     };
     match map.get("status").and_then(Value::as_str) {
         Some("success") => Ok(map),
         Some("failure") => Err(AdapterFailure::Refused(
-            map.get("error").map_or_else(|| "(no error message)".into(), scalar_text),
+            map.get("error")
+                .map_or_else(|| "(no error message)".into(), scalar_text),
         )),
-        _ => Err(AdapterFailure::InvalidAnswer("no \"status\" of success or failure".into())),
+        _ => Err(AdapterFailure::InvalidAnswer(
+            "no \"status\" of success or failure".into(),
+        )),
     }
 }
 

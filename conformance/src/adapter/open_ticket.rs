@@ -22,9 +22,13 @@ pub fn submit_fields(req: &AdapterRequest) -> Result<Vec<(&'static str, String)>
     let lm_form = required(config.lm_form.as_deref(), "lm_form")?;
     let lm_key = required(config.lm_key.as_deref(), "lm_key")?;
     let chat = &req.chat;
-    let name = chat.node_text(NAME_NODE).or(chat.title.as_deref()).unwrap_or_default();
+    let name = chat
+        .node_text(NAME_NODE)
+        .or(chat.title.as_deref())
+        .unwrap_or_default();
     let raw_phone = chat.phone.as_deref().unwrap_or_default();
-    let phone = format_phone(raw_phone, PhoneStyle::Smart, DEFAULT_REGION).unwrap_or_else(|| raw_phone.to_owned());
+    let phone = format_phone(raw_phone, PhoneStyle::Smart, DEFAULT_REGION)
+        .unwrap_or_else(|| raw_phone.to_owned());
     let message: Vec<&str> = chat
         .messages
         .iter()
@@ -37,7 +41,10 @@ pub fn submit_fields(req: &AdapterRequest) -> Result<Vec<(&'static str, String)>
         ("lm_redirect", "no".to_owned()),
         ("fld_name", name.to_owned()),
         ("fld_phone", phone),
-        ("fld_email", chat.node_text(EMAIL_NODE).unwrap_or_default().to_owned()),
+        (
+            "fld_email",
+            chat.node_text(EMAIL_NODE).unwrap_or_default().to_owned(),
+        ),
         ("fld_message", message.join("\n")),
         ("chat_url", chat.url.clone().unwrap_or_default()),
     ])
@@ -51,12 +58,23 @@ pub async fn open_ticket(
     req: &AdapterRequest,
 ) -> Result<Map<String, Value>, AdapterFailure> {
     let fields = submit_fields(req)?;
-    let sent = client.post(&req.endpoints.submit).form(&fields).send().await;
+    let sent = client
+        .post(&req.endpoints.submit)
+        .form(&fields)
+        .send()
+        .await;
     let envelope = success_envelope(read_json(sent, timeout).await?)?;
     let result = match envelope.get("result") {
         Some(Value::Number(n)) => Value::Number(n.clone()),
-        Some(Value::String(s)) => s.trim().parse::<u64>().map_or_else(|_| Value::String(s.clone()), |n| Value::Number(Number::from(n))),
-        _ => return Err(AdapterFailure::InvalidAnswer("success without a \"result\" lead id".into())),
+        Some(Value::String(s)) => s.trim().parse::<u64>().map_or_else(
+            |_| Value::String(s.clone()),
+            |n| Value::Number(Number::from(n)),
+        ),
+        _ => {
+            return Err(AdapterFailure::InvalidAnswer(
+                "success without a \"result\" lead id".into(),
+            ));
+        }
     };
     let mut crm = super::previous_crm_data(req);
     crm.insert("result".into(), result);
@@ -69,7 +87,11 @@ mod tests {
     use crate::protocol::{Chat, CrmConfig, Endpoints, Function, Message, NodeState};
 
     fn request(chat: Chat) -> AdapterRequest {
-        let config = CrmConfig { lm_form: Some("5001".into()), lm_key: Some("k".into()), ..CrmConfig::default() };
+        let config = CrmConfig {
+            lm_form: Some("5001".into()),
+            lm_key: Some("k".into()),
+            ..CrmConfig::default()
+        };
         AdapterRequest::new(Function::OpenTicket, config, chat, Endpoints::default())
     }
 
@@ -80,15 +102,34 @@ mod tests {
             title: Some("כותרת".into()),
             url: Some("https://texter.example/chats/c-17".into()),
             messages: vec![
-                Message { direction: Direction::Incoming, text: "שלום".into() },
-                Message { direction: Direction::Outgoing, text: "היי".into() },
-                Message { direction: Direction::Outgoing, text: "איך אפשר לעזור?".into() },
+                Message {
+                    direction: Direction::Incoming,
+                    text: "שלום".into(),
+                },
+                Message {
+                    direction: Direction::Outgoing,
+                    text: "היי".into(),
+                },
+                Message {
+                    direction: Direction::Outgoing,
+                    text: "איך אפשר לעזור?".into(),
+                },
             ],
             ..Chat::default()
         };
-        chat.nodes.insert(NAME_NODE.into(), NodeState { text: Some("דנה כהן".into()) });
+        chat.nodes.insert(
+            NAME_NODE.into(),
+            NodeState {
+                text: Some("דנה כהן".into()),
+            },
+        );
         let fields = submit_fields(&request(chat)).unwrap();
-        let get = |k| fields.iter().find(|(key, _)| *key == k).map(|(_, v)| v.as_str());
+        let get = |k| {
+            fields
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.as_str())
+        };
         assert_eq!(get("fld_name"), Some("דנה כהן"));
         assert_eq!(get("fld_phone"), Some("052-123-4567"));
         assert_eq!(get("fld_email"), Some(""));
@@ -99,7 +140,11 @@ mod tests {
 
     #[test]
     fn title_is_the_fallback_and_odd_phones_go_raw() {
-        let chat = Chat { phone: Some("abc".into()), title: Some("Dana".into()), ..Chat::default() };
+        let chat = Chat {
+            phone: Some("abc".into()),
+            title: Some("Dana".into()),
+            ..Chat::default()
+        };
         let fields = submit_fields(&request(chat)).unwrap();
         assert!(fields.contains(&("fld_name", "Dana".into())));
         assert!(fields.contains(&("fld_phone", "abc".into())));
@@ -109,6 +154,9 @@ mod tests {
     fn missing_form_config_fails() {
         let mut req = request(Chat::default());
         req.crm_config.lm_key = Some(" ".into());
-        assert!(matches!(submit_fields(&req), Err(AdapterFailure::MissingConfig("lm_key"))));
+        assert!(matches!(
+            submit_fields(&req),
+            Err(AdapterFailure::MissingConfig("lm_key"))
+        ));
     }
 }

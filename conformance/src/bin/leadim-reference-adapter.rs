@@ -15,7 +15,9 @@ async fn main() -> ExitCode {
     let request = std::io::stdin()
         .read_to_end(&mut input)
         .context("could not read stdin")
-        .and_then(|_| serde_json::from_slice::<AdapterRequest>(&input).context("invalid adapter request"));
+        .and_then(|_| {
+            serde_json::from_slice::<AdapterRequest>(&input).context("invalid adapter request")
+        });
     let request = match request {
         Ok(request) => request,
         Err(err) => {

@@ -135,7 +135,9 @@ impl Node {
             return NodeAction::PassThrough;
         }
         match (self.func_type.as_deref(), self.func_id.as_deref()) {
-            (Some("crm"), Some(id)) => Function::from_func_id(id).map_or(NodeAction::UnsupportedFunc, NodeAction::Crm),
+            (Some("crm"), Some(id)) => {
+                Function::from_func_id(id).map_or(NodeAction::UnsupportedFunc, NodeAction::Crm)
+            }
             (Some("system"), Some("request")) => NodeAction::Request,
             _ => NodeAction::UnsupportedFunc,
         }
@@ -143,8 +145,10 @@ impl Node {
 
     /// The params as a `request` func's; `node` names the node in the error.
     pub fn request_params(&self, node: &str) -> Result<RequestParams, FlowError> {
-        serde_json::from_value(self.params.clone())
-            .map_err(|source| FlowError::InvalidParams { node: node.into(), source })
+        serde_json::from_value(self.params.clone()).map_err(|source| FlowError::InvalidParams {
+            node: node.into(),
+            source,
+        })
     }
 
     /// The node a given outcome leads to.
@@ -192,10 +196,21 @@ impl FlowContext {
             .iter()
             .filter_map(|(name, node)| {
                 let text = node.text.clone()?;
-                Some((name.clone(), NodeResult { text: Some(text), ..NodeResult::default() }))
+                Some((
+                    name.clone(),
+                    NodeResult {
+                        text: Some(text),
+                        ..NodeResult::default()
+                    },
+                ))
             })
             .collect();
-        Self { chat, crm_config, endpoints, state }
+        Self {
+            chat,
+            crm_config,
+            endpoints,
+            state,
+        }
     }
 
     /// Records a prompt node's answer, as if the contact had typed it.
@@ -209,10 +224,20 @@ impl FlowContext {
         let mut chat = self.chat.clone();
         for (name, result) in &self.state {
             if let Some(text) = &result.text {
-                chat.nodes.insert(name.clone(), NodeState { text: Some(text.clone()) });
+                chat.nodes.insert(
+                    name.clone(),
+                    NodeState {
+                        text: Some(text.clone()),
+                    },
+                );
             }
         }
-        AdapterRequest::new(function, self.crm_config.clone(), chat, self.endpoints.clone())
+        AdapterRequest::new(
+            function,
+            self.crm_config.clone(),
+            chat,
+            self.endpoints.clone(),
+        )
     }
 }
 
@@ -293,7 +318,10 @@ impl FlowRunner {
     /// A runner with its own HTTP client for `request` nodes (no proxy: flows talk
     /// to the simulator on 127.0.0.1; each request sets its own timeout).
     pub fn new(adapter: AdapterUnderTest) -> Result<Self, reqwest::Error> {
-        Ok(Self::with_client(adapter, reqwest::Client::builder().no_proxy().build()?))
+        Ok(Self::with_client(
+            adapter,
+            reqwest::Client::builder().no_proxy().build()?,
+        ))
     }
 
     /// A runner using a given client for `request` nodes.
@@ -312,28 +340,66 @@ impl FlowRunner {
         let mut current = start.to_owned();
         if !flow.nodes.contains_key(start) {
             let error = FlowError::UnknownStart(current.clone());
-            return FlowOutcome { end: FlowEnd::Aborted { node: current, error }, trace };
+            return FlowOutcome {
+                end: FlowEnd::Aborted {
+                    node: current,
+                    error,
+                },
+                trace,
+            };
         }
         for _ in 0..MAX_STEPS {
             let Some(node) = flow.nodes.get(&current) else {
-                return FlowOutcome { end: FlowEnd::Reached(current), trace };
+                return FlowOutcome {
+                    end: FlowEnd::Reached(current),
+                    trace,
+                };
             };
             let step = match self.step(&current, node, ctx).await {
                 Ok(step) => step,
-                Err(error) => return FlowOutcome { end: FlowEnd::Aborted { node: current, error }, trace },
+                Err(error) => {
+                    return FlowOutcome {
+                        end: FlowEnd::Aborted {
+                            node: current,
+                            error,
+                        },
+                        trace,
+                    };
+                }
             };
             let outcome = step.outcome;
             trace.push(step);
             match node.next(outcome) {
                 Some(next) => current = next.to_owned(),
-                None => return FlowOutcome { end: FlowEnd::NoTransition { node: current, outcome }, trace },
+                None => {
+                    return FlowOutcome {
+                        end: FlowEnd::NoTransition {
+                            node: current,
+                            outcome,
+                        },
+                        trace,
+                    };
+                }
             }
         }
-        FlowOutcome { end: FlowEnd::StepLimit, trace }
+        FlowOutcome {
+            end: FlowEnd::StepLimit,
+            trace,
+        }
     }
 
-    async fn step(&self, name: &str, node: &Node, ctx: &mut FlowContext) -> Result<Step, FlowError> {
-        let mut step = Step { node: name.to_owned(), outcome: Outcome::Complete, error: None, request: None };
+    async fn step(
+        &self,
+        name: &str,
+        node: &Node,
+        ctx: &mut FlowContext,
+    ) -> Result<Step, FlowError> {
+        let mut step = Step {
+            node: name.to_owned(),
+            outcome: Outcome::Complete,
+            error: None,
+            request: None,
+        };
         match node.action() {
             NodeAction::PassThrough => {}
             NodeAction::UnsupportedFunc => {
@@ -347,7 +413,9 @@ impl FlowRunner {
                 let response = self.adapter.call(&ctx.adapter_request(function)).await?;
                 // An absent crmData stays absent when a call leaves nothing behind, so a
                 // later display-mode call still sees "no crmData".
-                if ctx.chat.crm_data.is_some() || !response.crm_data.is_empty() || response.outcome == Outcome::Complete
+                if ctx.chat.crm_data.is_some()
+                    || !response.crm_data.is_empty()
+                    || response.outcome == Outcome::Complete
                 {
                     ctx.chat.crm_data = Some(response.crm_data);
                 }
@@ -362,7 +430,11 @@ impl FlowRunner {
                 state.response = sent.response;
                 step.outcome = sent.outcome;
                 step.error = sent.error;
-                step.request = Some(RequestRecord { method: sent.method, url: sent.url, status: sent.status_code });
+                step.request = Some(RequestRecord {
+                    method: sent.method,
+                    url: sent.url,
+                    status: sent.status_code,
+                });
             }
         }
         Ok(step)
@@ -373,6 +445,14 @@ impl FlowRunner {
 /// `YOUR_TOKEN`, `https://api.lead.im`, …) with a scenario's values, in one pass:
 /// text that a replacement inserts is never replaced again, and where two
 /// placeholders start at the same place the longer wins.
+///
+/// ```
+/// use leadim_conformance::flow::substitute_placeholders;
+///
+/// let yaml = r#"url: "https://api.lead.im/v2/submit""#;
+/// let local = substitute_placeholders(yaml, &[("https://api.lead.im", "http://127.0.0.1:41234")]);
+/// assert_eq!(local, r#"url: "http://127.0.0.1:41234/v2/submit""#);
+/// ```
 pub fn substitute_placeholders(yaml: &str, subs: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(yaml.len());
     let mut rest = yaml;
@@ -402,9 +482,19 @@ mod tests {
 
     #[test]
     fn substitution_is_single_pass() {
-        let subs = [("YOUR_TOKEN", "tok-YOUR_LM_KEY"), ("YOUR_LM_KEY", "k"), ("https://api.lead.im", "http://127.0.0.1:9")];
-        let out = substitute_placeholders("a: YOUR_TOKEN\nb: YOUR_LM_KEY\nurl: \"https://api.lead.im/v2/submit\" # שלום", &subs);
-        assert_eq!(out, "a: tok-YOUR_LM_KEY\nb: k\nurl: \"http://127.0.0.1:9/v2/submit\" # שלום");
+        let subs = [
+            ("YOUR_TOKEN", "tok-YOUR_LM_KEY"),
+            ("YOUR_LM_KEY", "k"),
+            ("https://api.lead.im", "http://127.0.0.1:9"),
+        ];
+        let out = substitute_placeholders(
+            "a: YOUR_TOKEN\nb: YOUR_LM_KEY\nurl: \"https://api.lead.im/v2/submit\" # שלום",
+            &subs,
+        );
+        assert_eq!(
+            out,
+            "a: tok-YOUR_LM_KEY\nb: k\nurl: \"http://127.0.0.1:9/v2/submit\" # שלום"
+        );
     }
 
     #[test]
@@ -421,6 +511,9 @@ mod tests {
     fn request_params_are_checked_on_load() {
         let err = Flow::from_yaml("r:\n  type: func\n  func_type: system\n  func_id: request\n  params:\n    method: get\n")
             .unwrap_err();
-        assert!(matches!(err, FlowError::InvalidParams { ref node, .. } if node == "r"), "{err}");
+        assert!(
+            matches!(err, FlowError::InvalidParams { ref node, .. } if node == "r"),
+            "{err}"
+        );
     }
 }

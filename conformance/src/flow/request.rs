@@ -1,6 +1,6 @@
 //! Texter's `request` func (`func_type: system`, `func_id: request`) on reqwest.
 //!
-//! Decisions where the documentation is silent [modeled]: `data` is the body for
+//! Decisions where the documentation is silent (\[modeled\]): `data` is the body for
 //! every method (form-encoded, or JSON with `json: true`); header names and map keys
 //! are sent as written, only values are rendered; `statusCode`, when given, is the
 //! one status that counts as success instead of any 2xx; `parse: xml` keeps the body
@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use super::FlowError;
-use crate::error_chain;
 use super::template::Scope;
+use crate::error_chain;
 use crate::protocol::Outcome;
 
 /// Deadline of a request whose node sets no `response_timeout`.
@@ -89,7 +89,9 @@ impl<'de> Deserialize<'de> for ParseMode {
                 "json" | "true" => Ok(Self::Json),
                 "xml" => Ok(Self::Xml),
                 "false" | "" => Ok(Self::Lenient),
-                other => Err(serde::de::Error::custom(format!("unknown parse mode {other:?}"))),
+                other => Err(serde::de::Error::custom(format!(
+                    "unknown parse mode {other:?}"
+                ))),
             },
         }
     }
@@ -98,8 +100,13 @@ impl<'de> Deserialize<'de> for ParseMode {
 impl RequestParams {
     /// The request's deadline.
     pub fn timeout(&self) -> Duration {
-        let response = self.response_timeout.map_or(DEFAULT_TIMEOUT, Duration::from_millis);
-        response + self.open_timeout.map_or(Duration::ZERO, Duration::from_millis)
+        let response = self
+            .response_timeout
+            .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
+        response
+            + self
+                .open_timeout
+                .map_or(Duration::ZERO, Duration::from_millis)
     }
 }
 
@@ -123,12 +130,18 @@ pub struct RequestOutcome {
 /// Renders and sends one request. `Err` only for flow-authoring problems (bad
 /// placeholder, bad method); everything that can go wrong on the wire is a
 /// `failure` outcome.
-pub async fn execute(client: &reqwest::Client, params: &RequestParams, scope: &Scope) -> Result<RequestOutcome, FlowError> {
+pub async fn execute(
+    client: &reqwest::Client,
+    params: &RequestParams,
+    scope: &Scope,
+) -> Result<RequestOutcome, FlowError> {
     let method = reqwest::Method::from_bytes(params.method.trim().to_ascii_uppercase().as_bytes())
         .map_err(|_| FlowError::InvalidMethod(params.method.clone()))?;
     let url = scope.render(&params.url)?;
     let query = render_pairs(&params.query, scope)?;
-    let mut builder = client.request(method.clone(), url.as_str()).timeout(params.timeout());
+    let mut builder = client
+        .request(method.clone(), url.as_str())
+        .timeout(params.timeout());
     if !query.is_empty() {
         builder = builder.query(&query);
     }
@@ -203,7 +216,10 @@ pub async fn execute(client: &reqwest::Client, params: &RequestParams, scope: &S
 
 /// Renders a param map into ordered string pairs; non-string scalars are sent as
 /// written (`5001`, `true`), nested values as JSON.
-fn render_pairs(map: &Map<String, Value>, scope: &Scope) -> Result<Vec<(String, String)>, FlowError> {
+fn render_pairs(
+    map: &Map<String, Value>,
+    scope: &Scope,
+) -> Result<Vec<(String, String)>, FlowError> {
     map.iter()
         .map(|(key, value)| {
             let text = match render_value(value, scope)? {
@@ -220,9 +236,16 @@ fn render_pairs(map: &Map<String, Value>, scope: &Scope) -> Result<Vec<(String, 
 fn render_value(value: &Value, scope: &Scope) -> Result<Value, FlowError> {
     Ok(match value {
         Value::String(s) => Value::String(scope.render(s)?),
-        Value::Array(items) => Value::Array(items.iter().map(|v| render_value(v, scope)).collect::<Result<_, _>>()?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| render_value(v, scope))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(map) => Value::Object(
-            map.iter().map(|(k, v)| Ok((k.clone(), render_value(v, scope)?))).collect::<Result<_, FlowError>>()?,
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), render_value(v, scope)?)))
+                .collect::<Result<_, FlowError>>()?,
         ),
         other => other.clone(),
     })
@@ -234,13 +257,21 @@ mod tests {
 
     #[test]
     fn params_defaults_and_parse_modes() {
-        let params: RequestParams = serde_json::from_value(serde_json::json!({"url": "http://x"})).unwrap();
+        let params: RequestParams =
+            serde_json::from_value(serde_json::json!({"url": "http://x"})).unwrap();
         assert_eq!(params.method, "get");
         assert_eq!(params.parse, ParseMode::Lenient);
         assert!(!params.keep_response && !params.json);
         assert_eq!(params.timeout(), DEFAULT_TIMEOUT);
-        for (raw, mode) in [("true", ParseMode::Json), ("\"json\"", ParseMode::Json), ("\"xml\"", ParseMode::Xml), ("false", ParseMode::Lenient)] {
-            let text = format!(r#"{{"url": "u", "parse": {raw}, "response_timeout": 250, "open_timeout": 50}}"#);
+        for (raw, mode) in [
+            ("true", ParseMode::Json),
+            ("\"json\"", ParseMode::Json),
+            ("\"xml\"", ParseMode::Xml),
+            ("false", ParseMode::Lenient),
+        ] {
+            let text = format!(
+                r#"{{"url": "u", "parse": {raw}, "response_timeout": 250, "open_timeout": 50}}"#
+            );
             let params: RequestParams = serde_json::from_str(&text).unwrap();
             assert_eq!(params.parse, mode, "{raw}");
             assert_eq!(params.timeout(), Duration::from_millis(300));

@@ -7,7 +7,7 @@
 //! - Transformers: `get("path")`, `formatPhone("smart"|"e164", "IL")`,
 //!   `replace("from", "to"[, "g"])`, `trim`, `toLowerCase`, `toUpperCase`, `length`.
 //!
-//! Decisions where the documentation is silent [modeled]: anything unresolved
+//! Decisions where the documentation is silent (\[modeled\]): anything unresolved
 //! renders as the empty string and passes through transformers as unresolved;
 //! `replace` is literal (no regular expressions) and without `"g"` replaces the first
 //! occurrence, like JavaScript's `String.replace` with a string; `length` counts
@@ -71,11 +71,19 @@ impl Scope {
     pub fn new(chat: &Chat, state: &BTreeMap<String, NodeResult>) -> Self {
         let nodes: Map<String, Value> = state
             .iter()
-            .map(|(name, result)| (name.clone(), serde_json::to_value(result).unwrap_or_default()))
+            .map(|(name, result)| {
+                (
+                    name.clone(),
+                    serde_json::to_value(result).unwrap_or_default(),
+                )
+            })
             .collect();
         let mut state_root = Map::new();
         state_root.insert("node".into(), Value::Object(nodes));
-        Self { chat: serde_json::to_value(chat).unwrap_or_default(), state: Value::Object(state_root) }
+        Self {
+            chat: serde_json::to_value(chat).unwrap_or_default(),
+            state: Value::Object(state_root),
+        }
     }
 
     /// The scope of a flow context.
@@ -84,6 +92,21 @@ impl Scope {
     }
 
     /// Replaces every placeholder of `template`; text around them is kept verbatim.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use leadim_conformance::flow::template::Scope;
+    /// use leadim_conformance::protocol::Chat;
+    ///
+    /// let chat = Chat {
+    ///     phone: Some("972521234567".into()),
+    ///     crm_data: serde_json::json!({"מטפל": "יוסי"}).as_object().cloned(),
+    ///     ..Chat::default()
+    /// };
+    /// let scope = Scope::new(&chat, &BTreeMap::new());
+    /// let text = scope.render(r#"%chat:phone|formatPhone("smart","IL")% / %chat:crmData|get("מטפל")% / 100%"#);
+    /// assert_eq!(text.unwrap(), "052-123-4567 / יוסי / 100%");
+    /// ```
     pub fn render(&self, template: &str) -> Result<String, TemplateError> {
         let mut out = String::with_capacity(template.len());
         let (mut copied, mut search) = (0, 0);
@@ -92,7 +115,9 @@ impl Scope {
             match Placeholder::parse(template, start) {
                 Some((placeholder, end)) => {
                     out.push_str(&template[copied..start]);
-                    out.push_str(&to_text(self.evaluate(&placeholder, &template[start..end])?));
+                    out.push_str(&to_text(
+                        self.evaluate(&placeholder, &template[start..end])?,
+                    ));
                     (copied, search) = (end, end);
                 }
                 None => search = start + 1,
@@ -102,23 +127,33 @@ impl Scope {
         Ok(out)
     }
 
-    fn evaluate(&self, placeholder: &Placeholder<'_>, source: &str) -> Result<Option<Value>, TemplateError> {
+    fn evaluate(
+        &self,
+        placeholder: &Placeholder<'_>,
+        source: &str,
+    ) -> Result<Option<Value>, TemplateError> {
         let root = match placeholder.provider {
             "chat" => &self.chat,
             "state" => &self.state,
             name => {
-                return Err(TemplateError::UnknownProvider { name: name.into(), placeholder: source.into() });
+                return Err(TemplateError::UnknownProvider {
+                    name: name.into(),
+                    placeholder: source.into(),
+                });
             }
         };
         let mut value = get_path(root, placeholder.path).cloned();
         for call in &placeholder.transformers {
             value = call.apply(value).map_err(|reason| match reason {
-                CallError::Unknown => {
-                    TemplateError::UnknownTransformer { name: call.name.into(), placeholder: source.into() }
-                }
-                CallError::Arguments(reason) => {
-                    TemplateError::BadArguments { name: call.name.into(), reason, placeholder: source.into() }
-                }
+                CallError::Unknown => TemplateError::UnknownTransformer {
+                    name: call.name.into(),
+                    placeholder: source.into(),
+                },
+                CallError::Arguments(reason) => TemplateError::BadArguments {
+                    name: call.name.into(),
+                    reason,
+                    placeholder: source.into(),
+                },
             })?;
         }
         Ok(value)
@@ -139,11 +174,13 @@ pub fn get_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
     if let Some(whole) = value.as_object().and_then(|map| map.get(path)) {
         return Some(whole);
     }
-    path_segments(path).iter().try_fold(value, |current, key| match current {
-        Value::Object(map) => map.get(key.as_str()),
-        Value::Array(items) => items.get(key.parse::<usize>().ok()?),
-        _ => None,
-    })
+    path_segments(path)
+        .iter()
+        .try_fold(value, |current, key| match current {
+            Value::Object(map) => map.get(key.as_str()),
+            Value::Array(items) => items.get(key.parse::<usize>().ok()?),
+            _ => None,
+        })
 }
 
 fn path_segments(path: &str) -> Vec<String> {
@@ -225,7 +262,14 @@ impl<'a> Placeholder<'a> {
         loop {
             cur.skip_ws();
             if cur.eat(b'%') {
-                return Some((Self { provider, path, transformers }, cur.pos));
+                return Some((
+                    Self {
+                        provider,
+                        path,
+                        transformers,
+                    },
+                    cur.pos,
+                ));
             }
             if !cur.eat(b'|') {
                 return None;
@@ -233,7 +277,11 @@ impl<'a> Placeholder<'a> {
             cur.skip_ws();
             let name = cur.ident()?;
             cur.skip_ws();
-            let args = if cur.eat(b'(') { cur.args()? } else { Vec::new() };
+            let args = if cur.eat(b'(') {
+                cur.args()?
+            } else {
+                Vec::new()
+            };
             transformers.push(Call { name, args });
         }
     }
@@ -264,10 +312,16 @@ impl<'a> Cursor<'a> {
     /// `[A-Za-z_][A-Za-z0-9_]*`
     fn ident(&mut self) -> Option<&'a str> {
         let start = self.pos;
-        if !self.peek().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') {
+        if !self
+            .peek()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        {
             return None;
         }
-        while self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        while self
+            .peek()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
             self.pos += 1;
         }
         Some(&self.s[start..self.pos])
@@ -283,7 +337,11 @@ impl<'a> Cursor<'a> {
         }
         loop {
             self.skip_ws();
-            args.push(if self.eat(b'"') { self.string()? } else { self.bare()? });
+            args.push(if self.eat(b'"') {
+                self.string()?
+            } else {
+                self.bare()?
+            });
             self.skip_ws();
             if self.eat(b')') {
                 return Some(args);
@@ -317,7 +375,10 @@ impl<'a> Cursor<'a> {
 
     fn bare(&mut self) -> Option<String> {
         let start = self.pos;
-        while self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'+')) {
+        while self
+            .peek()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'+'))
+        {
             self.pos += 1;
         }
         (self.pos > start).then(|| self.s[start..self.pos].to_owned())
@@ -331,7 +392,10 @@ impl Call<'_> {
             if range.contains(&args.len()) {
                 Ok(())
             } else {
-                Err(CallError::Arguments(format!("takes {range:?} arguments, got {}", args.len())))
+                Err(CallError::Arguments(format!(
+                    "takes {range:?} arguments, got {}",
+                    args.len()
+                )))
             }
         };
         let text = |value: Option<Value>| value.filter(|v| !v.is_null()).map(|v| to_text(Some(v)));
@@ -356,16 +420,25 @@ impl Call<'_> {
                 let global = match args.get(2).copied() {
                     None | Some("") => false,
                     Some("g") => true,
-                    Some(flags) => return Err(CallError::Arguments(format!("unsupported flags {flags:?}"))),
+                    Some(flags) => {
+                        return Err(CallError::Arguments(format!("unsupported flags {flags:?}")));
+                    }
                 };
                 text(value).map(|t| {
-                    Value::String(if global { t.replace(args[0], args[1]) } else { t.replacen(args[0], args[1], 1) })
+                    Value::String(if global {
+                        t.replace(args[0], args[1])
+                    } else {
+                        t.replacen(args[0], args[1], 1)
+                    })
                 })
             }
             "trim" | "toLowerCase" | "toUpperCase" | "length" => {
                 arity(0..=0)?;
                 match self.name {
-                    "trim" => text(value).map(|t| t.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').into()),
+                    "trim" => text(value).map(|t| {
+                        t.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                            .into()
+                    }),
                     "toLowerCase" => text(value).map(|t| Value::String(t.to_lowercase())),
                     "toUpperCase" => text(value).map(|t| Value::String(t.to_uppercase())),
                     _ => match value {
@@ -393,12 +466,25 @@ mod tests {
             phone: Some("972521234567".into()),
             title: Some("  דנה כהן ".into()),
             url: Some("https://texter.example/chats/c-17".into()),
-            crm_data: json!({"מטפל": "יוסי", "result": 100017, "a.b": "dotted", "list": [1, 2]}).as_object().cloned(),
+            crm_data: json!({"מטפל": "יוסי", "result": 100017, "a.b": "dotted", "list": [1, 2]})
+                .as_object()
+                .cloned(),
             ..Chat::default()
         };
-        chat.nodes.insert("ask".into(), NodeState { text: Some("x".into()) });
+        chat.nodes.insert(
+            "ask".into(),
+            NodeState {
+                text: Some("x".into()),
+            },
+        );
         let mut state = BTreeMap::new();
-        state.insert("ask_email".into(), NodeResult { text: Some("Dana@Example.co.il".into()), ..NodeResult::default() });
+        state.insert(
+            "ask_email".into(),
+            NodeResult {
+                text: Some("Dana@Example.co.il".into()),
+                ..NodeResult::default()
+            },
+        );
         state.insert(
             "create_lead".into(),
             NodeResult {
@@ -411,25 +497,41 @@ mod tests {
     }
 
     fn ok(template: &str) -> String {
-        scope().render(template).unwrap_or_else(|e| panic!("{template}: {e}"))
+        scope()
+            .render(template)
+            .unwrap_or_else(|e| panic!("{template}: {e}"))
     }
 
     #[test]
     fn chat_provider() {
         assert_eq!(ok("%chat:phone%"), "972521234567");
         assert_eq!(ok("%chat:title%"), "  דנה כהן ");
-        assert_eq!(ok("%chat:id%|%chat:url%"), "c-17|https://texter.example/chats/c-17");
+        assert_eq!(
+            ok("%chat:id%|%chat:url%"),
+            "c-17|https://texter.example/chats/c-17"
+        );
         assert_eq!(ok("%chat:crmData.result%"), "100017");
         assert_eq!(ok("%chat:crmData.list.1%"), "2");
         assert_eq!(ok("%chat:crmData.list[0]%"), "1");
-        assert_eq!(ok("%chat:crmData.a.b%"), "", "path segments, not the whole key, below the root");
-        assert_eq!(ok("%chat:crmData|get(\"a.b\")%"), "dotted", "whole key first");
+        assert_eq!(
+            ok("%chat:crmData.a.b%"),
+            "",
+            "path segments, not the whole key, below the root"
+        );
+        assert_eq!(
+            ok("%chat:crmData|get(\"a.b\")%"),
+            "dotted",
+            "whole key first"
+        );
     }
 
     #[test]
     fn hebrew_keys_through_get() {
         assert_eq!(ok(r#"%chat:crmData|get("מטפל")%"#), "יוסי");
-        assert_eq!(ok(r#"מטפל: %chat:crmData | get( "מטפל" ) %!"#), "מטפל: יוסי!");
+        assert_eq!(
+            ok(r#"מטפל: %chat:crmData | get( "מטפל" ) %!"#),
+            "מטפל: יוסי!"
+        );
         assert_eq!(ok("%chat:crmData.מטפל%"), "יוסי");
     }
 
@@ -438,25 +540,53 @@ mod tests {
         assert_eq!(ok("%state:node.ask_email.text%"), "Dana@Example.co.il");
         assert_eq!(ok("%state:node.create_lead.statusCode%"), "200");
         assert_eq!(ok("%state:node.create_lead.response.result%"), "100018");
-        assert_eq!(ok("%state:node.create_lead.response.data.0.firstName%"), "דנה");
-        assert_eq!(ok("%state:node.create_lead.response|get(\"data[0].firstName\")%"), "דנה");
+        assert_eq!(
+            ok("%state:node.create_lead.response.data.0.firstName%"),
+            "דנה"
+        );
+        assert_eq!(
+            ok("%state:node.create_lead.response|get(\"data[0].firstName\")%"),
+            "דנה"
+        );
     }
 
     #[test]
     fn transformers() {
-        assert_eq!(ok(r#"%chat:phone|formatPhone("smart","IL")%"#), "052-123-4567");
-        assert_eq!(ok(r#"%chat:phone|formatPhone("e164", "IL")%"#), "+972521234567");
+        assert_eq!(
+            ok(r#"%chat:phone|formatPhone("smart","IL")%"#),
+            "052-123-4567"
+        );
+        assert_eq!(
+            ok(r#"%chat:phone|formatPhone("e164", "IL")%"#),
+            "+972521234567"
+        );
         assert_eq!(ok("%chat:phone|formatPhone%"), "052-123-4567");
-        assert_eq!(ok(r#"%chat:title|formatPhone("smart","IL")%"#), "  דנה כהן ", "not a phone: unchanged");
+        assert_eq!(
+            ok(r#"%chat:title|formatPhone("smart","IL")%"#),
+            "  דנה כהן ",
+            "not a phone: unchanged"
+        );
         assert_eq!(ok(r#"%chat:phone|replace("2","X")%"#), "97X521234567");
         assert_eq!(ok(r#"%chat:phone|replace("2","X","g")%"#), "97X5X1X34567");
-        assert_eq!(ok(r#"%chat:url|replace("%","\"")%"#), "https://texter.example/chats/c-17");
+        assert_eq!(
+            ok(r#"%chat:url|replace("%","\"")%"#),
+            "https://texter.example/chats/c-17"
+        );
         assert_eq!(ok("[%chat:title|trim%]"), "[דנה כהן]");
-        assert_eq!(ok("%state:node.ask_email.text|toLowerCase%"), "dana@example.co.il");
-        assert_eq!(ok("%state:node.ask_email.text|toUpperCase()%"), "DANA@EXAMPLE.CO.IL");
+        assert_eq!(
+            ok("%state:node.ask_email.text|toLowerCase%"),
+            "dana@example.co.il"
+        );
+        assert_eq!(
+            ok("%state:node.ask_email.text|toUpperCase()%"),
+            "DANA@EXAMPLE.CO.IL"
+        );
         assert_eq!(ok("%chat:title|trim|length%"), "7");
         assert_eq!(ok("%chat:crmData.list|length%"), "2");
-        assert_eq!(ok("%chat:phone|formatPhone(\"smart\",\"IL\")|replace(\"-\",\"\",\"g\")%"), "0521234567");
+        assert_eq!(
+            ok("%chat:phone|formatPhone(\"smart\",\"IL\")|replace(\"-\",\"\",\"g\")%"),
+            "0521234567"
+        );
     }
 
     #[test]
@@ -465,23 +595,48 @@ mod tests {
         assert_eq!(ok("[%state:node.missing.text|trim|toUpperCase%]"), "[]");
         assert_eq!(ok(r#"[%chat:crmData|get("אין")%]"#), "[]");
         let empty = Scope::new(&Chat::default(), &BTreeMap::new());
-        assert_eq!(empty.render("%chat:crmData.x%%chat:phone|formatPhone%").unwrap(), "");
+        assert_eq!(
+            empty
+                .render("%chat:crmData.x%%chat:phone|formatPhone%")
+                .unwrap(),
+            ""
+        );
     }
 
     #[test]
     fn errors_name_the_culprit() {
         let err = scope().render("a %chat:phone|shout% b").unwrap_err();
-        assert!(matches!(&err, TemplateError::UnknownTransformer { name, .. } if name == "shout"), "{err}");
+        assert!(
+            matches!(&err, TemplateError::UnknownTransformer { name, .. } if name == "shout"),
+            "{err}"
+        );
         let err = scope().render("%time:now%").unwrap_err();
-        assert!(matches!(&err, TemplateError::UnknownProvider { name, .. } if name == "time"), "{err}");
-        let err = scope().render(r#"%chat:phone|formatPhone("national")%"#).unwrap_err();
+        assert!(
+            matches!(&err, TemplateError::UnknownProvider { name, .. } if name == "time"),
+            "{err}"
+        );
+        let err = scope()
+            .render(r#"%chat:phone|formatPhone("national")%"#)
+            .unwrap_err();
         assert!(matches!(err, TemplateError::BadArguments { .. }));
-        assert!(matches!(scope().render("%chat:phone|get%"), Err(TemplateError::BadArguments { .. })));
+        assert!(matches!(
+            scope().render("%chat:phone|get%"),
+            Err(TemplateError::BadArguments { .. })
+        ));
     }
 
     #[test]
     fn stray_percent_signs_are_text() {
-        for text in ["100%", "50% off, 20% more", "%", "%%", "%E2%80%8B", "%chat:phone", "%chat:phone|trim(%", "שלום %ע%"] {
+        for text in [
+            "100%",
+            "50% off, 20% more",
+            "%",
+            "%%",
+            "%E2%80%8B",
+            "%chat:phone",
+            "%chat:phone|trim(%",
+            "שלום %ע%",
+        ] {
             assert_eq!(ok(text), text);
         }
         assert_eq!(ok("%%chat:phone%%"), "%972521234567%");

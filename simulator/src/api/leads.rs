@@ -44,6 +44,9 @@ pub fn by_id(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Repl
     ex.params = params.into_pairs();
     match outcome {
         Err(e) => api_failure(ex, e),
-        Ok((_, lead)) => Reply::json(StatusCode::OK, &json!({"status": "success", "data": [lead]})),
+        Ok((_, lead)) => Reply::json(
+            StatusCode::OK,
+            &json!({"status": "success", "data": [lead]}),
+        ),
     }
 }

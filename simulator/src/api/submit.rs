@@ -37,7 +37,10 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
             ex.account = Some(done.aid);
             ex.diagnostics.extend(done.diagnostics);
             if wants_json {
-                return Reply::json(StatusCode::OK, &json!({"status": "success", "result": done.lid}));
+                return Reply::json(
+                    StatusCode::OK,
+                    &json!({"status": "success", "result": done.lid}),
+                );
             }
             let target = match redirect {
                 Some(url) if is_absolute_http(&url) => url,
@@ -56,7 +59,9 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
 }
 
 fn failure(store: &Store, ex: &mut Exchange, error: SubmitError, form_id: Option<u64>) -> Reply {
-    ex.account = ex.account.or_else(|| form_id.and_then(|f| store.account_of_form(f)));
+    ex.account = ex
+        .account
+        .or_else(|| form_id.and_then(|f| store.account_of_form(f)));
     let message = error.to_string();
     let body = match error.code() {
         Some(code) => {
@@ -73,7 +78,8 @@ fn failure(store: &Store, ex: &mut Exchange, error: SubmitError, form_id: Option
 
 fn is_absolute_http(url: &str) -> bool {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("http://") && url.len() > 7) || (lower.starts_with("https://") && url.len() > 8)
+    (lower.starts_with("http://") && url.len() > 7)
+        || (lower.starts_with("https://") && url.len() > 8)
 }
 
 #[cfg(test)]

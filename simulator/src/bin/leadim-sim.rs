@@ -89,7 +89,9 @@ async fn main() -> anyhow::Result<()> {
 
     let (accounts, leads) = simulator.store().counts();
     println!("leadim-sim listening on {base}");
-    println!("  fixtures: {origin} ({accounts} accounts, {leads} leads); phone match: {phone_match}");
+    println!(
+        "  fixtures: {origin} ({accounts} accounts, {leads} leads); phone match: {phone_match}"
+    );
     println!("  journal:  {base}/__admin/requests   health: {base}/__admin/health");
     if let Some((aid, form, key, token)) = simulator.store().default_account() {
         let config = serde_json::json!({

@@ -1,0 +1,628 @@
+//! `/v2/submit`: creating leads by GET and POST, the JSON and redirect answers, every
+//! error code, the length caps, unknown parameters, UTM values, and Hebrew through
+//! every encoding a form or a bot sends.
+
+mod common;
+
+use common::*;
+use leadim_simulator::Simulator;
+use reqwest::header::LOCATION;
+
+#[tokio::test]
+async fn a_get_submission_creates_the_lead_and_answers_its_id() {
+    let sim = Simulator::start().await.unwrap();
+    let resp = client()
+        .get(submit_url(&sim))
+        .query(&[
+            ("lm_form", FORM),
+            ("lm_key", KEY),
+            ("lm_redirect", "no"),
+            ("name", "דנה כהן"),
+            ("phone", "0507654321"),
+            ("email", "dana.k@walla.co.il"),
+            ("fld_city", "באר שבע"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let answer = json_200(resp).await;
+    assert_eq!(answer["status"], "success");
+    let lid = answer["result"].as_u64().expect("result is the lead id");
+    assert_eq!(answer.as_object().unwrap().len(), 2, "{answer}");
+
+    let lead = stored_lead(&sim, AID, lid).expect("the lead is stored in 3305");
+    assert_eq!(lead.form_id, 5001);
+    assert_eq!(lead.status_id, 1);
+    assert!(!lead.is_disrupted);
+    assert_eq!(lead.phone, "0507654321");
+    assert_eq!(lead.field("שם"), Some("דנה כהן"));
+    assert_eq!(lead.field("טלפון"), Some("0507654321"));
+    assert_eq!(lead.field("דוא\"ל"), Some("dana.k@walla.co.il"));
+    assert_eq!(lead.field("עיר"), Some("באר שבע"));
+    // Control parameters are not lead data.
+    assert_eq!(lead.fields.len(), 4, "{:?}", lead.fields);
+
+    let entry = last_entry(&sim, "/v2/submit");
+    assert_eq!(entry.method, "GET");
+    assert_eq!(entry.status, 200);
+    assert_eq!(entry.account, Some(AID));
+    assert_eq!(entry.param("name"), Some("דנה כהן"));
+    assert_eq!(entry.param("fld_city"), Some("באר שבע"));
+    assert!(entry.answer.contains(&lid.to_string()), "{}", entry.answer);
+    assert!(entry.diagnostics.is_empty(), "{:?}", entry.diagnostics);
+}
+
+#[tokio::test]
+async fn a_form_post_with_lm_format_json_answers_the_lead_id() {
+    let sim = Simulator::start().await.unwrap();
+    let resp = client()
+        .post(submit_url(&sim))
+        .form(&[
+            ("lm_form", FORM),
+            ("lm_key", KEY),
+            ("lm_format", "json"),
+            ("fld_name", "יוסי מזרחי"),
+            ("fld_phone", "972541112233"),
+            ("fld_message", "מבקש הצעה לביטוח רכב מקיף"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let answer = json_200(resp).await;
+    assert_eq!(answer["status"], "success", "{answer}");
+    let lid = answer["result"].as_u64().unwrap();
+
+    let found = lookup_at(&leads_get_url(&sim, AID), RW, "972541112233").await;
+    assert_eq!(lids(&found), vec![lid]);
+    let lead = &found["data"][0];
+    assert_eq!(lead["fields"]["שם"], "יוסי מזרחי");
+    assert_eq!(lead["fields"]["הודעה"], "מבקש הצעה לביטוח רכב מקיף");
+    assert_eq!(lead["phone"], "972541112233");
+    assert_eq!(last_entry(&sim, "/v2/submit").method, "POST");
+}
+
+#[tokio::test]
+async fn an_absolute_lm_redirect_gets_a_302_there_and_the_lead_is_created() {
+    let sim = Simulator::start().await.unwrap();
+    let before = lead_count(&sim, AID);
+    for target in [
+        "https://www.example.co.il/תודה?src=bot",
+        "http://localhost:8080/thanks",
+    ] {
+        let resp = client()
+            .post(submit_url(&sim))
+            .form(&[
+                ("lm_form", FORM),
+                ("lm_key", KEY),
+                ("lm_redirect", target),
+                ("name", "מיכל לוי"),
+                ("phone", "052-765-4321"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 302);
+        let location = resp.headers().get(LOCATION).expect("Location").as_bytes();
+        assert_eq!(std::str::from_utf8(location).unwrap(), target);
+    }
+    assert_eq!(lead_count(&sim, AID), before + 2);
+    let found = lookup_at(&leads_get_url(&sim, AID), RW, "052-765-4321").await;
+    assert_eq!(lids(&found).len(), 2);
+}
+
+#[tokio::test]
+async fn without_a_usable_lm_redirect_the_302_goes_to_the_forms_thank_you_page() {
+    let sim = Simulator::start().await.unwrap();
+    let before = lead_count(&sim, AID);
+
+    let plain = client()
+        .get(submit_url(&sim))
+        .query(&[
+            ("lm_form", FORM),
+            ("lm_key", KEY),
+            ("name", "אורי שלום"),
+            ("phone", "0531112222"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 302);
+    assert_eq!(plain.headers()[LOCATION], THANK_YOU_5001);
+    let entry = last_entry(&sim, "/v2/submit");
+    assert!(
+        entry.has_diagnostic("send lm_redirect=no for JSON"),
+        "{:?}",
+        entry.diagnostics
+    );
+
+    for not_absolute in ["/todah", "javascript:alert(1)", "yes", "https://"] {
+        let resp = client()
+            .get(submit_url(&sim))
+            .query(&[
+                ("lm_form", FORM),
+                ("lm_key", KEY),
+                ("lm_redirect", not_absolute),
+                ("phone", "0531112222"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 302, "{not_absolute}");
+        assert_eq!(resp.headers()[LOCATION], THANK_YOU_5001, "{not_absolute}");
+        let entry = last_entry(&sim, "/v2/submit");
+        assert!(
+            entry.has_diagnostic(&format!(
+                "lm_redirect '{not_absolute}' is neither 'no' nor an absolute http(s) URL"
+            )),
+            "{:?}",
+            entry.diagnostics
+        );
+    }
+    assert_eq!(lead_count(&sim, AID), before + 5);
+}
+
+#[tokio::test]
+async fn every_refusal_is_http_200_with_the_failure_envelope_and_its_code() {
+    let sim = Simulator::start().await.unwrap();
+    let counts_before = sim.store().counts();
+    let cases: &[(&[(&str, &str)], i64, &str, Option<u64>)] = &[
+        (&[("lm_key", KEY)], -3, "lm_form is missing", None),
+        (
+            &[("lm_form", ""), ("lm_key", KEY)],
+            -3,
+            "lm_form is missing",
+            None,
+        ),
+        (
+            &[("lm_form", "5001א"), ("lm_key", KEY)],
+            -3,
+            "lm_form '5001א' is malformed",
+            None,
+        ),
+        (
+            &[("lm_form", "-5001"), ("lm_key", KEY)],
+            -3,
+            "is malformed",
+            None,
+        ),
+        (&[("lm_form", FORM)], -1, "lm_key is missing", Some(AID)),
+        (
+            &[("lm_form", FORM), ("lm_key", "k-5001-00000000")],
+            -1,
+            "wrong lm_key for form 5001",
+            Some(AID),
+        ),
+        // The key of another form is a wrong key too.
+        (
+            &[("lm_form", FORM), ("lm_key", "k-6001-9c1e07ab")],
+            -1,
+            "wrong lm_key for form 5001",
+            Some(AID),
+        ),
+        (
+            &[("lm_form", "9999"), ("lm_key", KEY)],
+            -4,
+            "form 9999 not found",
+            None,
+        ),
+        (
+            &[("lm_form", DISABLED_FORM), ("lm_key", DISABLED_FORM_KEY)],
+            -5,
+            "form 5002 is disabled",
+            Some(AID),
+        ),
+        (
+            &[("lm_form", "8001"), ("lm_key", "k-8001-e4527d90")],
+            -8,
+            "account 7720 is disabled",
+            Some(7720),
+        ),
+    ];
+    for (params, code, message, account) in cases {
+        let mut all = params.to_vec();
+        all.extend([
+            ("lm_redirect", "no"),
+            ("name", "רונית אלמוג"),
+            ("phone", "0549998877"),
+        ]);
+        for post in [false, true] {
+            let req = if post {
+                client().post(submit_url(&sim)).form(&all)
+            } else {
+                client().get(submit_url(&sim)).query(&all)
+            };
+            let answer = json_200(req.send().await.unwrap()).await;
+            let context = format!("{params:?} post={post}: {answer}");
+            assert_eq!(answer["status"], "failure", "{context}");
+            assert_eq!(answer["code"].as_i64(), Some(*code), "{context}");
+            assert!(
+                answer["error"].as_str().unwrap().contains(message),
+                "{context}"
+            );
+            assert_eq!(answer.as_object().unwrap().len(), 3, "{context}");
+
+            let entry = last_entry(&sim, "/v2/submit");
+            assert_eq!(entry.status, 200);
+            assert_eq!(entry.account, *account, "{context}");
+            assert!(
+                entry.has_diagnostic(&format!("refused with code {code}: ")),
+                "{:?}",
+                entry.diagnostics
+            );
+        }
+    }
+    // Without lm_redirect=no a refusal is still the JSON envelope, not a redirect.
+    let resp = client()
+        .get(submit_url(&sim))
+        .query(&[
+            ("lm_form", DISABLED_FORM),
+            ("lm_key", DISABLED_FORM_KEY),
+            ("phone", "0549998877"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let answer = json_200(resp).await;
+    assert_eq!(answer["code"], -5);
+    assert_eq!(
+        sim.store().counts(),
+        counts_before,
+        "no refusal stores a lead"
+    );
+}
+
+#[tokio::test]
+async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
+    let sim = Simulator::start().await.unwrap();
+    let sentence = "שלום, אני מעוניין בביטוח מקיף לרכב משפחתי חדש. ";
+    let msg: String = sentence.chars().cycle().take(3612).collect();
+    assert!(msg.len() > 6000, "most Hebrew letters are two bytes");
+    let name: String = "אבגדהוזחטיכלמנסעפצקרשת".chars().cycle().take(400).collect();
+    let exactly_300: String = "ירושלים ".chars().cycle().take(300).collect();
+
+    let lid = submit_ok(
+        &sim,
+        FORM,
+        KEY,
+        &[
+            ("name", &name),
+            ("phone", "0541230000"),
+            ("msg", &msg),
+            ("fld_city", &exactly_300),
+        ],
+    )
+    .await;
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    let stored_msg = lead.field("הודעה").unwrap();
+    assert_eq!(stored_msg.chars().count(), 3500);
+    assert!(
+        stored_msg.len() > 3500,
+        "the cap counts characters, not bytes"
+    );
+    assert!(msg.starts_with(stored_msg), "the cut keeps the beginning");
+    let stored_name = lead.field("שם").unwrap();
+    assert_eq!(stored_name.chars().count(), 300);
+    assert!(name.starts_with(stored_name));
+    assert_eq!(
+        lead.field("עיר"),
+        Some(exactly_300.as_str()),
+        "300 characters are not cut"
+    );
+
+    let entry = last_entry(&sim, "/v2/submit");
+    assert!(
+        entry.has_diagnostic("msg cut from 3612 to 3500 characters"),
+        "{:?}",
+        entry.diagnostics
+    );
+    assert!(
+        entry.has_diagnostic("name cut from 400 to 300 characters"),
+        "{:?}",
+        entry.diagnostics
+    );
+    assert!(!entry.has_diagnostic("fld_city"), "{:?}", entry.diagnostics);
+    assert_eq!(
+        entry.param("msg"),
+        Some(msg.as_str()),
+        "the journal keeps what was sent"
+    );
+    assert_eq!(lead.status_id, 1, "a cut does not make the lead invalid");
+
+    // The form's own message field has the long cap too; other fld_ keys the short one.
+    let long: String = "הודעה ארוכה מאוד ".chars().cycle().take(3600).collect();
+    let city: String = "קריית שמונה ".chars().cycle().take(301).collect();
+    let lid = submit_ok(
+        &sim,
+        FORM,
+        KEY,
+        &[
+            ("fld_message", &long),
+            ("fld_city", &city),
+            ("fld_phone", "0541230001"),
+        ],
+    )
+    .await;
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    assert_eq!(lead.field("הודעה").unwrap().chars().count(), 3500);
+    assert_eq!(lead.field("עיר").unwrap().chars().count(), 300);
+    let entry = last_entry(&sim, "/v2/submit");
+    assert!(
+        entry.has_diagnostic("fld_message cut from 3600 to 3500 characters"),
+        "{:?}",
+        entry.diagnostics
+    );
+    assert!(
+        entry.has_diagnostic("fld_city cut from 301 to 300 characters"),
+        "{:?}",
+        entry.diagnostics
+    );
+
+    // lm_source has the long cap as well.
+    let source: String = "בוט ווטסאפ ".chars().cycle().take(3501).collect();
+    let lid = submit_ok(
+        &sim,
+        FORM,
+        KEY,
+        &[("lm_source", &source), ("phone", "0541230002")],
+    )
+    .await;
+    assert_eq!(
+        stored_lead(&sim, AID, lid)
+            .unwrap()
+            .lm_source
+            .unwrap()
+            .chars()
+            .count(),
+        3500
+    );
+    assert!(
+        last_entry(&sim, "/v2/submit").has_diagnostic("lm_source cut from 3501 to 3500 characters")
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_parameter_still_creates_the_lead_but_marks_it_invalid() {
+    let sim = Simulator::start().await.unwrap();
+    let lid = submit_ok(
+        &sim,
+        FORM,
+        KEY,
+        &[
+            ("fld_nmae", "שרה לוי"),
+            ("fld_phone", "0584445566"),
+            ("fld_city", "חיפה"),
+        ],
+    )
+    .await;
+    let lead = stored_lead(&sim, AID, lid).expect("the lead is created");
+    assert_eq!(lead.status_id, 2);
+    assert!(lead.is_disrupted);
+    assert_eq!(lead.field("עיר"), Some("חיפה"), "known fields are kept");
+    assert_eq!(lead.field("שם"), None, "the misspelt key sets nothing");
+    let entry = last_entry(&sim, "/v2/submit");
+    assert!(
+        entry.has_diagnostic("unknown parameter fld_nmae: lead marked invalid"),
+        "{:?}",
+        entry.diagnostics
+    );
+
+    // The lookup shows it the same way.
+    let found = lookup_at(&leads_get_url(&sim, AID), RW, "0584445566").await;
+    assert_eq!(found["data"][0]["status_id"], 2);
+    assert_eq!(found["data"][0]["is_disrupted"], true);
+
+    // Form 6001 names its city field fld_179817: fld_city is unknown there.
+    let lid = submit_ok(
+        &sim,
+        "6001",
+        "k-6001-9c1e07ab",
+        &[
+            ("fld_city", "חולון"),
+            ("fld_179817", "בת ים"),
+            ("phone", "0584445567"),
+        ],
+    )
+    .await;
+    let lead = stored_lead(&sim, AID_4410, lid).unwrap();
+    assert_eq!((lead.status_id, lead.is_disrupted), (2, true));
+    assert_eq!(lead.field("עיר"), Some("בת ים"));
+}
+
+#[tokio::test]
+async fn utm_values_and_lm_source_are_stored_and_never_unknown() {
+    let sim = Simulator::start().await.unwrap();
+    let lid = submit_ok(
+        &sim,
+        FORM,
+        KEY,
+        &[
+            ("name", "נועה ברק"),
+            ("phone", "0523344556"),
+            ("utm_source", "facebook"),
+            ("utm_medium", "cpc"),
+            ("utm_campaign", "ביטוח-רכב-2026"),
+            ("utm_content", "banner_a+b&v=2"),
+            ("utm_term", "ביטוח מקיף"),
+            ("lm_source", "טקסטר"),
+        ],
+    )
+    .await;
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    assert_eq!(lead.status_id, 1);
+    assert_eq!(lead.utm_source.as_deref(), Some("facebook"));
+    assert_eq!(lead.utm_medium.as_deref(), Some("cpc"));
+    assert_eq!(lead.utm_campaign.as_deref(), Some("ביטוח-רכב-2026"));
+    assert_eq!(lead.utm_content.as_deref(), Some("banner_a+b&v=2"));
+    assert_eq!(lead.utm_term.as_deref(), Some("ביטוח מקיף"));
+    assert_eq!(lead.lm_source.as_deref(), Some("טקסטר"));
+    assert!(
+        !lead.fields.contains_key("utm_source"),
+        "UTM values are not fields"
+    );
+
+    let found = lookup_at(&leads_get_url(&sim, AID), R, "0523344556").await;
+    assert_eq!(found["data"][0]["utm_campaign"], "ביטוח-רכב-2026");
+    assert_eq!(found["data"][0]["utm_content"], "banner_a+b&v=2");
+}
+
+#[tokio::test]
+async fn a_post_may_carry_query_and_body_and_the_body_wins() {
+    let sim = Simulator::start().await.unwrap();
+    let resp = client()
+        .post(submit_url(&sim))
+        .query(&[
+            ("lm_form", FORM),
+            ("lm_key", KEY),
+            ("name", "שם מהכתובת"),
+            ("fld_city", "אילת"),
+        ])
+        .form(&[
+            ("name", "אביגיל רוזן"),
+            ("phone", "0547770011"),
+            ("lm_redirect", "no"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let answer = json_200(resp).await;
+    let lid = answer["result"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    assert_eq!(lead.field("שם"), Some("אביגיל רוזן"));
+    assert_eq!(
+        lead.field("עיר"),
+        Some("אילת"),
+        "query-only parameters are kept"
+    );
+    assert_eq!(
+        last_entry(&sim, "/v2/submit").param("name"),
+        Some("אביגיל רוזן")
+    );
+
+    // The body's lm_key wins as well: a wrong one in the body refuses the lead.
+    let resp = client()
+        .post(submit_url(&sim))
+        .query(&[("lm_form", FORM), ("lm_key", KEY)])
+        .form(&[("lm_key", "k-5001-ffffffff"), ("lm_redirect", "no")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_200(resp).await["code"], -1);
+}
+
+#[tokio::test]
+async fn hebrew_survives_plus_and_percent_twenty_in_the_query_and_form_bodies() {
+    let sim = Simulator::start().await.unwrap();
+    let name = "דנה כהן-לוי";
+    let city = "תל אביב - יפו";
+    let msg = "שלום! מחיר ל-2 רכבים? 100% + הנחה & תודה";
+    // Query: name with `+` for spaces, city with `%20`, msg mixed.
+    let url = format!(
+        "{}?lm_form={FORM}&lm_key={KEY}&lm_redirect=no&name={}&fld_city={}&msg={}&phone=052-123-9876",
+        submit_url(&sim),
+        form_enc(name),
+        pct(city),
+        form_enc(msg),
+    );
+    assert!(url.contains('+') && url.contains("%20"));
+    let answer = json_200(client().get(&url).send().await.unwrap()).await;
+    let lid = answer["result"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    assert_eq!(lead.field("שם"), Some(name));
+    assert_eq!(lead.field("עיר"), Some(city));
+    assert_eq!(lead.field("הודעה"), Some(msg));
+    assert_eq!(lead.phone, "052-123-9876");
+
+    // Form body written by hand, `+` for spaces, and raw (unencoded) UTF-8 too.
+    let body = format!(
+        "lm_form={FORM}&lm_key={KEY}&lm_redirect=no&name={}&fld_city={}&msg={}&phone=0521239877&fld_handler=יוסי לוי",
+        form_enc(name),
+        pct(city),
+        form_enc(msg)
+    );
+    let resp = client()
+        .post(submit_url(&sim))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let lid = json_200(resp).await["result"].as_u64().unwrap();
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    assert_eq!(lead.field("שם"), Some(name));
+    assert_eq!(lead.field("עיר"), Some(city));
+    assert_eq!(lead.field("הודעה"), Some(msg));
+    assert_eq!(lead.field("מטפל"), Some("יוסי לוי"));
+
+    // And back out through the lookup, byte for byte.
+    let found = lookup_at(&leads_get_url(&sim, AID), RW, "0521239877").await;
+    assert_eq!(found["data"][0]["fields"]["הודעה"], msg);
+}
+
+#[tokio::test]
+async fn a_multipart_post_creates_the_lead() {
+    let sim = Simulator::start().await.unwrap();
+    let boundary = "----leadimSimBoundary7MA4YWxk";
+    let mut body = String::new();
+    for (k, v) in [
+        ("lm_form", FORM),
+        ("lm_key", KEY),
+        ("lm_redirect", "no"),
+        ("fld_name", "עמית בן דוד"),
+        ("fld_phone", "0549871234"),
+        ("fld_message", "שורה ראשונה\r\nשורה שנייה"),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let resp = client()
+        .post(submit_url(&sim))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let answer = json_200(resp).await;
+    let lid = answer["result"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    assert_eq!(lead.field("שם"), Some("עמית בן דוד"));
+    assert_eq!(lead.field("הודעה"), Some("שורה ראשונה\r\nשורה שנייה"));
+}
+
+#[tokio::test]
+async fn submissions_to_a_created_account_land_only_there() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let counts = sim.store().counts();
+    let lid = submit_to(
+        &sim,
+        &account,
+        &[("name", "תמר גולן"), ("phone", DANA_PHONE)],
+    )
+    .await;
+    assert_eq!(
+        sim.store()
+            .account_leads(account.aid)
+            .unwrap()
+            .iter()
+            .map(|l| l.lid)
+            .collect::<Vec<_>>(),
+        vec![lid]
+    );
+    assert_eq!(sim.store().counts(), (counts.0, counts.1 + 1));
+    // 3305 has its own lead with this phone; the new one is not among its results.
+    let in_3305 = lids(&lookup_at(&leads_get_url(&sim, AID), RW, DANA_PHONE).await);
+    assert!(!in_3305.contains(&lid));
+    assert_eq!(in_3305.len(), 1);
+    assert_eq!(sim.journal_for(account.aid).len(), 1);
+}
