@@ -125,6 +125,20 @@ fn parse(input: &str, region: country::Id) -> Option<PhoneNumber> {
     if input.len() > MAX_INPUT_LEN || !plausible_chars || !(4..=17).contains(&digits) {
         return None;
     }
+    // Texter's own format: country code first, no `+`. Read that way first, so that
+    // `12125551234` is a US number rather than an odd Israeli one.
+    let country_code_first = !input.starts_with('+')
+        && digits >= 10
+        && input.bytes().find(u8::is_ascii_digit) != Some(b'0');
+    country_code_first
+        .then(|| parse_whole(&format!("+{input}"), region))
+        .flatten()
+        .or_else(|| parse_whole(input, region))
+}
+
+/// Parses and keeps the number only if its national part fits its country's general
+/// pattern as a whole.
+fn parse_whole(input: &str, region: country::Id) -> Option<PhoneNumber> {
     let number = phonenumber::parse(Some(region), input).ok()?;
     let national = number.national().to_string();
     let whole = |meta: &&phonenumber::Metadata| {
@@ -206,6 +220,13 @@ mod tests {
             format_phone("+12125551234", PhoneStyle::E164, "IL").as_deref(),
             Some("+12125551234")
         );
+        // Country code first, as Texter stores phones: not read as an Israeli number.
+        let us = format_phone("12125551234", PhoneStyle::Smart, "IL");
+        assert_eq!(us.as_deref(), Some("+1 212-555-1234"));
+        assert_eq!(lookup_candidates("12125551234"), ["12125551234"]);
+        // Israeli service numbers are written without a leading 0.
+        let service = format_phone("1800123456", PhoneStyle::Smart, "IL");
+        assert_eq!(service.as_deref(), Some("1-800-123-456"));
     }
 
     #[test]

@@ -27,6 +27,15 @@ struct EnabledBody {
 
 /// Handles one admin request.
 pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> Reply {
+    if let Some(expected) = &app.admin_token
+        && !presents(req, expected)
+    {
+        return Reply::error(
+            StatusCode::UNAUTHORIZED,
+            "this simulator's admin API needs its token: send X-Admin-Token (or Authorization: Bearer)",
+        )
+        .with_header(header::WWW_AUTHENTICATE, "Bearer");
+    }
     let m = &req.method;
     match route {
         AdminRoute::Health if m == Method::GET => {
@@ -174,6 +183,14 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
             .with_header(header::ALLOW, allow)
         }
     }
+}
+
+/// Whether the request carries the admin token.
+fn presents(req: &Request, expected: &str) -> bool {
+    let header_value = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+    let given = header_value("x-admin-token")
+        .or_else(|| header_value("authorization").and_then(|v| v.strip_prefix("Bearer ")));
+    given.is_some_and(|g| g.trim() == expected)
 }
 
 fn parse_id(raw: &str) -> Result<u64, Reply> {

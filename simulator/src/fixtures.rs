@@ -5,7 +5,7 @@
 //! The default Hebrew dataset in the repository's `fixtures/` folder is embedded in
 //! the binary, so `leadim-sim` runs from any directory with no arguments.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -13,7 +13,7 @@ const EMBEDDED_ACCOUNTS: &str = include_str!("../../fixtures/accounts.json");
 const EMBEDDED_LEADS: &str = include_str!("../../fixtures/leads.jsonl");
 
 /// A token's permissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// May look leads up (`leads_get.ashx`, `lead_get.ashx`).
@@ -23,7 +23,7 @@ pub enum Scope {
 }
 
 /// One account of the dataset.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSpec {
     /// Account id, the `{aid}` of the URLs.
@@ -42,7 +42,7 @@ pub struct AccountSpec {
 }
 
 /// One token of an account.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSpec {
     /// The value sent as `X-LEAD-IM-AUTH`.
@@ -52,7 +52,7 @@ pub struct TokenSpec {
 }
 
 /// One form of an account.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormSpec {
     /// The form id, `lm_form`.
@@ -71,9 +71,13 @@ pub struct FormSpec {
 }
 
 /// One lead of the dataset.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeadSpec {
+    /// The lead id; absent in hand-written datasets (ids are then given in
+    /// `created_at` order), present in state snapshots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lid: Option<u64>,
     /// The account it belongs to (taken from the URL when seeding through the admin API).
     #[serde(default)]
     pub aid: u64,

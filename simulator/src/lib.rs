@@ -45,6 +45,7 @@
 //! - [`faults`] — fault injection: latency, error statuses, broken bodies, dropped
 //!   connections, before or after the handler.
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default.
+//! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
 //! - [`error`] — typed errors of the endpoints; [`reply`] — answers.
 //! - [`model`] — public views: leads, accounts, crmConfig.
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
@@ -62,6 +63,7 @@ pub mod reply;
 pub mod request;
 pub mod routes;
 mod server;
+pub mod state_file;
 pub mod store;
 mod ui;
 
@@ -144,6 +146,7 @@ pub struct SimulatorBuilder {
     journal_entries: usize,
     journal_bytes: usize,
     addr: SocketAddr,
+    admin_token: Option<String>,
 }
 
 impl Default for SimulatorBuilder {
@@ -154,6 +157,7 @@ impl Default for SimulatorBuilder {
             journal_entries: journal::DEFAULT_MAX_ENTRIES,
             journal_bytes: journal::DEFAULT_MAX_BYTES,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_token: None,
         }
     }
 }
@@ -184,6 +188,14 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Requires this token (header `X-Admin-Token`, or `Authorization: Bearer …`) on
+    /// every `/__admin/` route. Without one the admin API is open, which is right on
+    /// a loopback address and wrong on any other.
+    pub fn admin_token(mut self, token: Option<String>) -> Self {
+        self.admin_token = token.filter(|t| !t.is_empty());
+        self
+    }
+
     /// Loads the dataset and builds the simulator, without listening yet.
     pub fn build(self) -> Result<Simulator, StartError> {
         let dataset = self.dataset.unwrap_or_else(Dataset::embedded);
@@ -193,6 +205,7 @@ impl SimulatorBuilder {
                 store,
                 journal: Journal::new(self.journal_entries, self.journal_bytes),
                 faults: faults::Faults::default(),
+                admin_token: self.admin_token,
                 base_url: OnceLock::new(),
                 closing: watch::channel(false).0,
             }),

@@ -75,7 +75,13 @@ pub enum DecodeError {
     /// A multipart body that does not parse.
     #[error("invalid multipart body: {0}")]
     Multipart(String),
+    /// More parameters than any form has fields.
+    #[error("too many parameters in the {0}: the limit is {MAX_PARAMS}")]
+    TooMany(Part),
 }
+
+/// Most parameters one part of a request may carry; real forms have a few dozen.
+pub const MAX_PARAMS: usize = 1000;
 
 fn key_suffix(key: &Option<String>) -> String {
     key.as_ref()
@@ -116,7 +122,10 @@ impl Params {
         self.0
     }
 
-    fn push_unique(&mut self, key: String, value: String) -> Result<(), DecodeError> {
+    fn push_unique(&mut self, key: String, value: String, part: Part) -> Result<(), DecodeError> {
+        if self.0.len() >= MAX_PARAMS {
+            return Err(DecodeError::TooMany(part));
+        }
         if self.get(&key).is_some() {
             return Err(DecodeError::Duplicate(key));
         }
@@ -263,7 +272,7 @@ pub fn parse_urlencoded(input: &[u8], part: Part) -> Result<Params, DecodeError>
         }
         let value_start = start + raw_key.len() + 1;
         let value = decode_component(raw_value, part, value_start, Some(&key))?;
-        params.push_unique(key, value)?;
+        params.push_unique(key, value, part)?;
     }
     Ok(params)
 }
@@ -319,13 +328,12 @@ fn decode_component(
 }
 
 fn parse_json(body: &[u8]) -> Result<Params, DecodeError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
-    let serde_json::Value::Object(map) = value else {
-        return Err(DecodeError::JsonShape("got something else".into()));
-    };
+    let Entries(entries) = serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => DecodeError::JsonShape(e.to_string()),
+        _ => DecodeError::Json(e.to_string()),
+    })?;
     let mut params = Params::default();
-    for (k, v) in map {
+    for (k, v) in entries {
         if k.is_empty() {
             return Err(DecodeError::EmptyName(Part::Body));
         }
@@ -336,9 +344,41 @@ fn parse_json(body: &[u8]) -> Result<Params, DecodeError> {
             serde_json::Value::Null => String::new(),
             _ => return Err(DecodeError::JsonShape(format!("{k} is a nested value"))),
         };
-        params.push_unique(k, text)?;
+        params.push_unique(k, text, Part::Body)?;
     }
     Ok(params)
+}
+
+/// A JSON object's members in order, duplicates kept, so that a repeated key is
+/// refused like a repeated form parameter instead of the last one silently winning.
+struct Entries(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    if entries.len() >= MAX_PARAMS {
+                        return Err(serde::de::Error::custom(format!(
+                            "more than {MAX_PARAMS} members"
+                        )));
+                    }
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 async fn parse_multipart(content_type: &str, body: Bytes) -> Result<Params, DecodeError> {
@@ -369,7 +409,7 @@ async fn parse_multipart(content_type: &str, body: Bytes) -> Result<Params, Deco
             part: Part::Body,
             key: Some(name.clone()),
         })?;
-        params.push_unique(name, value)?;
+        params.push_unique(name, value, Part::Body)?;
     }
     Ok(params)
 }
@@ -440,6 +480,16 @@ mod tests {
     }
 
     #[test]
+    fn parameter_count_is_bounded() {
+        let many: Vec<String> = (0..=MAX_PARAMS).map(|i| format!("p{i}=1")).collect();
+        assert_eq!(
+            parse(&many.join("&")).unwrap_err(),
+            DecodeError::TooMany(Part::Query)
+        );
+        assert!(parse(&many[..MAX_PARAMS].join("&")).is_ok());
+    }
+
+    #[test]
     fn json_scalars_become_text_and_nesting_is_refused() {
         let p = parse_json(br#"{"by_id": 100017, "ok": true, "n": null, "s": "\u05e9"}"#).unwrap();
         assert_eq!(p.get("by_id"), Some("100017"));
@@ -451,6 +501,10 @@ mod tests {
             Err(DecodeError::JsonShape(_))
         ));
         assert!(matches!(parse_json(b"[1]"), Err(DecodeError::JsonShape(_))));
+        assert_eq!(
+            parse_json(br#"{"by_id": 1, "by_id": 2}"#).unwrap_err(),
+            DecodeError::Duplicate("by_id".into())
+        );
         assert!(matches!(parse_json(b"{"), Err(DecodeError::Json(_))));
     }
 

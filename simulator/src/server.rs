@@ -11,6 +11,8 @@ use crate::routes::{Route, route};
 use crate::store::Store;
 use crate::ui;
 use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
@@ -39,10 +41,7 @@ const DRAIN: Duration = Duration::from_secs(10);
 const MAX_HANG: Duration = Duration::from_secs(600);
 
 /// A response body: whole, or (for the `truncated` fault) half of one, then an error.
-type Body = Either<
-    Full<Bytes>,
-    StreamBody<futures_util::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, io::Error>>>>,
->;
+type Body = Either<Full<Bytes>, UnsyncBoxBody<Bytes, io::Error>>;
 
 /// Everything a request handler can reach.
 #[derive(Debug)]
@@ -50,6 +49,8 @@ pub(crate) struct App {
     pub store: Store,
     pub journal: Journal,
     pub faults: Faults,
+    /// When set, every admin route requires it.
+    pub admin_token: Option<String>,
     /// `http://host:port` once bound: the fallback when a request has no `Host`.
     pub base_url: OnceLock<String>,
     /// Set to true when shutdown starts, so hanging requests let go.
@@ -164,6 +165,9 @@ async fn handle(
             None => Outcome::Answer(dispatch(&app, route, &request, &mut ex).await),
             Some(strike) => {
                 ex.fault = Some(strike.describe());
+                // A fault before the handler leaves no account in the exchange; the
+                // journal still files the request under its account.
+                ex.account = account_of(&app.store, route, &request);
                 inject(&app, strike, route, &request, &mut ex).await
             }
         },
@@ -261,17 +265,18 @@ async fn inject(
 }
 
 /// The response for the `truncated` fault: `Content-Length` of the whole body, half of
-/// it sent, then an error, which makes hyper drop the connection.
+/// it sent and flushed, then an error, which makes hyper drop the connection.
 fn cut(reply: Reply) -> Response<Body> {
     let whole = reply.body.len();
     let half = reply.body.slice(..whole / 2);
-    let frames = vec![
-        Ok(Frame::data(half)),
-        Err(io::Error::other("fault: body cut mid-way")),
-    ];
-    let mut response = Response::new(Either::Right(StreamBody::new(futures_util::stream::iter(
-        frames,
-    ))));
+    let first = futures_util::stream::iter([Ok(Frame::data(half))]);
+    let then_fail = futures_util::stream::once(async {
+        // Long enough for the head and the first half to reach the client.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Err(io::Error::other("fault: body cut mid-way"))
+    });
+    let body = StreamBody::new(first.chain(then_fail));
+    let mut response = Response::new(Either::Right(BodyExt::boxed_unsync(body)));
     *response.status_mut() = reply.status;
     let headers = response.headers_mut();
     headers.insert(

@@ -6,13 +6,14 @@
 //! a submit that takes the next id) happens under the one lock: no lost updates.
 
 use crate::error::{ApiError, SubmitError};
-use crate::fixtures::{Dataset, FixtureError, LeadSpec, Scope};
+use crate::fixtures::{AccountSpec, Dataset, FixtureError, FormSpec, LeadSpec, Scope, TokenSpec};
 use crate::model::{AccountView, FormView, LeadView, NewAccount, TokenView};
 use crate::phone::PhoneMatch;
 use crate::request::Params;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Cap of `msg`, `lm_source` and the form's message field, in characters.
@@ -349,8 +350,26 @@ pub struct Store {
     shared: Arc<Shared>,
 }
 
+/// The format of a `--state` file: the dataset format, with lead ids.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version, [`SNAPSHOT_VERSION`].
+    pub version: u32,
+    /// The next lead id to hand out, so ids never repeat across restarts.
+    pub next_lid: u64,
+    /// Every account.
+    pub accounts: Vec<AccountSpec>,
+    /// Every lead, with its id.
+    pub leads: Vec<LeadSpec>,
+}
+
+/// The snapshot format's version.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
 #[derive(Debug)]
 struct Shared {
+    generation: AtomicU64,
     state: Mutex<State>,
     dataset: Dataset,
     phone_match: PhoneMatch,
@@ -364,6 +383,7 @@ impl Store {
         let state = State::from_dataset(&dataset, phone_match, FIRST_LID)?;
         Ok(Store {
             shared: Arc::new(Shared {
+                generation: AtomicU64::new(0),
                 state: Mutex::new(state),
                 dataset,
                 phone_match,
@@ -377,6 +397,119 @@ impl Store {
         self.shared.phone_match
     }
 
+    /// The lock, for an operation that may change the state: it moves the
+    /// generation on, so a snapshot knows there is something new to write.
+    fn lock_mut(&self) -> MutexGuard<'_, State> {
+        let guard = self.lock();
+        self.shared.generation.fetch_add(1, Ordering::Relaxed);
+        guard
+    }
+
+    /// A number that changes whenever the state may have changed.
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Relaxed)
+    }
+
+    /// Everything, in the dataset format with lead ids: what `--state` writes.
+    /// The state is cloned under the lock and converted outside it.
+    pub fn export(&self) -> Snapshot {
+        let state = self.lock().clone();
+        let accounts = state
+            .accounts
+            .values()
+            .map(|a| AccountSpec {
+                aid: a.aid,
+                name: a.name.clone(),
+                enabled: a.enabled,
+                tokens: a
+                    .tokens
+                    .iter()
+                    .map(|(t, s)| TokenSpec {
+                        token: t.to_string(),
+                        scopes: s.to_list(),
+                    })
+                    .collect(),
+                forms: a
+                    .forms
+                    .iter()
+                    .filter_map(|f| state.forms.get(f))
+                    .map(|f| {
+                        let view = f.view();
+                        FormSpec {
+                            lm_form: view.lm_form,
+                            lm_key: view.lm_key,
+                            name: view.name,
+                            enabled: view.enabled,
+                            thank_you_url: view.thank_you_url,
+                            fields: view.fields,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut lids: Vec<u64> = state.leads.keys().copied().collect();
+        lids.sort_unstable();
+        let leads = lids
+            .iter()
+            .map(|lid| {
+                let lead = &state.leads[lid];
+                let v = lead.view(&state.forms[&lead.form_id]);
+                LeadSpec {
+                    lid: Some(v.lid),
+                    aid: v.aid,
+                    form_id: v.form_id,
+                    created_at: v.created_at,
+                    updated_at: Some(v.updated_at),
+                    status_id: v.status_id,
+                    is_disrupted: v.is_disrupted,
+                    phone: v.phone,
+                    fields: v.fields,
+                    utm_source: v.utm_source,
+                    utm_medium: v.utm_medium,
+                    utm_campaign: v.utm_campaign,
+                    utm_content: v.utm_content,
+                    utm_term: v.utm_term,
+                    lm_source: v.lm_source,
+                }
+            })
+            .collect();
+        Snapshot {
+            version: SNAPSHOT_VERSION,
+            next_lid: state.next_lid,
+            accounts,
+            leads,
+        }
+    }
+
+    /// Replaces the state with a snapshot's, checking it as a dataset. On error the
+    /// state is untouched.
+    pub fn restore(&self, snapshot: Snapshot, origin: &str) -> Result<(), FixtureError> {
+        if snapshot.version != SNAPSHOT_VERSION {
+            return Err(FixtureError {
+                file: origin.into(),
+                place: "version".into(),
+                reason: format!(
+                    "snapshot version {} is not {SNAPSHOT_VERSION}",
+                    snapshot.version
+                ),
+            });
+        }
+        let dataset = Dataset {
+            origin: origin.into(),
+            accounts: snapshot.accounts,
+            leads: snapshot
+                .leads
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| (i + 1, l))
+                .collect(),
+        };
+        let floor = snapshot.next_lid.max(self.lock().next_lid);
+        let fresh = State::from_dataset(&dataset, self.shared.phone_match, floor)?;
+        *self.lock_mut() = fresh;
+        Ok(())
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the state half-written in a way
         // later requests would trip on (every mutation is checked before it starts),
@@ -387,13 +520,19 @@ impl Store {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Back to the dataset the store started from. Lead ids keep increasing, so an
-    /// id handed out before the reset is never reused.
+    /// Back to the dataset the store started from. Lead, created-account and
+    /// created-form ids keep increasing, so an id handed out before the reset is
+    /// never reused.
     pub fn reset(&self) {
-        let mut state = self.lock();
+        let mut state = self.lock_mut();
         let floor = state.next_lid;
-        let fresh = State::from_dataset(&self.shared.dataset, self.shared.phone_match, floor)
+        let mut fresh = State::from_dataset(&self.shared.dataset, self.shared.phone_match, floor)
             .expect("the dataset was checked when the store was built");
+        // Created accounts and forms keep increasing too: a crmConfig handed out
+        // before the reset (same aid, so the same derived tokens and key) must not
+        // reach an account created after it.
+        fresh.next_aid = fresh.next_aid.max(state.next_aid);
+        fresh.next_form = fresh.next_form.max(state.next_form);
         *state = fresh;
     }
 
@@ -412,7 +551,7 @@ impl Store {
             .filter(|v| !v.is_empty())
             .ok_or(SubmitError::MissingKey)?;
 
-        let mut state = self.lock();
+        let mut state = self.lock_mut();
         let form = state
             .forms
             .get(&form_id)
@@ -536,7 +675,7 @@ impl Store {
         params: &Params,
         now: Timestamp,
     ) -> Result<(u64, Vec<String>), ApiError> {
-        let mut state = self.lock();
+        let mut state = self.lock_mut();
         let aid = state.authorize(aid, token, Need::Write)?;
         let lid = state.lead_of(aid, params.get("by_id"))?.lid;
         let form = &state.forms[&state.leads[&lid].form_id];
@@ -576,11 +715,12 @@ impl Store {
         }
         let phone_field = form.phone_field;
         let phone_match = self.shared.phone_match;
+        // `Some(old)` when the update sets the phone; `old` is `None` for a lead that
+        // had no phone, which must be indexed under its new one all the same.
         let old_phone = changes
             .iter()
             .any(|(i, _)| *i == phone_field)
-            .then(|| state.leads[&lid].field(phone_field).map(str::to_owned))
-            .flatten();
+            .then(|| state.leads[&lid].field(phone_field).map(str::to_owned));
         let lead = state.leads.get_mut(&lid).expect("checked above");
         let mut changed = false;
         for (idx, value) in changes {
@@ -594,8 +734,12 @@ impl Store {
             lead.updated_at = now.as_second();
         }
         let new_phone = lead.field(phone_field).map(str::to_owned);
-        if old_phone.is_some() && old_phone != new_phone {
-            state.unindex_phone(aid, lid, old_phone.as_deref().unwrap_or(""), phone_match);
+        if let Some(old_phone) = old_phone
+            && old_phone != new_phone
+        {
+            if let Some(old) = old_phone.as_deref() {
+                state.unindex_phone(aid, lid, old, phone_match);
+            }
             state.index_phone(aid, lid, new_phone.as_deref().unwrap_or(""), phone_match);
         }
         Ok((aid, diagnostics))
@@ -614,7 +758,7 @@ impl Store {
     /// Creates an isolated account with one enabled form of the standard fields and
     /// three tokens (read+write, read-only, write-only).
     pub fn create_account(&self, name: Option<&str>) -> NewAccount {
-        let mut state = self.lock();
+        let mut state = self.lock_mut();
         let aid = state.next_aid;
         state.next_aid += 1;
         let lm_form = state.next_form;
@@ -715,7 +859,7 @@ impl Store {
     /// the whole batch, naming it.
     pub fn seed_leads(&self, aid: u64, leads: Vec<SeedLead>) -> Result<Vec<u64>, String> {
         let now = Timestamp::now().as_second();
-        let mut state = self.lock();
+        let mut state = self.lock_mut();
         let account = state
             .accounts
             .get(&aid)
@@ -744,7 +888,7 @@ impl Store {
 
     /// Enables or disables a form; false if there is no such form in the account.
     pub fn set_form_enabled(&self, aid: u64, lm_form: u64, enabled: bool) -> bool {
-        let mut state = self.lock();
+        let mut state = self.lock_mut();
         match state.forms.get_mut(&lm_form).filter(|f| f.aid == aid) {
             Some(form) => {
                 form.enabled = enabled;
@@ -756,7 +900,7 @@ impl Store {
 
     /// Enables or disables an account; false if there is no such account.
     pub fn set_account_enabled(&self, aid: u64, enabled: bool) -> bool {
-        let mut state = self.lock();
+        let mut state = self.lock_mut();
         match state.accounts.get_mut(&aid) {
             Some(account) => {
                 account.enabled = enabled;
@@ -913,7 +1057,7 @@ impl State {
         let mut built = Vec::with_capacity(dataset.leads.len());
         for (line, spec) in &dataset.leads {
             let lead = state
-                .build_lead(spec, 0, i64::MIN)
+                .build_lead(spec, spec.lid.unwrap_or(0), i64::MIN)
                 .map_err(|reason| FixtureError {
                     file: leads_file.clone(),
                     place: format!("line {line}"),
@@ -921,11 +1065,22 @@ impl State {
                 })?;
             built.push(lead);
         }
-        // Ids follow creation time, so "newest first" and "highest id first" agree.
-        built.sort_by_key(|l| l.created_at);
+        // Leads with an id (from a snapshot) keep it; the others get ids in creation
+        // order, so "newest first" and "highest id first" agree.
+        let highest = built.iter().map(|l| l.lid).max().unwrap_or(0);
+        state.next_lid = state.next_lid.max(highest + 1);
+        built.sort_by_key(|l| (l.lid != 0, l.created_at));
         for mut lead in built {
-            lead.lid = state.next_lid;
-            state.next_lid += 1;
+            if lead.lid == 0 {
+                lead.lid = state.next_lid;
+                state.next_lid += 1;
+            } else if state.leads.contains_key(&lead.lid) {
+                return Err(FixtureError {
+                    file: leads_file,
+                    place: format!("lead {}", lead.lid),
+                    reason: "lead id used twice".into(),
+                });
+            }
             state.insert_lead(lead, phone_match);
         }
         Ok(state)
@@ -1023,10 +1178,13 @@ impl State {
     }
 
     fn index_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
-        if phone.is_empty() {
+        // An empty key (no phone, or in normalized mode one without digits) would
+        // make every such lead match every other digitless `by_phone`.
+        let key = phone_match.key(phone);
+        if key.is_empty() {
             return;
         }
-        let key = (aid, Box::<str>::from(phone_match.key(phone).as_ref()));
+        let key = (aid, Box::<str>::from(key.as_ref()));
         match self.by_phone.get_mut(&key) {
             Some(lids) => lids.push(lid),
             None => {

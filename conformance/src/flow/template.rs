@@ -392,8 +392,14 @@ impl Call<'_> {
             if range.contains(&args.len()) {
                 Ok(())
             } else {
+                let (min, max) = (range.start(), range.end());
+                let expected = if min == max {
+                    format!("{min}")
+                } else {
+                    format!("{min} to {max}")
+                };
                 Err(CallError::Arguments(format!(
-                    "takes {range:?} arguments, got {}",
+                    "expects {expected} arguments, got {}",
                     args.len()
                 )))
             }

@@ -42,9 +42,9 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
                     &json!({"status": "success", "result": done.lid}),
                 );
             }
-            let target = match redirect {
-                Some(url) if is_absolute_http(&url) => url,
-                Some(other) => {
+            let target = match redirect.as_deref().map(|r| (r, absolute_http(r))) {
+                Some((_, Some(url))) => url,
+                Some((other, None)) => {
                     ex.note(format!(
                         "lm_redirect '{other}' is neither 'no' nor an absolute http(s) URL: redirected to the form's thank-you page"
                     ));
@@ -76,21 +76,32 @@ fn failure(store: &Store, ex: &mut Exchange, error: SubmitError, form_id: Option
     Reply::json(StatusCode::OK, &body)
 }
 
-fn is_absolute_http(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("http://") && url.len() > 7)
-        || (lower.starts_with("https://") && url.len() > 8)
+/// `url` as a redirect target, when it is an absolute http(s) URL with a host:
+/// serialized by the URL parser, so it is ASCII and carries no CR or LF into the
+/// `Location` header.
+fn absolute_http(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    (matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some()).then(|| parsed.into())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn only_absolute_http_urls_redirect() {
-        assert!(super::is_absolute_http("https://example.co.il/תודה"));
-        assert!(super::is_absolute_http("HTTP://x"));
-        assert!(!super::is_absolute_http("/thanks"));
-        assert!(!super::is_absolute_http("https://"));
-        assert!(!super::is_absolute_http("javascript:alert(1)"));
-        assert!(!super::is_absolute_http("yes"));
+    fn only_absolute_http_urls_redirect_and_without_control_characters() {
+        use super::absolute_http;
+        assert_eq!(
+            absolute_http("https://example.co.il/תודה").as_deref(),
+            Some("https://example.co.il/%D7%AA%D7%95%D7%93%D7%94")
+        );
+        assert_eq!(absolute_http("HTTP://x").as_deref(), Some("http://x/"));
+        assert!(
+            !absolute_http("https://x/a\r\nSet-Cookie: a=b")
+                .unwrap()
+                .contains('\n')
+        );
+        assert!(absolute_http("/thanks").is_none());
+        assert!(absolute_http("https://").is_none());
+        assert!(absolute_http("javascript:alert(1)").is_none());
+        assert!(absolute_http("yes").is_none());
     }
 }

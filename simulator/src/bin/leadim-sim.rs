@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use leadim_simulator::state_file::StateFile;
 use leadim_simulator::{Dataset, PhoneMatch, Simulator, contract};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +36,21 @@ struct Args {
     /// Most bytes the journal keeps (estimated).
     #[arg(long, env = "LEADIM_SIM_JOURNAL_BYTES", default_value_t = leadim_simulator::journal::DEFAULT_MAX_BYTES)]
     journal_bytes: usize,
+    /// Keep the state in this file: loaded at start, written atomically on shutdown
+    /// and every --snapshot-interval seconds when it changed.
+    #[arg(long, env = "LEADIM_SIM_STATE", value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Seconds between state snapshots (with --state).
+    #[arg(
+        long,
+        env = "LEADIM_SIM_SNAPSHOT_INTERVAL",
+        default_value_t = 5.0,
+        value_name = "SECS"
+    )]
+    snapshot_interval: f64,
+    /// Require this token (header X-Admin-Token) on every /__admin/ route.
+    #[arg(long, env = "LEADIM_SIM_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
     /// Print the modeled rules (where the simulator guesses) and exit.
     #[arg(long)]
     divergences: bool,
@@ -76,7 +92,19 @@ async fn main() -> anyhow::Result<()> {
         .dataset(dataset)
         .phone_match(phone_match)
         .journal_limits(args.journal_entries, args.journal_bytes)
+        .admin_token(args.admin_token.clone())
         .build()?;
+    let state = args.state.as_ref().map(StateFile::new);
+    if let Some(file) = &state
+        && file
+            .restore_into(simulator.store())
+            .context("cannot use the state file")?
+    {
+        tracing::info!(path = %file.path().display(), "state restored");
+    }
+    if !(args.snapshot_interval > 0.0 && args.snapshot_interval.is_finite()) {
+        anyhow::bail!("--snapshot-interval must be a positive number of seconds");
+    }
 
     let addr: SocketAddr = format!("{}:{}", bracket(&args.host), args.port)
         .parse()
@@ -86,6 +114,16 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let base = format!("http://{local}");
+    if !local.ip().is_loopback() && args.admin_token.is_none() {
+        tracing::warn!(
+            "listening on {local}, which is not a loopback address, and --admin-token is not set: \
+             ANYONE WHO CAN REACH THIS PORT CAN RESET, SEED AND READ EVERY ACCOUNT through /__admin/. \
+             Set --admin-token (or LEADIM_SIM_ADMIN_TOKEN)."
+        );
+        eprintln!(
+            "WARNING: the admin API is open on a non-loopback address ({local}); set --admin-token"
+        );
+    }
 
     let (accounts, leads) = simulator.store().counts();
     println!("leadim-sim listening on {base}");
@@ -109,7 +147,20 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(%local, "ready");
 
+    let (stop_keeper, keeper_stop) = tokio::sync::oneshot::channel::<()>();
+    let keeper = state.map(|file| {
+        let store = simulator.store().clone();
+        let every = std::time::Duration::from_secs_f64(args.snapshot_interval);
+        tokio::spawn(file.keep(store, every, async move {
+            let _ = keeper_stop.await;
+        }))
+    });
     simulator.run(listener, shutdown_signal()).await?;
+    // The final snapshot, taken once the last request in flight has finished.
+    let _ = stop_keeper.send(());
+    if let Some(keeper) = keeper {
+        let _ = keeper.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,0 +1,45 @@
+//! `leadim-bench`: how fast, how small and how quick to start `leadim-sim` is, measured
+//! against a raw hyper server in the same run.
+//!
+//! One command, `cargo run --release -p leadim-bench`, runs four phases:
+//!
+//! 1. **Throughput** — a raw hyper server answering a fixed ~40-byte JSON body, and the
+//!    simulator, each driven in turn with the same closed loop (32 keep-alive
+//!    connections, a warm-up, then a measured window) for `/v2/submit` with Hebrew
+//!    parameters, `leads_get.ashx?by_phone` with a token, and `lead_update.ashx`.
+//! 2. **Startup** — process start to the first answered `/__admin/health`, median of
+//!    several runs, with the embedded fixtures and with a generated 1,000,000-lead
+//!    dataset.
+//! 3. **Memory** — peak RSS after 1,000,000 mixed requests (journal on, default bound),
+//!    and with 1,000,000 leads loaded.
+//! 4. **Scale** — lookup and update at 1,000 and at 1,000,000 leads in one account.
+//!
+//! Every server under test runs in its own process (this binary, re-run with a hidden
+//! subcommand), so its RSS and startup are its own and the load generator does not
+//! share a runtime with it. The results are printed as a table, with the targets and
+//! PASS/MISS per target, and written as JSON.
+//!
+//! # Layout
+//!
+//! - [`Options`], [`Phase`] — what to measure and for how long; [`run`] — the whole
+//!   benchmark, phase by phase.
+//! - [`servers`] — the servers under test as child processes (the raw hyper baseline,
+//!   the simulator), and what `/proc` says about them: RSS, CPU time, machine load.
+//! - [`load`] — the closed-loop load generator: keep-alive connections, warm-up,
+//!   measured window or request count, latency histogram.
+//! - [`client`] — one HTTP/1.1 keep-alive connection over hyper's `client::conn`, and
+//!   one-off calls to the admin API.
+//! - [`workload`] — the requests of each scenario: submit, lookup, update, mixed.
+//! - [`dataset`] — large datasets in the simulator's fixture format (`accounts.json` +
+//!   `leads.jsonl`), with realistic Hebrew values and distinct phones.
+//! - [`report`] — results, targets and verdicts, the table and the JSON file.
+
+pub mod client;
+pub mod dataset;
+pub mod load;
+pub mod report;
+mod run;
+pub mod servers;
+pub mod workload;
+
+pub use run::{Options, Phase, run};

@@ -1,0 +1,41 @@
+//! `leadim-bench`: runs the benchmark (see the library's documentation), or — through
+//! the hidden `serve-raw` and `serve-sim` subcommands it runs itself with — one of
+//! the servers under test. It only parses arguments and calls the library.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Measures leadim-sim against a raw hyper server: throughput and latency, startup,
+/// memory and scale; prints a table with the targets and writes the results as JSON.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    serve: Option<Serve>,
+    #[command(flatten)]
+    options: leadim_bench::Options,
+}
+
+/// The servers under test, each started by the benchmark in a process of its own.
+#[derive(Subcommand, Debug)]
+enum Serve {
+    /// The raw hyper baseline.
+    #[command(hide = true)]
+    ServeRaw,
+    /// The simulator, as `leadim-sim` runs it.
+    #[command(hide = true)]
+    ServeSim {
+        /// A folder with accounts.json and leads.jsonl.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.serve {
+        Some(Serve::ServeRaw) => leadim_bench::servers::serve_raw(),
+        Some(Serve::ServeSim { fixtures }) => leadim_bench::servers::serve_sim(fixtures.as_deref()),
+        None => leadim_bench::run(cli.options).map(drop),
+    }
+}

@@ -1,0 +1,355 @@
+//! The servers under test, each in a process of its own, and what `/proc` says about
+//! them.
+//!
+//! By default both are this very binary, re-run with a hidden subcommand
+//! (`serve-raw`, `serve-sim`), so that `cargo run --release -p leadim-bench` needs no
+//! other binary built first (cargo does not build a dependency's binaries). The
+//! simulator side calls the same library entry point as `leadim-sim`
+//! (`Simulator::builder().dataset(..).build()?.run(listener, shutdown)`) on the same
+//! multi-thread tokio runtime; `--sim-bin` runs a `leadim-sim` binary instead.
+//!
+//! A child prints `... listening on http://ADDR` on its standard output once its
+//! listener is bound, and stops when its standard input closes, so it never outlives
+//! the benchmark, even a killed one.
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use leadim_simulator::{Dataset, Simulator};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+
+/// What a server prints before its address once it listens.
+pub const LISTENING: &str = "listening on http://";
+
+/// The raw baseline's whole answer: a fixed, small JSON body.
+pub const RAW_BODY: &[u8] = br#"{"status":"success","data":"raw hyper"}"#;
+
+/// The `Content-Type` of both servers' JSON answers.
+pub const JSON: &str = "application/json; charset=utf-8";
+
+/// How long a server may take to become ready before the benchmark gives up.
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Which server a child process runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Launch {
+    /// The raw hyper baseline.
+    Raw,
+    /// The simulator, with the embedded fixtures or with the dataset in a folder.
+    Simulator {
+        /// A folder with `accounts.json` and `leads.jsonl`; `None` for the embedded
+        /// default fixtures.
+        fixtures: Option<PathBuf>,
+    },
+}
+
+/// Starts servers under test.
+#[derive(Debug, Clone, Default)]
+pub struct Launcher {
+    /// A `leadim-sim` binary to run for the simulator, instead of this binary's
+    /// `serve-sim`.
+    pub sim_bin: Option<PathBuf>,
+}
+
+impl Launcher {
+    /// How the simulator is started, for the report.
+    pub fn describe(&self) -> String {
+        match &self.sim_bin {
+            Some(bin) => format!("{} --port 0", bin.display()),
+            None => "leadim-bench serve-sim (the simulator library in its own process)".into(),
+        }
+    }
+
+    /// Spawns a server and waits until it has printed its address (not until it
+    /// answers: see [`Server::wait_ready`]).
+    pub async fn spawn(&self, launch: &Launch) -> anyhow::Result<Server> {
+        let me = std::env::current_exe().context("cannot find the benchmark's own binary")?;
+        let mut command = match (launch, &self.sim_bin) {
+            (Launch::Raw, _) => {
+                let mut c = Command::new(&me);
+                c.arg("serve-raw");
+                c
+            }
+            (Launch::Simulator { fixtures }, None) => {
+                let mut c = Command::new(&me);
+                c.arg("serve-sim");
+                if let Some(dir) = fixtures {
+                    c.arg("--fixtures").arg(dir);
+                }
+                c
+            }
+            (Launch::Simulator { fixtures }, Some(bin)) => {
+                let mut c = Command::new(bin);
+                c.args(["--port", "0"]);
+                if let Some(dir) = fixtures {
+                    c.arg("--fixtures").arg(dir);
+                }
+                c
+            }
+        };
+        command
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let spawned_at = Instant::now();
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("cannot start {launch:?}"))?;
+        let pid = child.id().context("the child has no pid")?;
+        let stdout = child.stdout.take().context("the child has no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(READY_TIMEOUT, async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(at) = line.find(LISTENING) {
+                    let rest = &line[at + LISTENING.len()..];
+                    let addr = rest.split_whitespace().next().unwrap_or(rest);
+                    return addr
+                        .parse::<SocketAddr>()
+                        .with_context(|| format!("bad address in '{line}'"));
+                }
+            }
+            bail!("{launch:?} exited before it listened")
+        })
+        .await
+        .with_context(|| format!("{launch:?} did not listen within {READY_TIMEOUT:?}"))??;
+        // Keep reading what it prints, so that it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Server {
+            child,
+            addr,
+            pid,
+            spawned_at,
+        })
+    }
+}
+
+/// A running server under test. Dropping it kills the process.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its process id, for `/proc`.
+    pub pid: u32,
+    spawned_at: Instant,
+}
+
+impl Server {
+    /// Polls `GET /__admin/health` until it answers 200, and returns the time from the
+    /// spawn to that answer: the startup time.
+    pub async fn wait_ready(&self) -> anyhow::Result<Duration> {
+        let deadline = self.spawned_at + READY_TIMEOUT;
+        loop {
+            if let Ok(mut conn) = crate::client::Connection::open(self.addr).await {
+                let req = Request::builder()
+                    .uri("/__admin/health")
+                    .header(hyper::header::HOST, crate::client::host(self.addr))
+                    .body(Full::new(Bytes::new()))?;
+                if let Ok((StatusCode::OK, _)) = conn.send(req).await {
+                    return Ok(self.spawned_at.elapsed());
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("the server at {} never answered its health check", self.addr);
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+
+    /// Its memory now.
+    pub fn memory(&self) -> anyhow::Result<Memory> {
+        Memory::of(self.pid)
+    }
+
+    /// Kills it and waits until it is gone.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// A process's resident memory, from `/proc/PID/status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Memory {
+    /// Resident set size now (`VmRSS`), in bytes.
+    pub rss: u64,
+    /// Peak resident set size (`VmHWM`), in bytes.
+    pub peak: u64,
+}
+
+impl Memory {
+    /// Reads `/proc/PID/status`.
+    pub fn of(pid: u32) -> anyhow::Result<Memory> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .with_context(|| format!("cannot read /proc/{pid}/status (Linux only)"))?;
+        let field = |name: &str| -> anyhow::Result<u64> {
+            let line = status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .with_context(|| format!("/proc/{pid}/status has no {name}"))?;
+            let kib: u64 = line[name.len()..]
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()?;
+            Ok(kib * 1024)
+        };
+        Ok(Memory {
+            rss: field("VmRSS:")?,
+            peak: field("VmHWM:")?,
+        })
+    }
+}
+
+/// CPU time a process has used so far, all threads, from
+/// `/proc/PID/task/*/schedstat` (nanoseconds, unlike the 10 ms ticks of `stat`).
+/// Threads that have exited are not counted; the servers' worker threads live as
+/// long as the process.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        if let Ok(text) = std::fs::read_to_string(path) {
+            total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+    }
+    Some(Duration::from_nanos(total))
+}
+
+/// The whole machine's CPU counters (`/proc/stat`), to tell how busy it was.
+#[derive(Debug, Clone, Copy)]
+pub struct MachineCpu {
+    busy: u64,
+    total: u64,
+}
+
+impl MachineCpu {
+    /// Reads the counters now.
+    pub fn now() -> Option<MachineCpu> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = stat.lines().next()?.strip_prefix("cpu ")?;
+        let v: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let total: u64 = v.iter().take(8).sum();
+        let idle = v.get(3)? + v.get(4).copied().unwrap_or(0);
+        Some(MachineCpu {
+            busy: total - idle,
+            total,
+        })
+    }
+
+    /// Cores busy on average between `self` and `later`.
+    pub fn busy_cores_until(&self, later: &MachineCpu) -> f64 {
+        let total = later.total.saturating_sub(self.total);
+        if total == 0 {
+            return 0.0;
+        }
+        let busy = later.busy.saturating_sub(self.busy);
+        busy as f64 / total as f64 * cores() as f64
+    }
+}
+
+/// The machine's load average (`/proc/loadavg`: 1, 5 and 15 minutes).
+pub fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+}
+
+/// Cores available to this process.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `serve-raw`: the baseline. A multi-thread tokio runtime like the simulator's; one
+/// hyper HTTP/1.1 connection task per connection (`TCP_NODELAY`, keep-alive); every
+/// request's body is read, and every answer is [`RAW_BODY`] with [`JSON`].
+pub fn serve_raw() -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        println!("raw-hyper {LISTENING}{}", listener.local_addr()?);
+        let accept = async {
+            loop {
+                let (stream, _) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let service = service_fn(|req: Request<Incoming>| async move {
+                        let _ = req.into_body().collect().await;
+                        let mut answer = Response::new(Full::new(Bytes::from_static(RAW_BODY)));
+                        answer
+                            .headers_mut()
+                            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+                        Ok::<_, Infallible>(answer)
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        };
+        tokio::select! {
+            () = accept => {},
+            () = stdin_closed() => {},
+        }
+        Ok(())
+    })
+}
+
+/// `serve-sim`: the simulator, as `leadim-sim` runs it — a multi-thread tokio
+/// runtime, the builder with the embedded fixtures (or `fixtures`), default journal
+/// bounds, `Simulator::run` on a listener bound to `127.0.0.1:0`.
+pub fn serve_sim(fixtures: Option<&Path>) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let dataset = match fixtures {
+            Some(dir) => Dataset::load_dir(dir)?,
+            None => Dataset::embedded(),
+        };
+        let simulator = Simulator::builder().dataset(dataset).build()?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        println!("leadim-sim {LISTENING}{}", listener.local_addr()?);
+        simulator.run(listener, stdin_closed()).await?;
+        Ok(())
+    })
+}
+
+/// Resolves when standard input reaches its end: the benchmark closed the pipe, or
+/// died.
+async fn stdin_closed() {
+    let mut stdin = tokio::io::stdin();
+    let mut buf = [0u8; 64];
+    while let Ok(n) = stdin.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// `GET /__admin/health`'s lead count, to check a dataset was loaded whole.
+pub async fn lead_count(addr: SocketAddr) -> anyhow::Result<u64> {
+    let health =
+        crate::client::call(addr, Method::GET, "/__admin/health", None, StatusCode::OK).await?;
+    health["leads"]
+        .as_u64()
+        .context("the health answer has no lead count")
+}

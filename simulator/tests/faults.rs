@@ -1,0 +1,389 @@
+//! Fault injection: each kind, before and after the handler, scoped by account and
+//! endpoint, counted, journaled, and set through both doors (handle and admin API).
+
+mod common;
+
+use common::{AUTH, client};
+use leadim_simulator::faults::{Endpoint, FaultKind, FaultSpec, When};
+use leadim_simulator::{CrmConfig, Simulator, SimulatorHandle};
+use std::time::{Duration, Instant};
+
+fn submit_query(account: &CrmConfig, name: &str, phone: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("lm_form", account.lm_form.clone()),
+        ("lm_key", account.lm_key.clone()),
+        ("lm_redirect", "no".into()),
+        ("name", name.into()),
+        ("phone", phone.into()),
+    ]
+}
+
+async fn submit(
+    account: &CrmConfig,
+    name: &str,
+    phone: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client()
+        .get(&account.submit_url)
+        .query(&submit_query(account, name, phone))
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await
+}
+
+fn leads_of(sim: &SimulatorHandle, account: &CrmConfig) -> usize {
+    sim.store().account_leads(account.aid).unwrap().len()
+}
+
+#[tokio::test]
+async fn status_faults_answer_their_status_and_retry_after() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    sim.inject(
+        FaultSpec::new(
+            Endpoint::Submit,
+            FaultKind::Status {
+                status: 429,
+                retry_after: Some(7),
+            },
+        )
+        .for_account(account.aid)
+        .times(1),
+    )
+    .unwrap();
+    let resp = submit(&account, "נועה ברק", "0527001122").await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "7");
+    assert_eq!(
+        leads_of(&sim, &account),
+        0,
+        "before the handler: nothing stored"
+    );
+
+    // Used up after one: the next request goes through.
+    let resp = submit(&account, "נועה ברק", "0527001122").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(leads_of(&sim, &account), 1);
+
+    let journal = sim.journal_for(account.aid);
+    assert_eq!(journal.len(), 2);
+    let fault = journal[0].fault.as_deref().unwrap();
+    assert!(fault.contains("status 429 with Retry-After 7"), "{fault}");
+    assert!(fault.contains("nothing stored"), "{fault}");
+    assert_eq!(journal[0].status, 429);
+    assert!(journal[1].fault.is_none());
+    let listed = sim.faults();
+    assert_eq!(
+        (listed[0].matched, listed[0].fired, listed[0].exhausted),
+        (1, 1, true)
+    );
+}
+
+#[tokio::test]
+async fn after_the_handler_the_lead_is_stored_but_the_answer_lost() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    for (kind, check) in [
+        (
+            FaultKind::Status {
+                status: 502,
+                retry_after: None,
+            },
+            "502",
+        ),
+        (FaultKind::HtmlError, "html"),
+        (FaultKind::MalformedJson, "json"),
+        (
+            FaultKind::Envelope {
+                message: "שגיאה זמנית".into(),
+            },
+            "envelope",
+        ),
+    ] {
+        let id = sim
+            .inject(
+                FaultSpec::new(Endpoint::Submit, kind)
+                    .for_account(account.aid)
+                    .after_handler()
+                    .times(1),
+            )
+            .unwrap();
+        let before = leads_of(&sim, &account);
+        let resp = submit(&account, "אבי גולן", "054-700-3344").await.unwrap();
+        let status = resp.status().as_u16();
+        let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        let body = resp.text().await.unwrap();
+        match check {
+            "502" => assert_eq!(status, 502),
+            "html" => {
+                assert_eq!(status, 500);
+                assert!(content_type.starts_with("text/html"));
+                assert!(body.contains("500 - Internal server error."));
+            }
+            "json" => {
+                assert_eq!(status, 200);
+                assert!(
+                    serde_json::from_str::<serde_json::Value>(&body).is_err(),
+                    "{body}"
+                );
+            }
+            _ => {
+                assert_eq!(status, 200);
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(v["status"], "failure");
+                assert_eq!(v["error"], "שגיאה זמנית");
+            }
+        }
+        assert_eq!(
+            leads_of(&sim, &account),
+            before + 1,
+            "{check}: stored anyway"
+        );
+        let last = sim.journal_for(account.aid).pop().unwrap();
+        assert!(
+            last.fault
+                .as_deref()
+                .unwrap()
+                .contains(&format!("fault #{id}")),
+            "{check}"
+        );
+        assert!(last.fault.as_deref().unwrap().contains("the answer lost"));
+    }
+}
+
+#[tokio::test]
+async fn connection_faults_leave_the_client_without_an_answer() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    for kind in [FaultKind::Close, FaultKind::Reset] {
+        sim.inject(
+            FaultSpec::new(Endpoint::Submit, kind.clone())
+                .for_account(account.aid)
+                .times(1),
+        )
+        .unwrap();
+        let err = submit(&account, "מיכל אברהם", "0501234000")
+            .await
+            .expect_err("no answer");
+        assert!(!err.is_timeout(), "{kind:?}: {err}");
+    }
+    assert_eq!(leads_of(&sim, &account), 0);
+    let journal = sim.journal_for(account.aid);
+    assert_eq!(journal[0].status, 0);
+    assert_eq!(journal[0].answer, "(no answer: connection closed)");
+    assert_eq!(journal[1].answer, "(no answer: connection reset)");
+    // The server answers the next request normally.
+    assert_eq!(
+        submit(&account, "מיכל אברהם", "0501234000")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_body_fails_to_read() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    sim.inject(
+        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
+            .for_account(account.aid)
+            .after_handler()
+            .times(1),
+    )
+    .unwrap();
+    let resp = submit(&account, "יואב מזרחי", "0531112233").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.text().await.is_err(),
+        "the body must not read completely"
+    );
+    assert_eq!(leads_of(&sim, &account), 1);
+    let entry = sim.journal_for(account.aid).pop().unwrap();
+    assert!(entry.answer.contains("(cut:"), "{}", entry.answer);
+}
+
+#[tokio::test]
+async fn hang_lasts_until_the_client_gives_up_and_latency_delays() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let lookup = |timeout_ms| {
+        client()
+            .get(&account.get_customer_details_url)
+            .query(&[("by_phone", "0529998877")])
+            .header(AUTH, &account.token)
+            .timeout(Duration::from_millis(timeout_ms))
+            .send()
+    };
+    sim.inject(
+        FaultSpec::new(Endpoint::Lookup, FaultKind::Hang)
+            .for_account(account.aid)
+            .times(1),
+    )
+    .unwrap();
+    let err = lookup(300).await.expect_err("hangs");
+    assert!(err.is_timeout(), "{err}");
+
+    sim.inject(
+        FaultSpec::new(Endpoint::Lookup, FaultKind::Latency { ms: 250 })
+            .for_account(account.aid)
+            .times(1),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let resp = lookup(5_000).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert_eq!(resp.status(), 200);
+    // Shutdown is not held up by the hanging request.
+    let stopping = Instant::now();
+    sim.shutdown().await;
+    assert!(stopping.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn faults_are_scoped_to_their_account_and_endpoint() {
+    let sim = Simulator::start().await.unwrap();
+    let (a, b) = (sim.create_account(), sim.create_account());
+    sim.inject(
+        FaultSpec::new(
+            Endpoint::Submit,
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        )
+        .for_account(a.aid),
+    )
+    .unwrap();
+    assert_eq!(submit(&a, "שרה", "0501000001").await.unwrap().status(), 503);
+    assert_eq!(submit(&b, "שרה", "0501000001").await.unwrap().status(), 200);
+    let lookup = client()
+        .get(&a.get_customer_details_url)
+        .query(&[("by_phone", "0501000001")])
+        .header(AUTH, &a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lookup.status(), 200, "the fault is on submit only");
+    sim.clear_faults();
+    assert_eq!(submit(&a, "שרה", "0501000001").await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn nth_and_seeded_probability() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let mut spec = FaultSpec::new(
+        Endpoint::Submit,
+        FaultKind::Status {
+            status: 500,
+            retry_after: None,
+        },
+    )
+    .for_account(account.aid);
+    spec.nth = Some(3);
+    sim.inject(spec).unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let resp = submit(&account, "דוד", &format!("05000000{i:02}"))
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 500, 200, 200]);
+
+    // The same seed fails the same requests in two runs.
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let sim = Simulator::start().await.unwrap();
+        let account = sim.create_account();
+        let mut spec = FaultSpec::new(
+            Endpoint::Submit,
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        );
+        spec.probability = Some(0.5);
+        spec.seed = Some(2026);
+        sim.inject(spec).unwrap();
+        let mut run = Vec::new();
+        for i in 0..20 {
+            run.push(
+                submit(&account, "רון", &format!("05200000{i:02}"))
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
+        }
+        runs.push(run);
+    }
+    assert_eq!(runs[0], runs[1]);
+    assert!(
+        runs[0].contains(&503) && runs[0].contains(&200),
+        "{:?}",
+        runs[0]
+    );
+}
+
+#[tokio::test]
+async fn the_admin_api_sets_lists_and_clears_faults() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let http = client();
+    let url = format!("{}/__admin/faults", sim.base_url());
+    let created: serde_json::Value = http
+        .post(&url)
+        .json(&serde_json::json!({
+            "account": account.aid, "endpoint": "update",
+            "fault": {"kind": "status", "status": 503, "retry_after": 3},
+            "when": "before", "next": 2
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_u64().unwrap();
+    let listed: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["faults"][0]["id"], id);
+    assert_eq!(listed["faults"][0]["spec"]["endpoint"], "update");
+    assert_eq!(sim.faults()[0].spec.when, When::Before);
+
+    let refused = http
+        .post(&url)
+        .json(&serde_json::json!({"fault": {"kind": "status", "status": 200}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("not an error status")
+    );
+    let unknown_kind = http
+        .post(&url)
+        .json(&serde_json::json!({"fault": {"kind": "explode"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown_kind.status(), 400);
+
+    let deleted = http.delete(format!("{url}/{id}")).send().await.unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert!(sim.faults().is_empty());
+    assert_eq!(
+        http.delete(format!("{url}/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
