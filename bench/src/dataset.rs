@@ -23,8 +23,22 @@ pub const LM_KEY: &str = "k-51001-0bad5eed";
 pub const TOKEN: &str = "t-5100-rw";
 
 const FIRST_NAMES: [&str; 16] = [
-    "דנה", "יוסי", "מיכל", "אבי", "נועה", "משה", "שירה", "דוד", "רונית", "איתי", "חנה", "עומר",
-    "ליאת", "אליהו", "תמר", "ג'ורג'",
+    "דנה",
+    "יוסי",
+    "מיכל",
+    "אבי",
+    "נועה",
+    "משה",
+    "שירה",
+    "דוד",
+    "רונית",
+    "איתי",
+    "חנה",
+    "עומר",
+    "ליאת",
+    "אליהו",
+    "תמר",
+    "ג'ורג'",
 ];
 const LAST_NAMES: [&str; 13] = [
     "כהן",
@@ -175,9 +189,9 @@ fn write_lead(out: &mut impl Write, i: u64, created_at: Option<&str>) -> std::io
             email: &email,
             message: message(i / 2),
             city: city(i),
-            handler: (i % 5 != 0).then(|| handler(i / 5)),
+            handler: (!i.is_multiple_of(5)).then(|| handler(i / 5)),
         },
-        utm_source: (i % 2 == 0).then_some("facebook"),
+        utm_source: i.is_multiple_of(2).then_some("facebook"),
     };
     serde_json::to_writer(&mut *out, &line)?;
     Ok(())
@@ -222,7 +236,7 @@ pub fn write(dir: &Path, leads: u64, progress: impl Fn(u64)) -> std::io::Result<
             .to_string();
         write_lead(&mut out, i, Some(&at))?;
         out.write_all(b"\n")?;
-        if i % 65_536 == 0 {
+        if i.is_multiple_of(65_536) {
             progress(i);
         }
     }

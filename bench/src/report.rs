@@ -207,10 +207,7 @@ impl Report {
         let mut v = Vec::new();
         for c in &self.throughput {
             v.push(Verdict {
-                target: format!(
-                    "{}: req/s ≥ {MIN_RPS_RATIO:.2} × raw hyper",
-                    c.scenario
-                ),
+                target: format!("{}: req/s ≥ {MIN_RPS_RATIO:.2} × raw hyper", c.scenario),
                 measured: format!(
                     "{:.2} × ({} vs {})",
                     c.rps_ratio,
@@ -361,7 +358,9 @@ impl Report {
                     ),
                 ] {
                     let r = |f: fn(&(f64, f64, f64)) -> f64| {
-                        ratios.as_ref().map_or(String::new(), |x| format!("{:.2}", f(x)))
+                        ratios
+                            .as_ref()
+                            .map_or(String::new(), |x| format!("{:.2}", f(x)))
                     };
                     let _ = writeln!(
                         out,
@@ -508,7 +507,7 @@ pub fn thousands(x: f64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -551,6 +550,9 @@ mod tests {
     #[test]
     fn the_median_is_the_middle_run() {
         let runs = [5, 1, 9, 3, 7].map(Duration::from_millis);
-        assert_eq!(Startup::new("x".into(), 0, &runs, Duration::ZERO).median_ms, 5.0);
+        assert_eq!(
+            Startup::new("x".into(), 0, &runs, Duration::ZERO).median_ms,
+            5.0
+        );
     }
 }

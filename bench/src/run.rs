@@ -431,10 +431,11 @@ async fn after_requests(s: &Settings) -> anyhow::Result<AfterRequests> {
 
 /// A generated dataset in a temporary folder (removed when dropped).
 fn generate(leads: u64) -> anyhow::Result<tempfile::TempDir> {
-    note(format!("generating a dataset of {} leads", thousands(leads as f64)));
-    let dir = tempfile::Builder::new()
-        .prefix("leadim-bench-")
-        .tempdir()?;
+    note(format!(
+        "generating a dataset of {} leads",
+        thousands(leads as f64)
+    ));
+    let dir = tempfile::Builder::new().prefix("leadim-bench-").tempdir()?;
     let bar = progress(leads, "leads");
     dataset::write(dir.path(), leads, |n| bar.set_position(n))?;
     bar.finish_and_clear();
@@ -458,7 +459,10 @@ async fn loaded(
     .await?;
     let memory = sim.memory()?;
     let count = servers::lead_count(sim.addr).await?;
-    anyhow::ensure!(count == leads, "the simulator loaded {count} of {leads} leads");
+    anyhow::ensure!(
+        count == leads,
+        "the simulator loaded {count} of {leads} leads"
+    );
     let (mut lookup, mut update) = (None, None);
     if s.runs(Phase::Scale) {
         let account = dataset::account();

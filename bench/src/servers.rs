@@ -165,7 +165,10 @@ impl Server {
                 }
             }
             if Instant::now() > deadline {
-                bail!("the server at {} never answered its health check", self.addr);
+                bail!(
+                    "the server at {} never answered its health check",
+                    self.addr
+                );
             }
             tokio::time::sleep(Duration::from_micros(200)).await;
         }
@@ -268,7 +271,12 @@ impl MachineCpu {
 /// The machine's load average (`/proc/loadavg`: 1, 5 and 15 minutes).
 pub fn load_average() -> Option<String> {
     let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    Some(text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Cores available to this process.

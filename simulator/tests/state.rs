@@ -1,0 +1,190 @@
+//! State that survives a restart (`--state FILE`), including a SIGKILL between
+//! snapshots, and the admin token.
+
+mod common;
+
+use common::{KEY, client};
+use leadim_simulator::Simulator;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running `leadim-sim`, killed when dropped.
+struct Sim {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(state: &Path, extra: &[&str]) -> Sim {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadim-sim"))
+        .args(["--port", "0", "--snapshot-interval", "0.2", "--state"])
+        .arg(state)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // Keep draining: a closed pipe would fail the simulator's next print.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let base = first
+        .trim()
+        .strip_prefix("leadim-sim listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    Sim { child, base }
+}
+
+async fn submit(base: &str, name: &str, phone: &str) -> u64 {
+    let v: serde_json::Value = client()
+        .get(format!("{base}/v2/submit"))
+        .query(&[
+            ("lm_form", "5001"),
+            ("lm_key", KEY),
+            ("lm_redirect", "no"),
+            ("name", name),
+            ("phone", phone),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["result"].as_u64().unwrap()
+}
+
+async fn lookup(base: &str, phone: &str) -> Vec<u64> {
+    let v: serde_json::Value = client()
+        .get(format!("{base}/apiproxy/3305/api/leads_get.ashx"))
+        .query(&[("by_phone", phone)])
+        .header("X-LEAD-IM-AUTH", "t-3305-rw")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["lid"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn leads_survive_sigkill_after_a_snapshot_and_sigterm_writes_the_last_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+
+    let sim = start(&state, &[]);
+    let first = submit(&sim.base, "אורית שלום", "0547770001").await;
+    // Past the 0.2 s interval: a snapshot holds the lead.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    drop(sim); // SIGKILL
+    assert!(state.exists());
+
+    let sim = start(&state, &[]);
+    assert_eq!(lookup(&sim.base, "0547770001").await, [first]);
+    let second = submit(&sim.base, "אורית שלום", "0547770001").await;
+    assert!(second > first, "ids keep increasing across restarts");
+    // A graceful stop writes the last state, however recent.
+    let status = Command::new("kill")
+        .args(["-TERM", &sim.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut sim = sim;
+    let exit = sim.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+
+    let sim = start(&state, &[]);
+    assert_eq!(lookup(&sim.base, "0547770001").await, [second, first]);
+    // No temporary files are left behind.
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+}
+
+#[test]
+fn a_corrupt_state_file_is_refused_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let partial = r#"{"version":1,"next_lid":100050,"accounts":[{"aid":3305,"na"#;
+    std::fs::write(&state, partial).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_leadim-sim"))
+        .args(["--port", "0", "--state"])
+        .arg(&state)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("state.json"), "{stderr}");
+    assert!(stderr.contains("line 1, column"), "{stderr}");
+    assert!(stderr.contains("corrupt or partial"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), partial);
+}
+
+#[tokio::test]
+async fn the_admin_token_guards_every_admin_route() {
+    let sim = Simulator::builder()
+        .admin_token(Some("s3cret-2026".into()))
+        .start()
+        .await
+        .unwrap();
+    let http = client();
+    let admin = |path: &str| format!("{}/__admin/{path}", sim.base_url());
+    for path in ["health", "accounts", "requests", "divergences", "faults"] {
+        let resp = http.get(admin(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 401, "{path}");
+        assert!(resp.text().await.unwrap().contains("X-Admin-Token"));
+    }
+    let wrong = http
+        .get(admin("health"))
+        .header("X-Admin-Token", "s3cret-2025")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let reset = http.post(admin("reset")).send().await.unwrap();
+    assert_eq!(reset.status(), 401);
+
+    let ok = http
+        .get(admin("health"))
+        .bearer_auth("s3cret-2026")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let ok = http
+        .get(admin("accounts"))
+        .header("X-Admin-Token", "s3cret-2026")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // The Lead.IM API itself is not behind the admin token.
+    let lookup = http
+        .get(format!(
+            "{}/apiproxy/3305/api/leads_get.ashx",
+            sim.base_url()
+        ))
+        .query(&[("by_phone", "0521234567")])
+        .header("X-LEAD-IM-AUTH", "t-3305-rw")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lookup.status(), 200);
+}
