@@ -97,13 +97,15 @@ pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
     let Some(number) = parse(chat_phone, country::Id::IL) else {
         return out;
     };
-    let national = number.national().to_string();
-    let code = number.code().value();
-    let mut others = vec![format!("{code}{national}")];
-    if code == 972 {
-        others.push(format!("0{national}"));
-        others.extend(render(&number, Mode::National));
+    // Only Israeli numbers have other formats worth trying: Lead.IM's Israeli forms
+    // store them three ways. Any other number is looked up as the chat has it, so a
+    // misread number is never sent as someone else's.
+    if number.code().value() != 972 {
+        return out;
     }
+    let national = number.national().to_string();
+    let mut others = vec![format!("972{national}"), format!("0{national}")];
+    others.extend(render(&number, Mode::National));
     for candidate in others {
         if !out.contains(&candidate) {
             out.push(candidate);
@@ -224,6 +226,9 @@ mod tests {
         let us = format_phone("12125551234", PhoneStyle::Smart, "IL");
         assert_eq!(us.as_deref(), Some("+1 212-555-1234"));
         assert_eq!(lookup_candidates("12125551234"), ["12125551234"]);
+        // Found by fuzzing: a foreign number with a stray trunk 0 was also tried as
+        // the number without it, which is a different subscriber.
+        assert_eq!(lookup_candidates("88008800005"), ["88008800005"]);
         // Israeli service numbers are written without a leading 0.
         let service = format_phone("1800123456", PhoneStyle::Smart, "IL");
         assert_eq!(service.as_deref(), Some("1-800-123-456"));

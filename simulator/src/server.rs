@@ -168,6 +168,10 @@ async fn handle(
                 // A fault before the handler leaves no account in the exchange; the
                 // journal still files the request under its account.
                 ex.account = account_of(&app.store, route, &request);
+                if let FaultKind::Latency { ms } = strike.kind {
+                    let delay = Duration::from_millis(ms);
+                    return answer_late(app, request, strike.when, delay, ex, at, started).await;
+                }
                 inject(&app, strike, route, &request, &mut ex).await
             }
         },
@@ -206,6 +210,40 @@ enum Outcome {
     Hang,
 }
 
+/// A `latency` fault. The client may give up during the delay, and hyper then drops
+/// the request's future; a real server would finish the request all the same. So
+/// the simulator finishes it in a task of its own — the handler runs (before or
+/// after the delay) and the exchange is journaled — and answers if the client is
+/// still there.
+async fn answer_late(
+    app: Arc<App>,
+    request: Request,
+    when: When,
+    delay: Duration,
+    mut ex: Exchange,
+    at: jiff::Timestamp,
+    started: Instant,
+) -> Result<Response<Body>, NoAnswer> {
+    let late = tokio::spawn(async move {
+        let route = route(&request.path);
+        if when == When::Before {
+            tokio::time::sleep(delay).await;
+        }
+        let reply = dispatch(&app, route, &request, &mut ex).await;
+        if when == When::After {
+            tokio::time::sleep(delay).await;
+        }
+        let outcome = Outcome::Answer(reply);
+        app.journal
+            .record(entry(&request, &outcome, ex, at, started));
+        outcome
+    });
+    match late.await {
+        Ok(Outcome::Answer(reply)) => Ok(reply.into_response().map(Either::Left)),
+        _ => Err(NoAnswer("fault: the delayed request failed")),
+    }
+}
+
 async fn inject(
     app: &App,
     strike: Strike,
@@ -213,22 +251,12 @@ async fn inject(
     req: &Request,
     ex: &mut Exchange,
 ) -> Outcome {
-    if let FaultKind::Latency { ms } = strike.kind {
-        let delay = tokio::time::sleep(Duration::from_millis(ms));
-        if strike.when == When::Before {
-            delay.await;
-            return Outcome::Answer(dispatch(app, route, req, ex).await);
-        }
-        let reply = dispatch(app, route, req, ex).await;
-        delay.await;
-        return Outcome::Answer(reply);
-    }
     let handled = match strike.when {
         When::After => Some(dispatch(app, route, req, ex).await),
         When::Before => None,
     };
     match strike.kind {
-        FaultKind::Latency { .. } => unreachable!("answered above"),
+        FaultKind::Latency { .. } => unreachable!("answered by answer_late"),
         FaultKind::Status {
             status,
             retry_after,

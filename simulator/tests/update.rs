@@ -246,6 +246,9 @@ async fn updating_to_the_values_the_lead_already_has_is_a_success() {
     assert_eq!(after, lead, "nothing changed, not even updated_at");
 }
 
+/// What is tried, the token sent, the parameters and the expected error.
+type Refusal<'a> = (&'a str, Option<&'a str>, Vec<(String, String)>, &'a str);
+
 #[tokio::test]
 async fn refused_updates_answer_the_failure_envelope_and_leave_the_lead_alone() {
     let sim = Simulator::start().await.unwrap();
@@ -262,7 +265,7 @@ async fn refused_updates_answer_the_failure_envelope_and_leave_the_lead_alone() 
     };
 
     let not_found_4410 = format!("lead {lid_4410} not found");
-    let cases: Vec<(&str, Option<&str>, Vec<(String, String)>, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
             "unknown id",
             Some(RW),

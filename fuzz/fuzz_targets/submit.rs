@@ -1,0 +1,39 @@
+//! Arbitrary query strings through decoding into `/v2/submit` and back out through a
+//! lookup: the store never panics, and a lead it accepted is found again by its
+//! phone (in normalized mode, as the fuzzer's store uses).
+#![no_main]
+
+use leadim_simulator::request::{Part, parse_urlencoded};
+use leadim_simulator::phone::normalize;
+use leadim_simulator::{Dataset, PhoneMatch, Store};
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn store() -> &'static Store {
+    static STORE: OnceLock<Store> = OnceLock::new();
+    STORE.get_or_init(|| Store::new(Dataset::embedded(), PhoneMatch::Normalized).unwrap())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let prefix = b"lm_form=5001&lm_key=k-5001-3fa9c21e&";
+    let query = [prefix.as_slice(), data].concat();
+    let Ok(params) = parse_urlencoded(&query, Part::Query) else {
+        return;
+    };
+    let store = store();
+    if let Ok(done) = store.submit(&params, jiff::Timestamp::now()) {
+        let (_, lead) = store
+            .lead_by_id("3305", Some(Ok("t-3305-rw")), Some(&done.lid.to_string()))
+            .expect("a created lead can be read back");
+        // A phone without digits has no normalized key, so it is not indexed.
+        if !normalize(&lead.phone).is_empty() {
+            let (_, found) = store
+                .leads_by_phone("3305", Some(Ok("t-3305-rw")), Some(&lead.phone))
+                .expect("lookup answers");
+            assert!(found.iter().any(|l| l.lid == done.lid));
+        }
+        if done.lid % 4096 == 0 {
+            store.reset();
+        }
+    }
+});

@@ -1,0 +1,225 @@
+//! The `leadim-sim` program itself: it starts on a free port and says where, serves
+//! the fixtures over HTTP, refuses malformed fixtures naming file, line and reason,
+//! and prints the divergence report.
+
+mod common;
+
+use common::*;
+use leadim_simulator::contract;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+/// A guard against a hung process, not a timing assertion.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn program() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadim-sim"));
+    for var in [
+        "LEADIM_SIM_HOST",
+        "LEADIM_SIM_PORT",
+        "LEADIM_SIM_FIXTURES",
+        "LEADIM_SIM_PHONE_MATCH",
+        "LEADIM_SIM_LOG_FORMAT",
+        "LEADIM_SIM_JOURNAL_ENTRIES",
+        "LEADIM_SIM_JOURNAL_BYTES",
+        "LEADIM_SIM_STATE",
+        "LEADIM_SIM_ADMIN_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUST_LOG", "warn").kill_on_drop(true);
+    cmd
+}
+
+/// A fresh folder under the system's temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir =
+            std::env::temp_dir().join(format!("leadim-sim-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
+    let mut child = program()
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("leadim-sim starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(PATIENCE, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some((_, url)) = line.split_once("listening on ") {
+                return url.trim().to_owned();
+            }
+        }
+        panic!("stdout ended without a 'listening on' line");
+    })
+    .await
+    .expect("the program announces its address");
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(
+        !base.ends_with(":0") && !base.ends_with(":7010"),
+        "a port was picked: {base}"
+    );
+    // Keep draining stdout so the program never blocks on a full pipe.
+    let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+    let health = json_200(
+        client()
+            .get(format!("{base}/__admin/health"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(health["status"], "ready");
+    assert_eq!(health["accounts"], 3);
+    assert_eq!(health["leads"], FIXTURE_LEADS);
+
+    let found = lookup_at(
+        &format!("{base}/apiproxy/3305/api/leads_get.ashx"),
+        RW,
+        DANA_PHONE,
+    )
+    .await;
+    assert_eq!(found["data"][0]["fields"]["שם"], "דנה כהן");
+    let answer = json_200(
+        client()
+            .get(format!("{base}/v2/submit"))
+            .query(&[
+                ("lm_form", FORM),
+                ("lm_key", KEY),
+                ("lm_redirect", "no"),
+                ("name", "בדיקת תהליך"),
+                ("phone", "0500000777"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer["status"], "success");
+
+    child.kill().await.unwrap();
+    drain.await.unwrap();
+}
+
+#[tokio::test]
+async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
+    let dir = TempDir::new("malformed");
+    let accounts = dir.0.join("accounts.json");
+    // Line 3 lacks a comma after the name.
+    std::fs::write(
+        &accounts,
+        "{\n  \"accounts\": [\n    {\"aid\": 1200, \"name\": \"קפה גינה\" \"enabled\": true}\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = tokio::time::timeout(
+        PATIENCE,
+        program()
+            .args(["--port", "0", "--fixtures"])
+            .arg(&dir.0)
+            .output(),
+    )
+    .await
+    .expect("the program exits")
+    .unwrap();
+    assert!(!out.status.success(), "exit status {:?}", out.status);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&accounts.display().to_string()),
+        "names the file: {stderr}"
+    );
+    assert!(stderr.contains("line 3"), "names the line: {stderr}");
+    assert!(stderr.contains("expected `,` or `}`"), "says why: {stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
+
+    // A field that does not belong, and a bad lead line.
+    std::fs::write(
+        &accounts,
+        "{\"accounts\": [\n{\"aid\": 1200, \"name\": \"קפה גינה\", \"enabled\": true, \"tokens\": [], \"forms\": [{\"lm_form\": 1201, \"lm_key\": \"k\", \"name\": \"הזמנות\", \"thank_you_url\": \"https://x.co.il\", \"fields\": {\"name\": \"שם\"}}]}\n]}\n",
+    )
+    .unwrap();
+    let leads = dir.0.join("leads.jsonl");
+    std::fs::write(
+        &leads,
+        "{\"aid\":1200,\"form_id\":1201,\"created_at\":\"2026-01-01T08:00:00Z\",\"phone\":\"0541234000\",\"fields\":{\"שם\":\"נועם\"}}\n{\"aid\":1200,\"form_id\":1201,\"created_at\":\"2026-01-02T08:00:00Z\",\"phone\":\"0541234001\",\"fields\":{\"שם\":\"רוני\"},\"גיל\":30}\n",
+    )
+    .unwrap();
+    let out = program()
+        .args(["--port", "0", "--fixtures"])
+        .arg(&dir.0)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&leads.display().to_string()), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert!(stderr.contains("unknown field `גיל`"), "{stderr}");
+
+    // Well-formed JSON that does not hold together: a lead of a form the account lacks.
+    std::fs::write(
+        &leads,
+        "{\"aid\":1200,\"form_id\":5001,\"created_at\":\"2026-01-01T08:00:00Z\",\"phone\":\"0541234000\",\"fields\":{}}\n",
+    )
+    .unwrap();
+    let out = program()
+        .args(["--port", "0", "--fixtures"])
+        .arg(&dir.0)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("leads.jsonl") && stderr.contains("line 1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("form 5001 is not a form of account 1200"),
+        "{stderr}"
+    );
+
+    // And a folder without accounts.json.
+    std::fs::remove_file(&accounts).unwrap();
+    let out = program()
+        .args(["--port", "0", "--fixtures"])
+        .arg(&dir.0)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("accounts.json"));
+}
+
+#[tokio::test]
+async fn divergences_prints_every_modeled_rule_and_exits() {
+    let out = tokio::time::timeout(PATIENCE, program().arg("--divergences").output())
+        .await
+        .expect("the program exits")
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), contract::MODELED.len(), "{stdout}");
+    for (line, rule) in stdout.lines().zip(contract::MODELED) {
+        assert!(line.starts_with(rule.id), "{line}");
+        assert!(line.contains(rule.rule), "{line}");
+    }
+}
