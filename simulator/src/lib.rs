@@ -44,7 +44,8 @@
 //! - [`journal`] — the bounded request journal.
 //! - [`faults`] — fault injection: latency, error statuses, broken bodies, dropped
 //!   connections, before or after the handler.
-//! - [`fixtures`] — the dataset format and the embedded Hebrew default.
+//! - [`fixtures`] — the dataset format and the embedded Hebrew default;
+//!   [`generate`] — large realistic datasets.
 //! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
 //! - [`error`] — typed errors of the endpoints; [`reply`] — answers.
 //! - [`model`] — public views: leads, accounts, crmConfig.
@@ -56,6 +57,7 @@ pub mod contract;
 pub mod error;
 pub mod faults;
 pub mod fixtures;
+pub mod generate;
 pub mod journal;
 pub mod model;
 pub mod phone;

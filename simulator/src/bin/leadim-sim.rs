@@ -2,7 +2,7 @@
 //! library.
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use leadim_simulator::state_file::StateFile;
 use leadim_simulator::{Dataset, PhoneMatch, Simulator, contract};
 use std::net::SocketAddr;
@@ -54,6 +54,36 @@ struct Args {
     /// Print the modeled rules (where the simulator guesses) and exit.
     #[arg(long)]
     divergences: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Make or check datasets (the format of --fixtures).
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum FixturesCommand {
+    /// Write a large, realistic Hebrew dataset: accounts.json and leads.jsonl.
+    Generate {
+        /// How many leads.
+        #[arg(long)]
+        leads: u64,
+        /// How many accounts share them.
+        #[arg(long, default_value_t = 1)]
+        accounts: u64,
+        /// The folder to write (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Load a dataset as the simulator would, and report its counts or what is wrong.
+    Check {
+        /// The folder with accounts.json and leads.jsonl.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -72,6 +102,9 @@ enum LogFormat {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_logging(args.log_format);
+    if let Some(Command::Fixtures(command)) = &args.command {
+        return fixtures(command);
+    }
     if args.divergences {
         for rule in contract::MODELED {
             println!("{:<28} {:<48} {}", rule.id, rule.area, rule.rule);
@@ -162,6 +195,49 @@ async fn main() -> anyhow::Result<()> {
         let _ = keeper.await;
     }
     tracing::info!("stopped");
+    Ok(())
+}
+
+fn fixtures(command: &FixturesCommand) -> anyhow::Result<()> {
+    match command {
+        FixturesCommand::Generate {
+            leads,
+            accounts,
+            out,
+        } => {
+            if *accounts == 0 {
+                anyhow::bail!("--accounts must be at least 1");
+            }
+            let bar = indicatif::ProgressBar::new(*leads);
+            if *leads < 10_000 {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{bar:40}] {human_pos}/{human_len} leads, {per_sec}, {eta} left",
+                )?
+                .progress_chars("=> "),
+            );
+            leadim_simulator::generate::write(out, *leads, *accounts, |n| bar.set_position(n))
+                .with_context(|| format!("cannot write the dataset to {}", out.display()))?;
+            bar.finish_and_clear();
+            let first = leadim_simulator::generate::account(0);
+            println!(
+                "wrote {leads} leads in {accounts} accounts to {} (account {}: lm_form {}, lm_key {}, token {})",
+                out.display(),
+                first.aid,
+                first.lm_form,
+                first.lm_key,
+                first.token
+            );
+            println!("run it: leadim-sim --fixtures {}", out.display());
+        }
+        FixturesCommand::Check { dir } => {
+            let store = leadim_simulator::Store::new(Dataset::load_dir(dir)?, PhoneMatch::Exact)?;
+            let (accounts, leads) = store.counts();
+            println!("{}: {accounts} accounts, {leads} leads: ok", dir.display());
+        }
+    }
     Ok(())
 }
 
