@@ -99,9 +99,9 @@ pub struct LeadSpec {
     /// The phone exactly as the form stored it (also settable as the phone field).
     #[serde(default)]
     pub phone: String,
-    /// Field name → value.
+    /// Field name → value, in order.
     #[serde(default)]
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: FieldMap,
     /// UTM source.
     #[serde(default)]
     pub utm_source: Option<String>,
@@ -135,16 +135,70 @@ struct AccountsFile {
     accounts: Vec<AccountSpec>,
 }
 
-/// A dataset, parsed but not yet checked for consistency (the store checks that
-/// when it loads it, with [`FixtureError`]s naming the place).
+/// A dataset. Accounts are parsed when it is loaded; leads are streamed from their
+/// source each time a store is built from it (at start and at every reset), so a
+/// million-lead dataset is never held twice in memory.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     /// Where it came from, for error messages (`embedded` or a folder).
     pub origin: String,
     /// The accounts.
     pub accounts: Vec<AccountSpec>,
-    /// The leads, each with its line number in `leads.jsonl`.
-    pub leads: Vec<(usize, LeadSpec)>,
+    /// Where the leads come from.
+    pub leads: LeadsSource,
+}
+
+/// Where a dataset's leads are read from.
+#[derive(Debug, Clone)]
+pub enum LeadsSource {
+    /// `leads.jsonl` text (the embedded fixtures, or text a test made).
+    Text(std::sync::Arc<str>),
+    /// A `leads.jsonl` file, read line by line.
+    File(PathBuf),
+    /// Leads already parsed (a state snapshot), numbered from 1.
+    Specs(Vec<LeadSpec>),
+    /// No leads.
+    None,
+}
+
+/// Field name → value, in order: how a lead's `fields` look in `leads.jsonl`.
+/// Values must be strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldMap(pub Vec<(String, String)>);
+
+impl Serialize for FieldMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = FieldMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of field name → text")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FieldMap, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(FieldMap(pairs))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+impl FromIterator<(String, String)> for FieldMap {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        FieldMap(iter.into_iter().collect())
+    }
 }
 
 /// A dataset that cannot be loaded: which file, where in it, and why.
@@ -178,86 +232,134 @@ impl Dataset {
         Dataset {
             origin: "empty".into(),
             accounts: Vec::new(),
-            leads: Vec::new(),
+            leads: LeadsSource::None,
         }
     }
 
-    /// Loads `accounts.json` and `leads.jsonl` (optional) from a folder.
+    /// Loads `accounts.json` (checked now) and `leads.jsonl` (optional; checked line
+    /// by line when a store is built) from a folder.
     pub fn load_dir(dir: &Path) -> Result<Dataset, FixtureError> {
         let accounts_path = dir.join("accounts.json");
         let leads_path = dir.join("leads.jsonl");
-        let read = |p: &PathBuf| {
-            std::fs::read_to_string(p).map_err(|e| FixtureError {
-                file: p.display().to_string(),
-                place: "whole file".into(),
-                reason: e.to_string(),
-            })
-        };
-        let accounts = read(&accounts_path)?;
-        let leads = if leads_path.exists() {
-            read(&leads_path)?
-        } else {
-            String::new()
-        };
-        let mut dataset = Dataset::parse_named(
-            &accounts_path.display().to_string(),
-            &leads_path.display().to_string(),
-            &accounts,
-            &leads,
-        )?;
-        dataset.origin = dir.display().to_string();
-        Ok(dataset)
-    }
-
-    /// Parses a dataset from the two files' texts.
-    pub fn parse(origin: &str, accounts: &str, leads: &str) -> Result<Dataset, FixtureError> {
-        let mut d = Dataset::parse_named(
-            &format!("{origin}/accounts.json"),
-            &format!("{origin}/leads.jsonl"),
-            accounts,
-            leads,
-        )?;
-        d.origin = origin.into();
-        Ok(d)
-    }
-
-    fn parse_named(
-        accounts_file: &str,
-        leads_file: &str,
-        accounts: &str,
-        leads: &str,
-    ) -> Result<Dataset, FixtureError> {
-        let parsed: AccountsFile = serde_json::from_str(accounts).map_err(|e| FixtureError {
-            file: accounts_file.into(),
-            place: format!("line {}, column {}", e.line(), e.column()),
+        let text = std::fs::read_to_string(&accounts_path).map_err(|e| FixtureError {
+            file: accounts_path.display().to_string(),
+            place: "whole file".into(),
             reason: e.to_string(),
         })?;
-        let mut lead_specs = Vec::new();
-        for (i, line) in leads.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let spec: LeadSpec = serde_json::from_str(line).map_err(|e| FixtureError {
-                file: leads_file.into(),
-                place: format!("line {}, column {}", i + 1, e.column()),
-                reason: e.to_string(),
-            })?;
-            lead_specs.push((i + 1, spec));
-        }
         Ok(Dataset {
-            origin: String::new(),
-            accounts: parsed.accounts,
-            leads: lead_specs,
+            origin: dir.display().to_string(),
+            accounts: parse_accounts(&accounts_path.display().to_string(), &text)?,
+            leads: if leads_path.exists() {
+                LeadsSource::File(leads_path)
+            } else {
+                LeadsSource::None
+            },
         })
+    }
+
+    /// A dataset from the two files' texts.
+    pub fn parse(origin: &str, accounts: &str, leads: &str) -> Result<Dataset, FixtureError> {
+        let dataset = Dataset {
+            origin: origin.into(),
+            accounts: parse_accounts(&format!("{origin}/accounts.json"), accounts)?,
+            leads: LeadsSource::Text(leads.into()),
+        };
+        Ok(dataset)
     }
 
     /// The file name used in errors about leads.
     pub(crate) fn leads_file(&self) -> String {
-        format!("{}/leads.jsonl", self.origin)
+        match &self.leads {
+            LeadsSource::File(path) => path.display().to_string(),
+            LeadsSource::Specs(_) => self.origin.clone(),
+            _ => format!("{}/leads.jsonl", self.origin),
+        }
     }
 
     /// The file name used in errors about accounts.
     pub(crate) fn accounts_file(&self) -> String {
-        format!("{}/accounts.json", self.origin)
+        match &self.leads {
+            LeadsSource::Specs(_) => self.origin.clone(),
+            _ => format!("{}/accounts.json", self.origin),
+        }
+    }
+
+    /// Calls `each` with every lead and its line number, stopping at the first error
+    /// (a line that does not parse, or what `each` refuses), which names the file,
+    /// the line and the reason.
+    pub fn for_each_lead(
+        &self,
+        mut each: impl FnMut(usize, LeadSpec) -> Result<(), String>,
+    ) -> Result<(), FixtureError> {
+        let file = self.leads_file();
+        let fail = |line: usize, column: Option<usize>, reason: String| FixtureError {
+            file: file.clone(),
+            place: match column {
+                Some(c) => format!("line {line}, column {c}"),
+                None => format!("line {line}"),
+            },
+            reason,
+        };
+        let mut one = |n: usize, text: &str| -> Result<(), FixtureError> {
+            if text.trim().is_empty() {
+                return Ok(());
+            }
+            let spec: LeadSpec = serde_json::from_str(text)
+                .map_err(|e| fail(n, Some(e.column()), json_reason(&e)))?;
+            each(n, spec).map_err(|reason| fail(n, None, reason))
+        };
+        match &self.leads {
+            LeadsSource::None => Ok(()),
+            LeadsSource::Text(text) => {
+                for (i, line) in text.lines().enumerate() {
+                    one(i + 1, line)?;
+                }
+                Ok(())
+            }
+            LeadsSource::File(path) => {
+                use std::io::BufRead;
+                let io_error = |e: std::io::Error| fail(0, None, e.to_string());
+                let mut reader = std::io::BufReader::with_capacity(
+                    1 << 20,
+                    std::fs::File::open(path).map_err(io_error)?,
+                );
+                let mut line = String::new();
+                let mut n = 0;
+                loop {
+                    line.clear();
+                    n += 1;
+                    match reader.read_line(&mut line) {
+                        Ok(0) => return Ok(()),
+                        Ok(_) => one(n, &line)?,
+                        Err(e) => return Err(fail(n, None, e.to_string())),
+                    }
+                }
+            }
+            LeadsSource::Specs(specs) => {
+                for (i, spec) in specs.iter().enumerate() {
+                    each(i + 1, spec.clone()).map_err(|reason| fail(i + 1, None, reason))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn parse_accounts(file: &str, text: &str) -> Result<Vec<AccountSpec>, FixtureError> {
+    serde_json::from_str::<AccountsFile>(text)
+        .map(|parsed| parsed.accounts)
+        .map_err(|e| FixtureError {
+            file: file.into(),
+            place: format!("line {}, column {}", e.line(), e.column()),
+            reason: json_reason(&e),
+        })
+}
+
+/// A JSON error's reason without its position, which the error's place gives.
+pub(crate) fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((reason, _)) => reason.to_owned(),
+        None => text,
     }
 }

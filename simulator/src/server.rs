@@ -157,8 +157,8 @@ async fn handle(
         _ => None,
     };
     let outcome = match body {
-        Err(reply) => {
-            ex.note(reply.body_text());
+        Err((reply, why)) => {
+            ex.note(why);
             Outcome::Answer(reply)
         }
         Ok(_) => match strike {
@@ -394,27 +394,28 @@ impl AsyncWrite for ConnIo {
     }
 }
 
-async fn read_body(headers: &hyper::HeaderMap, body: Incoming) -> Result<Bytes, Reply> {
-    let too_large = || {
-        Reply::error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("body larger than {MAX_BODY} bytes"),
-        )
+/// The whole body, or the answer (413, 400) and the journal's words for why not.
+async fn read_body(headers: &hyper::HeaderMap, body: Incoming) -> Result<Bytes, (Reply, String)> {
+    let too_large = |size: String| {
+        let why = format!("body of {size} refused: the limit is {MAX_BODY} bytes (1 MiB)");
+        (Reply::error(StatusCode::PAYLOAD_TOO_LARGE, &why), why)
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(too_large());
+    if let Some(n) = declared.filter(|n| *n > MAX_BODY as u64) {
+        return Err(too_large(format!("{n} bytes (Content-Length)")));
     }
     match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            &format!("the body could not be read: {e}"),
-        )),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(too_large("more than 1 MiB".into()))
+        }
+        Err(e) => {
+            let why = format!("the body could not be read: {e}");
+            Err((Reply::error(StatusCode::BAD_REQUEST, &why), why))
+        }
     }
 }
 

@@ -49,7 +49,8 @@ impl StateFile {
             file,
             place: format!("line {}, column {}", e.line(), e.column()),
             reason: format!(
-                "{e} (the state file is corrupt or partial; it is left as it is: move it away to start afresh)"
+                "{} (the state file is corrupt or partial; it is left as it is: move it away to start afresh)",
+                crate::fixtures::json_reason(&e)
             ),
         })
     }

@@ -6,7 +6,9 @@
 //! a submit that takes the next id) happens under the one lock: no lost updates.
 
 use crate::error::{ApiError, SubmitError};
-use crate::fixtures::{AccountSpec, Dataset, FixtureError, FormSpec, LeadSpec, Scope, TokenSpec};
+use crate::fixtures::{
+    AccountSpec, Dataset, FixtureError, FormSpec, LeadSpec, LeadsSource, Scope, TokenSpec,
+};
 use crate::model::{AccountView, FormView, LeadView, NewAccount, TokenView};
 use crate::phone::PhoneMatch;
 use crate::request::Params;
@@ -192,47 +194,69 @@ impl Form {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-struct Extras {
-    utm: [Option<Box<str>>; 5],
-    lm_source: Option<Box<str>>,
-}
+/// Field indexes past every form's own hold the lead's UTM values and `lm_source`,
+/// so they share the lead's one text allocation.
+const UTM_BASE: u16 = u16::MAX - 8;
+const LM_SOURCE: u16 = UTM_BASE + 5;
 
+/// A lead, compact: a million of them must fit in a few hundred MB. Every field value
+/// sits in one string; `fields` says which field ends where.
 #[derive(Debug, Clone)]
 struct Lead {
     lid: u64,
     aid: u64,
     form_id: u64,
-    status_id: u32,
-    is_disrupted: bool,
     created_at: i64,
     updated_at: i64,
-    /// Field index (into the form's names) → value, in the order first set.
-    fields: Vec<(u16, Box<str>)>,
-    /// Rarely present, so boxed to keep a lead small.
-    extras: Option<Box<Extras>>,
+    status_id: u32,
+    is_disrupted: bool,
+    /// The values, back to back.
+    text: Box<str>,
+    /// (field index into the form's names, end of its value in `text`), in the order
+    /// first set.
+    fields: Box<[(u16, u32)]>,
 }
 
 impl Lead {
-    fn field(&self, idx: u16) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(i, _)| *i == idx)
-            .map(|(_, v)| &**v)
+    /// Packs `(field index, value)` pairs; a later value of the same field wins.
+    fn pack(pairs: Vec<(u16, Box<str>)>) -> (Box<str>, Box<[(u16, u32)]>) {
+        let mut text = String::with_capacity(pairs.iter().map(|(_, v)| v.len()).sum());
+        let mut ends = Vec::with_capacity(pairs.len());
+        for (i, (idx, value)) in pairs.iter().enumerate() {
+            if pairs[i + 1..].iter().any(|(later, _)| later == idx) {
+                continue;
+            }
+            text.push_str(value);
+            ends.push((*idx, text.len() as u32));
+        }
+        (text.into_boxed_str(), ends.into_boxed_slice())
     }
 
-    fn set_field(&mut self, idx: u16, value: Box<str>) -> bool {
-        match self.fields.iter_mut().find(|(i, _)| *i == idx) {
-            Some(slot) if slot.1 == value => false,
-            Some(slot) => {
-                slot.1 = value;
-                true
-            }
-            None => {
-                self.fields.push((idx, value));
-                true
-            }
+    fn pairs(&self) -> impl Iterator<Item = (u16, &str)> {
+        let mut start = 0;
+        self.fields.iter().map(move |&(idx, end)| {
+            let value = &self.text[start..end as usize];
+            start = end as usize;
+            (idx, value)
+        })
+    }
+
+    fn field(&self, idx: u16) -> Option<&str> {
+        self.pairs().find(|(i, _)| *i == idx).map(|(_, v)| v)
+    }
+
+    /// Sets fields (rare: updates only), repacking; true when something changed.
+    fn set_fields(&mut self, changes: Vec<(u16, Box<str>)>) -> bool {
+        let changed = changes
+            .iter()
+            .any(|(idx, v)| self.field(*idx) != Some(&**v));
+        if changed {
+            let mut pairs: Vec<(u16, Box<str>)> =
+                self.pairs().map(|(i, v)| (i, Box::from(v))).collect();
+            pairs.extend(changes);
+            (self.text, self.fields) = Lead::pack(pairs);
         }
+        changed
     }
 
     fn phone<'a>(&'a self, form: &Form) -> &'a str {
@@ -240,21 +264,18 @@ impl Lead {
     }
 
     fn view(&self, form: &Form) -> LeadView {
-        let mut fields = serde_json::Map::with_capacity(self.fields.len());
-        let mut ordered: Vec<&(u16, Box<str>)> = self.fields.iter().collect();
+        let mut ordered: Vec<(u16, &str)> = self.pairs().filter(|(i, _)| *i < UTM_BASE).collect();
         ordered.sort_by_key(|(i, _)| *i);
-        for (idx, value) in ordered {
-            fields.insert(
-                form.field_names[*idx as usize].to_string(),
-                serde_json::Value::String(value.to_string()),
-            );
-        }
-        let extra = |f: fn(&Extras) -> &Option<Box<str>>| {
-            self.extras
-                .as_deref()
-                .and_then(|e| f(e).as_deref())
-                .map(str::to_owned)
-        };
+        let fields = ordered
+            .into_iter()
+            .map(|(idx, value)| {
+                (
+                    form.field_names[idx as usize].to_string(),
+                    serde_json::Value::String(value.to_owned()),
+                )
+            })
+            .collect();
+        let extra = |idx: u16| self.field(idx).map(str::to_owned);
         LeadView {
             aid: self.aid,
             lid: self.lid,
@@ -265,13 +286,72 @@ impl Lead {
             updated_at: format_time(self.updated_at),
             phone: self.phone(form).to_owned(),
             fields,
-            utm_source: extra(|e| &e.utm[0]),
-            utm_medium: extra(|e| &e.utm[1]),
-            utm_campaign: extra(|e| &e.utm[2]),
-            utm_content: extra(|e| &e.utm[3]),
-            utm_term: extra(|e| &e.utm[4]),
-            lm_source: extra(|e| &e.lm_source),
+            utm_source: extra(UTM_BASE),
+            utm_medium: extra(UTM_BASE + 1),
+            utm_campaign: extra(UTM_BASE + 2),
+            utm_content: extra(UTM_BASE + 3),
+            utm_term: extra(UTM_BASE + 4),
+            lm_source: extra(LM_SOURCE),
         }
+    }
+}
+
+/// Leads by id. Ids are handed out densely from a base, so a vector indexed by
+/// `lid - base` is the index: no hashing, no per-entry overhead.
+#[derive(Debug, Clone, Default)]
+struct LeadTable {
+    base: u64,
+    slots: Vec<Option<Lead>>,
+    count: usize,
+}
+
+impl LeadTable {
+    fn slot(&self, lid: u64) -> Option<usize> {
+        lid.checked_sub(self.base)
+            .and_then(|i| usize::try_from(i).ok())
+    }
+    fn get(&self, lid: &u64) -> Option<&Lead> {
+        self.slots.get(self.slot(*lid)?)?.as_ref()
+    }
+    fn get_mut(&mut self, lid: &u64) -> Option<&mut Lead> {
+        let i = self.slot(*lid)?;
+        self.slots.get_mut(i)?.as_mut()
+    }
+    fn contains_key(&self, lid: &u64) -> bool {
+        self.get(lid).is_some()
+    }
+    fn len(&self) -> usize {
+        self.count
+    }
+    fn insert(&mut self, lead: Lead) {
+        if self.slots.is_empty() && self.count == 0 {
+            self.base = lead.lid;
+        }
+        let Some(i) = self.slot(lead.lid) else {
+            // An id below the base (only from a hand-made snapshot): shift once.
+            let shift = (self.base - lead.lid) as usize;
+            self.slots
+                .splice(0..0, std::iter::repeat_with(|| None).take(shift));
+            self.base = lead.lid;
+            return self.insert(lead);
+        };
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        if self.slots[i].replace(lead).is_none() {
+            self.count += 1;
+        }
+    }
+    fn iter(&self) -> impl Iterator<Item = &Lead> {
+        self.slots.iter().flatten()
+    }
+}
+
+impl std::ops::Index<&u64> for LeadTable {
+    type Output = Lead;
+    fn index(&self, lid: &u64) -> &Lead {
+        self.get(lid)
+            .expect("a lead id taken from the state itself")
     }
 }
 
@@ -286,14 +366,15 @@ fn format_time(secs: i64) -> String {
 #[derive(Debug, Clone)]
 enum Lids {
     One(u64),
-    Many(Vec<u64>),
+    Many(Box<[u64]>),
 }
 
 impl Lids {
     fn push(&mut self, lid: u64) {
         match self {
-            Lids::One(first) => *self = Lids::Many(vec![*first, lid]),
-            Lids::Many(v) => v.push(lid),
+            Lids::One(first) => *self = Lids::Many(Box::new([*first, lid])),
+            // Numbers shared by several leads are few; a copy per added lead is cheap.
+            Lids::Many(v) => *v = v.iter().copied().chain([lid]).collect(),
         }
     }
     /// Removes `lid`; true when none are left.
@@ -301,7 +382,7 @@ impl Lids {
         match self {
             Lids::One(l) => *l == lid,
             Lids::Many(v) => {
-                v.retain(|l| *l != lid);
+                *v = v.iter().copied().filter(|l| *l != lid).collect();
                 v.is_empty()
             }
         }
@@ -319,8 +400,11 @@ struct State {
     accounts: BTreeMap<u64, Account>,
     forms: HashMap<u64, Form>,
     tokens: HashMap<Box<str>, (u64, Scopes)>,
-    leads: HashMap<u64, Lead>,
-    by_phone: HashMap<(u64, Box<str>), Lids>,
+    leads: LeadTable,
+    /// Hash of (account, phone key) → lead ids. Keyed by the hash alone to spare a
+    /// string per lead; a lookup checks each lead's own phone, so a collision costs
+    /// nothing but a comparison.
+    by_phone: HashMap<u64, Lids>,
     next_lid: u64,
     next_aid: u64,
     next_form: u64,
@@ -447,12 +531,10 @@ impl Store {
                     .collect(),
             })
             .collect();
-        let mut lids: Vec<u64> = state.leads.keys().copied().collect();
-        lids.sort_unstable();
-        let leads = lids
+        let leads = state
+            .leads
             .iter()
-            .map(|lid| {
-                let lead = &state.leads[lid];
+            .map(|lead| {
                 let v = lead.view(&state.forms[&lead.form_id]);
                 LeadSpec {
                     lid: Some(v.lid),
@@ -463,7 +545,11 @@ impl Store {
                     status_id: v.status_id,
                     is_disrupted: v.is_disrupted,
                     phone: v.phone,
-                    fields: v.fields,
+                    fields: v
+                        .fields
+                        .into_iter()
+                        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+                        .collect(),
                     utm_source: v.utm_source,
                     utm_medium: v.utm_medium,
                     utm_campaign: v.utm_campaign,
@@ -497,12 +583,7 @@ impl Store {
         let dataset = Dataset {
             origin: origin.into(),
             accounts: snapshot.accounts,
-            leads: snapshot
-                .leads
-                .into_iter()
-                .enumerate()
-                .map(|(i, l)| (i + 1, l))
-                .collect(),
+            leads: LeadsSource::Specs(snapshot.leads),
         };
         let floor = snapshot.next_lid.max(self.lock().next_lid);
         let fresh = State::from_dataset(&dataset, self.shared.phone_match, floor)?;
@@ -568,18 +649,15 @@ impl Store {
 
         let mut diagnostics = Vec::new();
         let mut fields: Vec<(u16, Box<str>)> = Vec::with_capacity(params.len());
-        let mut extras: Option<Box<Extras>> = None;
         let mut unknown = false;
         for (k, v) in params.iter() {
             if CONTROL_KEYS.contains(&k) {
                 continue;
             }
             if let Some(i) = UTM_KEYS.iter().position(|u| *u == k) {
-                let value = cap(k, v, SHORT_CAP, &mut diagnostics);
-                extras.get_or_insert_default().utm[i] = Some(value);
+                fields.push((UTM_BASE + i as u16, cap(k, v, SHORT_CAP, &mut diagnostics)));
             } else if k == "lm_source" {
-                let value = cap(k, v, LONG_CAP, &mut diagnostics);
-                extras.get_or_insert_default().lm_source = Some(value);
+                fields.push((LM_SOURCE, cap(k, v, LONG_CAP, &mut diagnostics)));
             } else if let Some(&idx) = form.by_key.get(k) {
                 let value = cap(k, v, form.cap_of(k, idx), &mut diagnostics);
                 match fields.iter_mut().find(|(i, _)| *i == idx) {
@@ -602,6 +680,7 @@ impl Store {
         let secs = now.as_second();
         let lid = state.next_lid;
         state.next_lid += 1;
+        let (text, fields) = Lead::pack(fields);
         let lead = Lead {
             lid,
             aid,
@@ -610,8 +689,8 @@ impl Store {
             is_disrupted: unknown,
             created_at: secs,
             updated_at: secs,
+            text,
             fields,
-            extras,
         };
         state.insert_lead(lead, self.shared.phone_match);
         Ok(Submitted {
@@ -634,14 +713,18 @@ impl Store {
         let phone = phone
             .filter(|p| !p.is_empty())
             .ok_or(ApiError::MissingParam("by_phone"))?;
-        let key = self.shared.phone_match.key(phone);
+        let phone_match = self.shared.phone_match;
+        let key = phone_match.key(phone);
         let mut found: Vec<&Lead> = state
             .by_phone
-            .get(&(aid, key.as_ref().into()))
+            .get(&phone_hash(aid, &key))
             .map(|lids| {
                 lids.as_slice()
                     .iter()
                     .filter_map(|lid| state.leads.get(lid))
+                    .filter(|l| {
+                        l.aid == aid && phone_match.key(l.phone(&state.forms[&l.form_id])) == key
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -722,10 +805,7 @@ impl Store {
             .any(|(i, _)| *i == phone_field)
             .then(|| state.leads[&lid].field(phone_field).map(str::to_owned));
         let lead = state.leads.get_mut(&lid).expect("checked above");
-        let mut changed = false;
-        for (idx, value) in changes {
-            changed |= lead.set_field(idx, value);
-        }
+        let mut changed = lead.set_fields(changes);
         if let Some(s) = status {
             changed |= lead.status_id != s;
             lead.status_id = s;
@@ -969,8 +1049,8 @@ impl State {
             accounts: BTreeMap::new(),
             forms: HashMap::new(),
             tokens: HashMap::new(),
-            leads: HashMap::with_capacity(dataset.leads.len()),
-            by_phone: HashMap::with_capacity(dataset.leads.len()),
+            leads: LeadTable::default(),
+            by_phone: HashMap::new(),
             next_lid: lid_floor.max(FIRST_LID),
             next_aid: FIRST_CREATED_AID,
             next_form: FIRST_CREATED_FORM,
@@ -1054,22 +1134,21 @@ impl State {
             .max(FIRST_CREATED_FORM);
 
         let leads_file = dataset.leads_file();
-        let mut built = Vec::with_capacity(dataset.leads.len());
-        for (line, spec) in &dataset.leads {
-            let lead = state
-                .build_lead(spec, spec.lid.unwrap_or(0), i64::MIN)
-                .map_err(|reason| FixtureError {
-                    file: leads_file.clone(),
-                    place: format!("line {line}"),
-                    reason,
-                })?;
-            built.push(lead);
-        }
+        let mut built = Vec::new();
+        dataset.for_each_lead(|_, spec| {
+            built.push(state.build_lead(&spec, spec.lid.unwrap_or(0), i64::MIN)?);
+            Ok(())
+        })?;
         // Leads with an id (from a snapshot) keep it; the others get ids in creation
-        // order, so "newest first" and "highest id first" agree.
+        // order, so "newest first" and "highest id first" agree. Generated and
+        // snapshot files are already in order, so this sort is usually a check.
         let highest = built.iter().map(|l| l.lid).max().unwrap_or(0);
         state.next_lid = state.next_lid.max(highest + 1);
-        built.sort_by_key(|l| (l.lid != 0, l.created_at));
+        if !built.is_sorted_by_key(|l| (l.lid != 0, l.lid, l.created_at)) {
+            built.sort_by_key(|l| (l.lid != 0, l.lid, l.created_at));
+        }
+        state.by_phone.reserve(built.len());
+        state.leads.slots.reserve(built.len());
         for mut lead in built {
             if lead.lid == 0 {
                 lead.lid = state.next_lid;
@@ -1117,16 +1196,13 @@ impl State {
             Some(value) => parse_time("updated_at", value)?,
             None => created_at,
         };
-        let mut fields = Vec::with_capacity(spec.fields.len() + 1);
-        for (name, value) in &spec.fields {
+        let mut fields = Vec::with_capacity(spec.fields.0.len() + 1);
+        for (name, value) in &spec.fields.0 {
             let idx = *form
                 .by_name
                 .get(name.as_str())
                 .ok_or_else(|| format!("'{name}' is not a field of form {}", form.lm_form))?;
-            let value = value
-                .as_str()
-                .ok_or_else(|| format!("field '{name}' must be a string"))?;
-            fields.push((idx, Box::<str>::from(value)));
+            fields.push((idx, Box::<str>::from(value.as_str())));
         }
         let phone_name = &form.field_names[form.phone_field as usize];
         match fields.iter().find(|(i, _)| *i == form.phone_field) {
@@ -1140,20 +1216,20 @@ impl State {
             None if spec.phone.is_empty() => {}
             None => fields.push((form.phone_field, spec.phone.as_str().into())),
         }
-        let utm = [
+        let extras = [
             &spec.utm_source,
             &spec.utm_medium,
             &spec.utm_campaign,
             &spec.utm_content,
             &spec.utm_term,
-        ]
-        .map(|v| v.as_deref().map(Box::from));
-        let extras = (utm.iter().any(Option::is_some) || spec.lm_source.is_some()).then(|| {
-            Box::new(Extras {
-                utm,
-                lm_source: spec.lm_source.as_deref().map(Box::from),
-            })
-        });
+            &spec.lm_source,
+        ];
+        for (i, value) in extras.into_iter().enumerate() {
+            if let Some(v) = value {
+                fields.push((UTM_BASE + i as u16, v.as_str().into()));
+            }
+        }
+        let (text, fields) = Lead::pack(fields);
         Ok(Lead {
             lid,
             aid: spec.aid,
@@ -1162,8 +1238,8 @@ impl State {
             is_disrupted: spec.is_disrupted,
             created_at,
             updated_at,
+            text,
             fields,
-            extras,
         })
     }
 
@@ -1174,7 +1250,7 @@ impl State {
         if let Some(account) = self.accounts.get_mut(&aid) {
             account.leads.push(lid);
         }
-        self.leads.insert(lid, lead);
+        self.leads.insert(lead);
     }
 
     fn index_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
@@ -1184,7 +1260,7 @@ impl State {
         if key.is_empty() {
             return;
         }
-        let key = (aid, Box::<str>::from(key.as_ref()));
+        let key = phone_hash(aid, &key);
         match self.by_phone.get_mut(&key) {
             Some(lids) => lids.push(lid),
             None => {
@@ -1194,7 +1270,7 @@ impl State {
     }
 
     fn unindex_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
-        let key = (aid, Box::<str>::from(phone_match.key(phone).as_ref()));
+        let key = phone_hash(aid, &phone_match.key(phone));
         if let Some(lids) = self.by_phone.get_mut(&key)
             && lids.remove(lid)
         {
@@ -1272,6 +1348,16 @@ impl State {
             leads: a.leads.len(),
         }
     }
+}
+
+/// The phone index's key for (account, phone key): a fixed hash, so the index holds
+/// no strings.
+fn phone_hash(aid: u64, key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    aid.hash(&mut h);
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// Cuts `value` to `limit` characters (not bytes), saying so in `diagnostics`.

@@ -90,11 +90,11 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
     body.push('a');
     let resp = post_raw(&submit_url(&sim), FORM_TYPE, body.clone(), None).await;
     assert_eq!(resp.status(), 413);
-    assert_failure(&json(resp).await, "body larger than 1048576 bytes");
+    assert_failure(&json(resp).await, "the limit is 1048576 bytes (1 MiB)");
     let entry = last_entry(&sim, "/v2/submit");
     assert_eq!(entry.status, 413);
     assert!(
-        entry.has_diagnostic("body larger than 1048576 bytes"),
+        entry.has_diagnostic("the limit is 1048576 bytes (1 MiB)"),
         "{:?}",
         entry.diagnostics
     );
@@ -118,7 +118,7 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
     let answer = raw_exchange(&sim, &request).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(
-        answer.contains("body larger than 1048576 bytes"),
+        answer.contains("the limit is 1048576 bytes (1 MiB)"),
         "{answer}"
     );
 
