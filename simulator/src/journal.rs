@@ -1,10 +1,16 @@
 //! The request journal: every exchange with the simulated API, with the decoded
 //! parameters, the answer and diagnostics in plain words.
 //!
-//! Bounded by entry count and by bytes: the oldest entries go first, and the count
-//! of dropped entries is kept so a reader knows the history is partial. It has its
-//! own lock (separate from the store's: no operation needs both at once).
+//! Recording happens on every request, so a [`Record`] is built from what the
+//! request already owns (moved strings, reference-counted bodies and headers); the
+//! readable [`JournalEntry`] — masked token, answer as text — is made only when the
+//! journal is read. Bounded by entry count and by bytes: the oldest entries go
+//! first, and the count of dropped entries is kept so a reader knows the history is
+//! partial. It has its own lock (separate from the store's: no operation needs both
+//! at once).
 
+use bytes::Bytes;
+use hyper::{HeaderMap, Method};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -16,7 +22,7 @@ pub const DEFAULT_MAX_BYTES: usize = 8 * 1024 * 1024;
 /// Answers longer than this are cut in the journal (not on the wire).
 const MAX_ANSWER_CHARS: usize = 4096;
 
-/// One request and its answer.
+/// One request and its answer, as read from the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     /// Sequence number, increasing from 1.
@@ -35,7 +41,7 @@ pub struct JournalEntry {
     pub params: Vec<(String, String)>,
     /// Request headers, with `X-LEAD-IM-AUTH` masked.
     pub headers: Vec<(String, String)>,
-    /// The answer's HTTP status.
+    /// The answer's HTTP status (0 when no answer was sent).
     pub status: u16,
     /// The answer's body (cut at 4096 characters).
     pub answer: String,
@@ -48,19 +54,6 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    fn weight(&self) -> usize {
-        let pairs = |v: &Vec<(String, String)>| {
-            v.iter().map(|(a, b)| a.len() + b.len() + 48).sum::<usize>()
-        };
-        256 + self.path.len()
-            + self.query.as_ref().map_or(0, String::len)
-            + pairs(&self.params)
-            + pairs(&self.headers)
-            + self.answer.len()
-            + self.diagnostics.iter().map(|d| d.len() + 24).sum::<usize>()
-            + self.fault.as_ref().map_or(0, String::len)
-    }
-
     /// True when any diagnostic contains `needle`.
     pub fn has_diagnostic(&self, needle: &str) -> bool {
         self.diagnostics.iter().any(|d| d.contains(needle))
@@ -72,6 +65,121 @@ impl JournalEntry {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the client got back.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// A whole body.
+    Body(Bytes),
+    /// A body of which only the first half was sent.
+    Cut(Bytes),
+    /// No answer at all; the text says why.
+    None(&'static str),
+}
+
+/// One exchange as the server records it: cheap to build, rendered on reading.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// When it arrived.
+    pub at: jiff::Timestamp,
+    /// HTTP method.
+    pub method: Method,
+    /// Path as sent.
+    pub path: String,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// The account, when known.
+    pub account: Option<u64>,
+    /// Decoded parameters.
+    pub params: Vec<(String, String)>,
+    /// Request headers, unmasked (masked when rendered).
+    pub headers: HeaderMap,
+    /// Status sent (0 for none).
+    pub status: u16,
+    /// The answer.
+    pub answer: Answer,
+    /// Diagnostics.
+    pub diagnostics: Vec<String>,
+    /// Injected fault.
+    pub fault: Option<String>,
+    /// Time spent, in microseconds.
+    pub micros: u64,
+}
+
+impl Record {
+    /// Estimated bytes held, for the journal's byte bound.
+    fn weight(&self) -> usize {
+        let answer = match &self.answer {
+            Answer::Body(b) | Answer::Cut(b) => b.len().min(MAX_ANSWER_CHARS * 4),
+            Answer::None(_) => 0,
+        };
+        320 + self.path.len()
+            + self.query.as_ref().map_or(0, String::len)
+            + self
+                .params
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len() + 48)
+                .sum::<usize>()
+            + answer
+            + self.diagnostics.iter().map(|d| d.len() + 24).sum::<usize>()
+            + self.fault.as_ref().map_or(0, String::len)
+    }
+
+    fn render(&self, id: u64) -> JournalEntry {
+        let text = |b: &Bytes| {
+            let t = String::from_utf8_lossy(b);
+            match t.char_indices().nth(MAX_ANSWER_CHARS) {
+                Some((cut, _)) => format!("{}…", &t[..cut]),
+                None => t.into_owned(),
+            }
+        };
+        let answer = match &self.answer {
+            Answer::Body(b) => text(b),
+            Answer::Cut(b) => {
+                let half = b.slice(..b.len() / 2);
+                format!(
+                    "{}… (cut: {} of {} bytes sent)",
+                    text(&half),
+                    half.len(),
+                    b.len()
+                )
+            }
+            Answer::None(why) => format!("(no answer: {why})"),
+        };
+        JournalEntry {
+            id,
+            at: self.at.to_string(),
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            account: self.account,
+            params: self.params.clone(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    let text = String::from_utf8_lossy(value.as_bytes());
+                    let shown = if name.as_str() == crate::api::AUTH_HEADER {
+                        mask_token(&text)
+                    } else {
+                        text.into_owned()
+                    };
+                    (name.as_str().to_owned(), shown)
+                })
+                .collect(),
+            status: self.status,
+            answer,
+            diagnostics: self.diagnostics.clone(),
+            fault: self.fault.clone(),
+            micros: self.micros,
+        }
     }
 }
 
@@ -89,11 +197,11 @@ pub struct JournalFilter {
 }
 
 impl JournalFilter {
-    fn matches(&self, e: &JournalEntry) -> bool {
-        self.account.is_none_or(|a| e.account == Some(a))
-            && self.since.is_none_or(|s| e.id > s)
+    fn matches(&self, id: u64, r: &Record) -> bool {
+        self.account.is_none_or(|a| r.account == Some(a))
+            && self.since.is_none_or(|s| id > s)
             && self.path.as_ref().is_none_or(|p| {
-                e.path
+                r.path
                     .to_ascii_lowercase()
                     .contains(&p.to_ascii_lowercase())
             })
@@ -117,7 +225,7 @@ pub struct JournalPage {
 
 #[derive(Debug)]
 struct Inner {
-    entries: VecDeque<Arc<JournalEntry>>,
+    entries: VecDeque<(u64, Record, usize)>,
     bytes: usize,
     next_id: u64,
     dropped: u64,
@@ -150,23 +258,19 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds an entry, giving it its id; drops the oldest to stay in bounds.
-    pub fn record(&self, mut entry: JournalEntry) {
-        if let Some((cut, _)) = entry.answer.char_indices().nth(MAX_ANSWER_CHARS) {
-            entry.answer.truncate(cut);
-            entry.answer.push('…');
-        }
-        let weight = entry.weight();
+    /// Adds a record, giving it the next id; drops the oldest to stay in bounds.
+    pub fn record(&self, record: Record) {
+        let weight = record.weight();
         let mut inner = self.lock();
-        entry.id = inner.next_id;
+        let id = inner.next_id;
         inner.next_id += 1;
         inner.bytes += weight;
-        inner.entries.push_back(Arc::new(entry));
+        inner.entries.push_back((id, record, weight));
         while inner.entries.len() > self.max_entries
             || (inner.bytes > self.max_bytes && inner.entries.len() > 1)
         {
-            if let Some(old) = inner.entries.pop_front() {
-                inner.bytes -= old.weight();
+            if let Some((_, _, w)) = inner.entries.pop_front() {
+                inner.bytes -= w;
                 inner.dropped += 1;
             }
         }
@@ -175,19 +279,21 @@ impl Journal {
     /// The entries matching `filter`, oldest first.
     pub fn read(&self, filter: &JournalFilter) -> JournalPage {
         let inner = self.lock();
-        let mut entries: Vec<JournalEntry> = inner
+        let mut matching: Vec<&(u64, Record, usize)> = inner
             .entries
             .iter()
-            .filter(|e| filter.matches(e))
-            .map(|e| JournalEntry::clone(e))
+            .filter(|(id, r, _)| filter.matches(*id, r))
             .collect();
         if let Some(limit) = filter.limit
-            && entries.len() > limit
+            && matching.len() > limit
         {
-            entries.drain(..entries.len() - limit);
+            matching.drain(..matching.len() - limit);
         }
         JournalPage {
-            entries,
+            entries: matching
+                .into_iter()
+                .map(|(id, r, _)| r.render(*id))
+                .collect(),
             dropped: inner.dropped,
             max_entries: self.max_entries,
             max_bytes: self.max_bytes,
@@ -219,18 +325,17 @@ pub fn mask_token(token: &str) -> String {
 mod tests {
     use super::*;
 
-    fn entry(path: &str, account: Option<u64>, answer_len: usize) -> JournalEntry {
-        JournalEntry {
-            id: 0,
-            at: String::new(),
-            method: "GET".into(),
+    fn entry(path: &str, account: Option<u64>, answer_len: usize) -> Record {
+        Record {
+            at: jiff::Timestamp::UNIX_EPOCH,
+            method: Method::GET,
             path: path.into(),
             query: None,
             account,
             params: vec![],
-            headers: vec![],
+            headers: HeaderMap::new(),
             status: 200,
-            answer: "x".repeat(answer_len),
+            answer: Answer::Body(Bytes::from("x".repeat(answer_len))),
             diagnostics: vec![],
             fault: None,
             micros: 0,
@@ -278,7 +383,21 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_masked() {
+    fn tokens_are_masked_when_read() {
+        let j = Journal::new(10, usize::MAX);
+        let mut r = entry("/apiproxy/3305/api/leads_get.ashx", Some(3305), 1);
+        r.headers
+            .insert("x-lead-im-auth", "t-3305-rw".parse().unwrap());
+        j.record(r);
+        let e = &j.read(&JournalFilter::default()).entries[0];
+        assert_eq!(
+            e.headers,
+            [("x-lead-im-auth".into(), "t-33… (9 chars)".into())]
+        );
+    }
+
+    #[test]
+    fn mask_shows_four_characters_and_the_length() {
         assert_eq!(mask_token("t-3305-rw"), "t-33… (9 chars)");
     }
 }

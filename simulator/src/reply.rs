@@ -40,19 +40,50 @@ impl Reply {
 
     /// Lead.IM's failure envelope, answered with HTTP 200 as the real service does.
     pub fn failure(message: &str) -> Reply {
+        Reply::json(StatusCode::OK, &Failure::new(message, None))
+    }
+
+    /// `{"status":"success"}`.
+    pub fn success() -> Reply {
+        Reply::json_bytes(Bytes::from_static(br#"{"status":"success"}"#))
+    }
+
+    /// `{"status":"success","result":<lid>}`, the answer of `/v2/submit`.
+    pub fn success_result(lid: u64) -> Reply {
+        Reply::json_bytes(Bytes::from(format!(
+            r#"{{"status":"success","result":{lid}}}"#
+        )))
+    }
+
+    /// `{"status":"success","data":[…]}`, the answer of the lookups.
+    pub fn success_data<T: Serialize>(data: &[T]) -> Reply {
+        #[derive(Serialize)]
+        struct Data<'a, T> {
+            status: &'static str,
+            data: &'a [T],
+        }
         Reply::json(
             StatusCode::OK,
-            &serde_json::json!({"status": "failure", "error": message}),
+            &Data {
+                status: "success",
+                data,
+            },
         )
+    }
+
+    fn json_bytes(body: Bytes) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: JSON,
+            body,
+            headers: Vec::new(),
+        }
     }
 
     /// An error of the simulator's own (transport-level abuse, admin API): a real
     /// HTTP status with a JSON body naming the problem.
     pub fn error(status: StatusCode, message: &str) -> Reply {
-        Reply::json(
-            status,
-            &serde_json::json!({"status": "failure", "error": message}),
-        )
+        Reply::json(status, &Failure::new(message, None))
     }
 
     /// An HTML page.
@@ -81,11 +112,6 @@ impl Reply {
         self
     }
 
-    /// The body as text, for the journal.
-    pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
     /// The hyper response.
     pub fn into_response(self) -> Response<Full<Bytes>> {
         let mut builder = Response::builder()
@@ -97,6 +123,27 @@ impl Reply {
         builder
             .body(Full::new(self.body))
             .unwrap_or_else(|_| Response::new(Full::new(Bytes::from_static(b"bad header"))))
+    }
+}
+
+/// The failure envelope: `{"status":"failure","error":…}`, with `code` on
+/// `/v2/submit`.
+#[derive(Debug, Serialize)]
+pub struct Failure<'a> {
+    status: &'static str,
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<i32>,
+}
+
+impl<'a> Failure<'a> {
+    /// The envelope for `error`, with `/v2/submit`'s `code` when there is one.
+    pub fn new(error: &'a str, code: Option<i32>) -> Failure<'a> {
+        Failure {
+            status: "failure",
+            error,
+            code,
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::admin;
 use crate::api;
 use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
-use crate::journal::{Journal, JournalEntry, mask_token};
+use crate::journal::{Answer, Journal, Record};
 use crate::reply::{Exchange, HTML, Reply};
 use crate::request::{Part, Request, parse_urlencoded};
 use crate::routes::{Route, route};
@@ -149,6 +149,7 @@ async fn handle(
         body: body.as_ref().cloned().unwrap_or_default(),
     };
     let route = route(&request.path);
+    let is_api = route.is_api();
     let mut ex = Exchange::default();
     let strike = match (&body, endpoint_of(route)) {
         (Ok(_), Some(endpoint)) => app
@@ -176,9 +177,9 @@ async fn handle(
             }
         },
     };
-    if route.is_api() {
+    if is_api {
         app.journal
-            .record(entry(&request, &outcome, ex, at, started));
+            .record(record(request, &outcome, ex, at, started));
     }
     match outcome {
         Outcome::Answer(reply) => Ok(reply.into_response().map(Either::Left)),
@@ -235,7 +236,7 @@ async fn answer_late(
         }
         let outcome = Outcome::Answer(reply);
         app.journal
-            .record(entry(&request, &outcome, ex, at, started));
+            .record(record(request, &outcome, ex, at, started));
         outcome
     });
     match late.await {
@@ -461,54 +462,31 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
     }
 }
 
-fn entry(
-    req: &Request,
+/// The journal's record of an exchange, built from what the request owns.
+fn record(
+    req: Request,
     outcome: &Outcome,
     ex: Exchange,
     at: jiff::Timestamp,
     started: Instant,
-) -> JournalEntry {
-    let headers = req
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            let text = String::from_utf8_lossy(value.as_bytes());
-            let shown = if name.as_str() == api::AUTH_HEADER {
-                mask_token(&text)
-            } else {
-                text.into_owned()
-            };
-            (name.as_str().to_owned(), shown)
-        })
-        .collect();
-    JournalEntry {
-        id: 0,
-        at: at.to_string(),
-        method: req.method.to_string(),
-        path: req.path.clone(),
-        query: req.query.clone(),
+) -> Record {
+    let (status, answer) = match outcome {
+        Outcome::Answer(r) => (r.status.as_u16(), Answer::Body(r.body.clone())),
+        Outcome::Cut(r) => (r.status.as_u16(), Answer::Cut(r.body.clone())),
+        Outcome::Close => (0, Answer::None("connection closed")),
+        Outcome::Reset => (0, Answer::None("connection reset")),
+        Outcome::Hang => (0, Answer::None("the request hangs")),
+    };
+    Record {
+        at,
+        method: req.method,
+        path: req.path,
+        query: req.query,
         account: ex.account,
         params: ex.params,
-        headers,
-        status: match outcome {
-            Outcome::Answer(r) | Outcome::Cut(r) => r.status.as_u16(),
-            _ => 0,
-        },
-        answer: match outcome {
-            Outcome::Answer(r) => r.body_text(),
-            Outcome::Cut(r) => {
-                let text = r.body_text();
-                let half: String = text.chars().take(text.chars().count() / 2).collect();
-                format!(
-                    "{half}… (cut: {} of {} bytes sent)",
-                    r.body.len() / 2,
-                    r.body.len()
-                )
-            }
-            Outcome::Close => "(no answer: connection closed)".into(),
-            Outcome::Reset => "(no answer: connection reset)".into(),
-            Outcome::Hang => "(no answer: the request hangs)".into(),
-        },
+        headers: req.headers,
+        status,
+        answer,
         diagnostics: ex.diagnostics,
         fault: ex.fault,
         micros: started.elapsed().as_micros() as u64,

@@ -5,8 +5,6 @@ use crate::error::ApiError;
 use crate::reply::{Exchange, Reply};
 use crate::request::Request;
 use crate::store::Store;
-use hyper::StatusCode;
-use serde_json::json;
 
 /// Looks leads up by phone.
 pub fn by_phone(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Reply {
@@ -28,7 +26,7 @@ pub fn by_phone(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> R
                     store.phone_match()
                 ));
             }
-            Reply::json(StatusCode::OK, &json!({"status": "success", "data": leads}))
+            Reply::success_data(&leads)
         }
     }
 }
@@ -44,9 +42,6 @@ pub fn by_id(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Repl
     ex.params = params.into_pairs();
     match outcome {
         Err(e) => api_failure(ex, e),
-        Ok((_, lead)) => Reply::json(
-            StatusCode::OK,
-            &json!({"status": "success", "data": [lead]}),
-        ),
+        Ok((_, lead)) => Reply::success_data(std::slice::from_ref(&lead)),
     }
 }

@@ -1,11 +1,10 @@
 //! `GET|POST /v2/submit`: creates a lead from `lm_form`/`lm_key` and the form's fields.
 
 use crate::error::SubmitError;
-use crate::reply::{Exchange, Reply};
+use crate::reply::{Exchange, Failure, Reply};
 use crate::request::{BodyKinds, Request};
 use crate::store::Store;
 use hyper::{Method, StatusCode};
-use serde_json::json;
 
 /// Handles one submission.
 pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
@@ -37,10 +36,7 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
             ex.account = Some(done.aid);
             ex.diagnostics.extend(done.diagnostics);
             if wants_json {
-                return Reply::json(
-                    StatusCode::OK,
-                    &json!({"status": "success", "result": done.lid}),
-                );
+                return Reply::success_result(done.lid);
             }
             let target = match redirect.as_deref().map(|r| (r, absolute_http(r))) {
                 Some((_, Some(url))) => url,
@@ -63,22 +59,13 @@ fn failure(store: &Store, ex: &mut Exchange, error: SubmitError, form_id: Option
         .account
         .or_else(|| form_id.and_then(|f| store.account_of_form(f)));
     let message = error.to_string();
-    let body = match error.code() {
-        Some(code) => {
-            ex.note(format!("refused with code {code}: {message}"));
-            json!({"status": "failure", "error": message, "code": code})
-        }
-        None => {
-            ex.note(format!("refused: {message}"));
-            json!({"status": "failure", "error": message})
-        }
-    };
-    Reply::json(StatusCode::OK, &body)
+    match error.code() {
+        Some(code) => ex.note(format!("refused with code {code}: {message}")),
+        None => ex.note(format!("refused: {message}")),
+    }
+    Reply::json(StatusCode::OK, &Failure::new(&message, error.code()))
 }
 
-/// `url` as a redirect target, when it is an absolute http(s) URL with a host:
-/// serialized by the URL parser, so it is ASCII and carries no CR or LF into the
-/// `Location` header.
 fn absolute_http(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     (matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some()).then(|| parsed.into())

@@ -5,8 +5,6 @@ use crate::error::ApiError;
 use crate::reply::{Exchange, Reply};
 use crate::request::{BodyKinds, Request};
 use crate::store::Store;
-use hyper::StatusCode;
-use serde_json::json;
 
 /// Handles one update.
 pub async fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Reply {
@@ -21,7 +19,7 @@ pub async fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) 
         Err(e) => api_failure(ex, e),
         Ok((_, diagnostics)) => {
             ex.diagnostics.extend(diagnostics);
-            Reply::json(StatusCode::OK, &json!({"status": "success"}))
+            Reply::success()
         }
     }
 }
