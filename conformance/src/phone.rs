@@ -100,7 +100,10 @@ pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
     // Only Israeli numbers have other formats worth trying: Lead.IM's Israeli forms
     // store them three ways. Any other number is looked up as the chat has it, so a
     // misread number is never sent as someone else's.
-    if number.code().value() != 972 {
+    // …and only when the chat wrote it as one (`0…` or `972…`): a number that merely
+    // parses as Israeli once a 0 is assumed is not tried in Israeli formats.
+    let digits: String = chat_phone.chars().filter(char::is_ascii_digit).collect();
+    if number.code().value() != 972 || !(digits.starts_with('0') || digits.starts_with("972")) {
         return out;
     }
     let national = number.national().to_string();
@@ -229,6 +232,9 @@ mod tests {
         // Found by fuzzing: a foreign number with a stray trunk 0 was also tried as
         // the number without it, which is a different subscriber.
         assert_eq!(lookup_candidates("88008800005"), ["88008800005"]);
+        // Also found by fuzzing: no country code fits, and only an assumed trunk 0
+        // would make it Israeli.
+        assert_eq!(lookup_candidates("10110114004"), ["10110114004"]);
         // Israeli service numbers are written without a leading 0.
         let service = format_phone("1800123456", PhoneStyle::Smart, "IL");
         assert_eq!(service.as_deref(), Some("1-800-123-456"));
