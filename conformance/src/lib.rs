@@ -10,11 +10,14 @@
 //!   adapters run as commands, and [`adapter::AdapterUnderTest`] over both.
 //! - [`flow`]: a Texter bot-flow runner: YAML model, placeholder templates, the
 //!   `request` func.
+//! - [`suite`]: the cucumber suite — World, steps, runner, report — that the
+//!   `leadim-conformance` binary and the `cucumber` test run.
 
 pub mod adapter;
 pub mod flow;
 pub mod phone;
 pub mod protocol;
+pub mod suite;
 
 pub use adapter::{AdapterCallError, AdapterUnderTest, CommandAdapter, ReferenceAdapter};
 pub use flow::{Flow, FlowContext, FlowOutcome, FlowRunner};

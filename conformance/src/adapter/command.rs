@@ -84,6 +84,8 @@ pub struct CommandAdapter {
     pub command: String,
     /// How long one call may take, start to exit.
     pub timeout: Duration,
+    /// Environment variables set for the command, on top of the inherited ones.
+    pub env: Vec<(String, String)>,
 }
 
 impl CommandAdapter {
@@ -95,6 +97,7 @@ impl CommandAdapter {
         Self {
             command: command.into(),
             timeout: Self::DEFAULT_TIMEOUT,
+            env: Vec::new(),
         }
     }
 
@@ -105,15 +108,46 @@ impl CommandAdapter {
         self
     }
 
+    /// The same adapter with one more environment variable set.
+    #[must_use]
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
     /// Runs the command once for `req`. Stdin, stdout and stderr are served
     /// concurrently, so an adapter that answers before reading all its input (or
     /// writes a lot to stderr) cannot deadlock the call.
     pub async fn call(&self, req: &AdapterRequest) -> Result<AdapterResponse, AdapterCallError> {
+        self.call_with_stderr(req).await.0
+    }
+
+    /// Like [`CommandAdapter::call`], and also returns what the adapter wrote to
+    /// stderr when it ran (reports show it even when the response was valid).
+    pub async fn call_with_stderr(
+        &self,
+        req: &AdapterRequest,
+    ) -> (Result<AdapterResponse, AdapterCallError>, Option<String>) {
+        match self.run(req).await {
+            Ok((response, stderr)) => (Ok(response), Some(stderr)),
+            Err(error) => {
+                let stderr = error.stderr().map(str::to_owned);
+                (Err(error), stderr)
+            }
+        }
+    }
+
+    /// One run: the response and the adapter's stderr.
+    async fn run(
+        &self,
+        req: &AdapterRequest,
+    ) -> Result<(AdapterResponse, String), AdapterCallError> {
         let input = serde_json::to_vec(req).map_err(AdapterCallError::Encode)?;
         let mut command = Command::new("sh");
         command
             .arg("-c")
             .arg(&self.command)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -173,11 +207,14 @@ impl CommandAdapter {
                 stderr: stderr_text(&err),
             });
         }
-        serde_json::from_slice(&out).map_err(|source| AdapterCallError::InvalidJson {
-            source,
-            stdout: preview(&out),
-            stderr: stderr_text(&err),
-        })
+        match serde_json::from_slice(&out) {
+            Ok(response) => Ok((response, stderr_text(&err))),
+            Err(source) => Err(AdapterCallError::InvalidJson {
+                source,
+                stdout: preview(&out),
+                stderr: stderr_text(&err),
+            }),
+        }
     }
 }
 

@@ -74,6 +74,21 @@ impl AdapterFailure {
     }
 }
 
+/// The environment variable through which the suite tells an external adapter its
+/// HTTP timeout, in milliseconds. The reference adapter binary and the Python
+/// example honour it; the resilience scenarios rely on it to stay short.
+pub const TIMEOUT_ENV: &str = "LEADIM_ADAPTER_TIMEOUT_MS";
+
+/// The HTTP timeout that [`TIMEOUT_ENV`] asks for, or `default` when it is unset or
+/// not a positive number of milliseconds.
+pub fn timeout_from_env(default: Duration) -> Duration {
+    std::env::var(TIMEOUT_ENV)
+        .ok()
+        .and_then(|ms| ms.trim().parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map_or(default, Duration::from_millis)
+}
+
 /// The reference adapter. Cheap to clone (the HTTP client is shared).
 #[derive(Debug, Clone)]
 pub struct ReferenceAdapter {
@@ -205,9 +220,17 @@ impl AdapterUnderTest {
     /// Performs one call. `Err` means the adapter broke the protocol (which fails the
     /// scenario), as opposed to a `failure` outcome (which the flow follows).
     pub async fn call(&self, req: &AdapterRequest) -> Result<AdapterResponse, AdapterCallError> {
+        self.call_with_stderr(req).await.0
+    }
+
+    /// Like [`AdapterUnderTest::call`], with an external adapter's stderr when it ran.
+    pub async fn call_with_stderr(
+        &self,
+        req: &AdapterRequest,
+    ) -> (Result<AdapterResponse, AdapterCallError>, Option<String>) {
         match self {
-            Self::Reference(adapter) => Ok(adapter.call(req).await),
-            Self::Command(adapter) => adapter.call(req).await,
+            Self::Reference(adapter) => (Ok(adapter.call(req).await), None),
+            Self::Command(adapter) => adapter.call_with_stderr(req).await,
         }
     }
 }

@@ -1,12 +1,15 @@
 //! The reference Lead.IM adapter as a protocol-v1 command: one JSON request on stdin,
 //! one JSON response on stdout. Exit 0 whenever a response was printed (a `failure`
 //! outcome included); exit 2 when the request itself is not valid protocol JSON.
+//!
+//! Its HTTP timeout is `LEADIM_ADAPTER_TIMEOUT_MS` milliseconds when set (the
+//! conformance suite sets it), else 5 s.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use leadim_conformance::adapter::ReferenceAdapter;
+use leadim_conformance::adapter::{ReferenceAdapter, timeout_from_env};
 use leadim_conformance::protocol::AdapterRequest;
 
 #[tokio::main(flavor = "current_thread")]
@@ -35,7 +38,9 @@ async fn main() -> ExitCode {
 }
 
 async fn answer(request: &AdapterRequest) -> anyhow::Result<()> {
-    let adapter = ReferenceAdapter::new().context("could not build the HTTP client")?;
+    let timeout = timeout_from_env(ReferenceAdapter::DEFAULT_TIMEOUT);
+    let adapter =
+        ReferenceAdapter::with_timeout(timeout).context("could not build the HTTP client")?;
     let response = adapter.call(request).await;
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer(&mut stdout, &response).context("could not write the response")?;

@@ -1,0 +1,237 @@
+//! Running the suite: options, the cucumber run, the summary and the verdict.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::tag::Ext as _;
+use cucumber::{World as _, WriterExt as _};
+use leadim_simulator::Simulator;
+
+use super::features::{self, TextParser};
+use super::report::{Level, Records, SuiteWriter, Summary};
+use super::{CONTEXT, LeadimWorld, RunContext};
+use crate::adapter::{AdapterUnderTest, CommandAdapter, ReferenceAdapter, TIMEOUT_ENV};
+use crate::flow::FlowRunner;
+
+/// Which adapter the suite tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdapterChoice {
+    /// The reference adapter, in-process.
+    Reference,
+    /// A command speaking protocol v1, run by `sh -c` once per call.
+    Command(String),
+}
+
+/// How to run the suite.
+#[derive(Debug, Clone)]
+pub struct SuiteOptions {
+    /// The adapter under test.
+    pub adapter: AdapterChoice,
+    /// A directory of `*.feature` files (and `flows/*.yaml`) instead of the
+    /// embedded ones.
+    pub features: Option<PathBuf>,
+    /// Where to write a JUnit XML report.
+    pub junit: Option<PathBuf>,
+    /// A cucumber tag expression; only matching scenarios run (`@lookup and @must`).
+    pub tags: Option<String>,
+    /// SHOULD failures fail the run too.
+    pub strict: bool,
+    /// Scenarios run at once.
+    pub concurrency: usize,
+    /// The adapter's HTTP timeout: the in-process adapter's, and the one an external
+    /// adapter is told through `LEADIM_ADAPTER_TIMEOUT_MS`. Hang and latency
+    /// scenarios last about this long.
+    pub adapter_timeout: Duration,
+}
+
+impl Default for SuiteOptions {
+    fn default() -> Self {
+        Self {
+            adapter: AdapterChoice::Reference,
+            features: None,
+            junit: None,
+            tags: None,
+            strict: false,
+            concurrency: 16,
+            adapter_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Why the suite could not run at all (as opposed to scenarios failing).
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// The tag expression does not parse.
+    #[error("invalid tag expression {expr:?}: {reason}")]
+    Tags {
+        /// The expression.
+        expr: String,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// The features directory could not be read.
+    #[error("cannot read the features in {dir}: {source}")]
+    Features {
+        /// The directory.
+        dir: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The JUnit file could not be created.
+    #[error("cannot create the JUnit report {path}: {source}")]
+    Junit {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The simulator did not start.
+    #[error("the simulator did not start: {0}")]
+    Simulator(#[from] leadim_simulator::StartError),
+    /// The in-process adapter's HTTP client could not be built.
+    #[error("the reference adapter could not be built: {0}")]
+    Adapter(#[from] reqwest::Error),
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct SuiteReport {
+    /// Every scenario's result.
+    pub summary: Summary,
+    /// Whether SHOULD failures count.
+    pub strict: bool,
+}
+
+impl SuiteReport {
+    /// Scenarios that passed.
+    pub fn passed(&self) -> usize {
+        self.summary.passed()
+    }
+
+    /// Scenarios that failed (and feature files that did not parse).
+    pub fn failed(&self) -> usize {
+        self.summary.failed()
+    }
+
+    /// True when the run passes: no MUST failure, no parse error, at least one
+    /// scenario ran, and, when strict, no SHOULD failure either.
+    pub fn success(&self) -> bool {
+        self.summary.parse_errors.is_empty()
+            && !self.summary.results.is_empty()
+            && self.summary.failed_at(Level::Must) == 0
+            && (!self.strict || self.summary.failed_at(Level::Should) == 0)
+    }
+
+    /// The failure reports, the table and the last line,
+    /// `conformance: N passed, N failed`.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        if self.summary.results.is_empty() && self.summary.parse_errors.is_empty() {
+            text.push_str("no scenario ran: check --tags and --features\n");
+        }
+        text.push_str(&self.summary.render());
+        text
+    }
+}
+
+/// Runs the suite and returns what it found; prints a line per scenario as it goes
+/// (the caller prints [`SuiteReport::render`] at the end).
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() {
+/// use leadim_conformance::suite::{SuiteOptions, run};
+///
+/// let report = run(SuiteOptions::default()).await.expect("the suite runs");
+/// println!("{}", report.render());
+/// assert!(report.success());
+/// # }
+/// ```
+pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
+    let tags = options
+        .tags
+        .as_deref()
+        .map(|expr| {
+            expr.parse::<TagOperation>().map_err(|e| SuiteError::Tags {
+                expr: expr.to_owned(),
+                reason: e.to_string(),
+            })
+        })
+        .transpose()?;
+    let (inputs, flows) = match &options.features {
+        None => (features::embedded_features(), features::embedded_flows()),
+        Some(dir) => {
+            let read = |source| SuiteError::Features {
+                dir: dir.clone(),
+                source,
+            };
+            (
+                features::features_in(dir).map_err(read)?,
+                features::flows_in(dir).map_err(read)?,
+            )
+        }
+    };
+    let junit = options
+        .junit
+        .as_ref()
+        .map(|path| {
+            std::fs::File::create(path).map_err(|source| SuiteError::Junit {
+                path: path.clone(),
+                source,
+            })
+        })
+        .transpose()?;
+
+    let timeout = options.adapter_timeout;
+    let adapter = match &options.adapter {
+        AdapterChoice::Reference => {
+            AdapterUnderTest::Reference(ReferenceAdapter::with_timeout(timeout)?)
+        }
+        AdapterChoice::Command(command) => AdapterUnderTest::Command(
+            CommandAdapter::new(command.clone())
+                .with_timeout(CommandAdapter::DEFAULT_TIMEOUT.max(timeout * 4))
+                .with_env(TIMEOUT_ENV, timeout.as_millis().to_string()),
+        ),
+    };
+    let sim = Simulator::start().await?;
+    let ctx = Arc::new(RunContext {
+        sim,
+        runner: FlowRunner::new(adapter.clone())?,
+        adapter,
+        adapter_timeout: timeout,
+        flows,
+    });
+
+    let records = Records::default();
+    // `&str` is the input type of cucumber's own parser, which `with_parser` replaces.
+    let cucumber = LeadimWorld::cucumber::<&str>()
+        .with_parser(TextParser)
+        .with_writer(SuiteWriter::new(&records, junit).normalized())
+        .with_default_cli()
+        .fail_on_skipped()
+        .max_concurrent_scenarios(options.concurrency.max(1));
+    let filter = move |feature: &cucumber::gherkin::Feature,
+                       rule: Option<&cucumber::gherkin::Rule>,
+                       scenario: &cucumber::gherkin::Scenario| {
+        tags.as_ref().is_none_or(|op| {
+            op.eval(
+                feature
+                    .tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| &r.tags))
+                    .chain(&scenario.tags),
+            )
+        })
+    };
+    CONTEXT
+        .scope(ctx.clone(), cucumber.filter_run(inputs, filter))
+        .await;
+    if let Ok(ctx) = Arc::try_unwrap(ctx) {
+        ctx.sim.shutdown().await;
+    }
+    Ok(SuiteReport {
+        summary: Summary::from_records(&records),
+        strict: options.strict,
+    })
+}

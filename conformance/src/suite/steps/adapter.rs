@@ -1,0 +1,169 @@
+//! The adapter under test: its crmConfig, calling a function, and what it answered
+//! (outcome, timing, crmData).
+
+use cucumber::{given, then, when};
+use serde_json::Value;
+
+use super::{
+    FunctionParam, OutcomeParam, StepResult, TokenChoice, ensure, literal, same_scalar,
+    string_literal,
+};
+use crate::protocol::Outcome;
+use crate::suite::{LeadimWorld, wire_name};
+
+#[given(regex = r"^the crmConfig has no (lm_form|lm_key|token|getCustomerDetailsUrl|nameField)$")]
+fn config_without(w: &mut LeadimWorld, key: String) {
+    let config = &mut w.crm_config;
+    match key.as_str() {
+        "lm_form" => config.lm_form = None,
+        "lm_key" => config.lm_key = None,
+        "token" => config.token = None,
+        "getCustomerDetailsUrl" => config.get_customer_details_url = None,
+        _ => config.name_field = None,
+    }
+}
+
+#[given(regex = r#"^the crmConfig's (lm_form|lm_key|nameField) is (".*")$"#)]
+fn config_value(w: &mut LeadimWorld, key: String, value: String) -> StepResult {
+    let value = Some(w.expand(&string_literal(&value)?)?);
+    let config = &mut w.crm_config;
+    match key.as_str() {
+        "lm_form" => config.lm_form = value,
+        "lm_key" => config.lm_key = value,
+        _ => config.name_field = value,
+    }
+    Ok(())
+}
+
+#[given(regex = r"^the crmConfig's onlyDisplayData is (true|false)$")]
+fn display_only(w: &mut LeadimWorld, on: bool) {
+    w.crm_config.only_display_data = Some(on);
+}
+
+#[given(expr = "the crmConfig's token is {token}")]
+fn config_token(w: &mut LeadimWorld, token: TokenChoice) {
+    w.crm_config.token = Some(w.token(token));
+}
+
+#[when(expr = "{function} runs")]
+async fn call(w: &mut LeadimWorld, function: FunctionParam) {
+    w.call_adapter(function.0).await;
+}
+
+#[then(expr = "the adapter answers {outcome}")]
+fn answers(w: &mut LeadimWorld, outcome: OutcomeParam) -> StepResult {
+    outcome_is(w, outcome.0)
+}
+
+#[then(expr = "the adapter answers {outcome} within its timeout")]
+fn answers_in_time(w: &mut LeadimWorld, outcome: OutcomeParam) -> StepResult {
+    outcome_is(w, outcome.0)?;
+    let elapsed = w.calls.last().map(|c| c.elapsed).unwrap_or_default();
+    let limit = w.ctx().answer_limit();
+    ensure(elapsed <= limit, || {
+        format!(
+            "the adapter answered after {elapsed:.1?}; with a {:?} timeout it must answer within {limit:?}",
+            w.ctx().adapter_timeout
+        )
+    })
+}
+
+fn outcome_is(w: &LeadimWorld, expected: Outcome) -> StepResult {
+    let response = w.last_response()?;
+    ensure(response.outcome == expected, || {
+        format!(
+            "the adapter answered {} (error: {}), expected {}; crmData {}",
+            wire_name(&response.outcome),
+            response.error.as_deref().unwrap_or("none"),
+            wire_name(&expected),
+            Value::Object(response.crm_data.clone())
+        )
+    })
+}
+
+/// `crmData.key is …` or `crmData["מפתח"] is …`, where the value is a JSON literal,
+/// `the id of the lead of "שם"`, `the id of the newest lead`, `the new lead's id`
+/// or `the link to the lead of "שם"`.
+#[then(regex = r#"^crmData(?:\.(\w+)|\[(".*")\]) is (.+)$"#)]
+fn crm_value(
+    w: &mut LeadimWorld,
+    dotted: String,
+    bracketed: String,
+    expected: String,
+) -> StepResult {
+    let key = if dotted.is_empty() {
+        string_literal(&bracketed)?
+    } else {
+        dotted
+    };
+    let expected = expected_value(w, &expected)?;
+    let crm = w.chat.crm_data.clone().unwrap_or_default();
+    match crm.get(&key) {
+        Some(actual) if same_scalar(actual, &expected) => Ok(()),
+        Some(actual) => Err(format!("crmData[{key:?}] is {actual}, expected {expected}")),
+        None => Err(format!(
+            "crmData has no {key:?} (expected {expected}); crmData is {}",
+            Value::Object(crm)
+        )),
+    }
+}
+
+fn expected_value(w: &LeadimWorld, text: &str) -> Result<Value, String> {
+    let named = |prefix: &str| text.strip_prefix(prefix).map(string_literal).transpose();
+    if let Some(name) = named("the id of the lead of ")? {
+        return Ok(Value::String(w.seeded_lead(&name)?.lid.to_string()));
+    }
+    if let Some(name) = named("the link to the lead of ")? {
+        let lead = w.seeded_lead(&name)?;
+        return Ok(Value::String(
+            w.endpoints()
+                .lead_link(&lead.aid.to_string(), &lead.lid.to_string()),
+        ));
+    }
+    match text {
+        "the id of the newest lead" => Ok(Value::String(w.newest_seeded()?.lid.to_string())),
+        "the new lead's id" => Ok(Value::String(w.newest_lead()?.lid.to_string())),
+        _ => match literal(text)? {
+            Value::String(s) => Ok(Value::String(w.expand(&s)?)),
+            other => Ok(other),
+        },
+    }
+}
+
+#[then(regex = r#"^crmData has no key (".*")$"#)]
+fn crm_lacks(w: &mut LeadimWorld, key: String) -> StepResult {
+    let key = string_literal(&key)?;
+    let crm = w.chat.crm_data.clone().unwrap_or_default();
+    ensure(!crm.contains_key(&key), || {
+        format!("crmData has {key:?} = {}, expected none", crm[&key])
+    })
+}
+
+#[then("crmData is as it was")]
+fn crm_unchanged(w: &mut LeadimWorld) -> StepResult {
+    let call = w.calls.last().ok_or("no adapter function was called")?;
+    let before = call.crm_before();
+    let after = w.last_response()?.crm_data.clone();
+    ensure(after == before, || {
+        format!(
+            "crmData changed: it was {}, the adapter returned {}",
+            Value::Object(before),
+            Value::Object(after)
+        )
+    })
+}
+
+#[then("crmData keeps what the chat had")]
+fn crm_kept(w: &mut LeadimWorld) -> StepResult {
+    let call = w.calls.last().ok_or("no adapter function was called")?;
+    let after = w.last_response()?.crm_data.clone();
+    for (key, value) in call.crm_before() {
+        ensure(after.get(&key) == Some(&value), || {
+            format!(
+                "crmData[{key:?}] was {value} before the call and is {} after it",
+                after.get(&key).map_or("gone".into(), Value::to_string)
+            )
+        })?;
+    }
+    Ok(())
+}

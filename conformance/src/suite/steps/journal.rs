@@ -1,0 +1,192 @@
+//! What the simulator received from the adapter or the flow: the journal entries of
+//! the scenario's account, with their decoded parameters, the (masked) token, the
+//! answer and the diagnostics.
+
+use cucumber::gherkin::Step;
+use cucumber::then;
+use leadim_simulator::JournalEntry;
+use leadim_simulator::journal::mask_token;
+use serde_json::Value;
+
+use super::{Endpoint, StepResult, TokenChoice, docstring, ensure, pairs, string_literal};
+use crate::suite::{LeadimWorld, entry_summary};
+
+impl LeadimWorld {
+    /// The journal entries of one endpoint, oldest first.
+    pub(crate) fn requests(&self, endpoint: Endpoint) -> Vec<JournalEntry> {
+        self.journal()
+            .into_iter()
+            .filter(|e| endpoint.matches(&e.path))
+            .collect()
+    }
+
+    /// The last entry of one endpoint ("the submit request").
+    fn last_request(&self, endpoint: Endpoint) -> Result<JournalEntry, String> {
+        self.requests(endpoint).pop().ok_or_else(|| {
+            format!(
+                "the simulator received no {endpoint} request for account {}",
+                self.account.aid
+            )
+        })
+    }
+}
+
+/// Whether an entry carried `key` = `expected`; an absent parameter counts as empty.
+fn carried(entry: &JournalEntry, key: &str, expected: &str) -> StepResult {
+    let actual = entry.param(key);
+    ensure(actual.unwrap_or_default() == expected, || match actual {
+        Some(actual) => format!(
+            "request #{} carried {key} = {}, expected {}",
+            entry.id,
+            Value::from(actual),
+            Value::from(expected)
+        ),
+        None => format!(
+            "request #{} carried no {key} (expected {}); it carried {:?}",
+            entry.id,
+            Value::from(expected),
+            entry.params
+        ),
+    })
+}
+
+#[then("the simulator received no request")]
+fn no_request(w: &mut LeadimWorld) -> StepResult {
+    let journal = w.journal();
+    ensure(journal.is_empty(), || {
+        let entries: String = journal.iter().map(entry_summary).collect();
+        format!("expected no request, the simulator received:\n{entries}")
+    })
+}
+
+#[then(regex = r"^the simulator received (\d+) (lookup|submit|update) requests?$")]
+fn received(w: &mut LeadimWorld, count: usize, endpoint: Endpoint) -> StepResult {
+    let n = w.requests(endpoint).len();
+    ensure(n == count, || {
+        format!("the simulator received {n} {endpoint} request(s), expected {count}")
+    })
+}
+
+#[then(regex = r"^the simulator received at least (\d+) (lookup|submit|update) requests?$")]
+fn received_at_least(w: &mut LeadimWorld, count: usize, endpoint: Endpoint) -> StepResult {
+    let n = w.requests(endpoint).len();
+    ensure(n >= count, || {
+        format!("the simulator received {n} {endpoint} request(s), expected at least {count}")
+    })
+}
+
+#[then(regex = r#"^an? (lookup|submit|update) request carried (\S+) = (".*")$"#)]
+fn some_carried(w: &mut LeadimWorld, endpoint: Endpoint, key: String, value: String) -> StepResult {
+    let expected = w.expand(&string_literal(&value)?)?;
+    let entries = w.requests(endpoint);
+    ensure(
+        entries
+            .iter()
+            .any(|e| e.param(&key) == Some(expected.as_str())),
+        || {
+            let sent: Vec<_> = entries.iter().map(|e| e.param(&key)).collect();
+            format!("no {endpoint} request carried {key} = {expected:?}; they carried {sent:?}")
+        },
+    )
+}
+
+#[then(regex = r#"^the (lookup|submit|update) request carried (\S+) = (".*")$"#)]
+fn last_carried(w: &mut LeadimWorld, endpoint: Endpoint, key: String, value: String) -> StepResult {
+    let expected = w.expand(&string_literal(&value)?)?;
+    carried(&w.last_request(endpoint)?, &key, &expected)
+}
+
+/// `| parameter | value |` rows; values may use `{lm_form}` and the other tokens.
+#[then(regex = r"^the (lookup|submit|update) request carried:$")]
+fn last_carried_table(w: &mut LeadimWorld, endpoint: Endpoint, step: &Step) -> StepResult {
+    let entry = w.last_request(endpoint)?;
+    for (key, value) in pairs(step)? {
+        carried(&entry, &key, &w.expand(&value)?)?;
+    }
+    Ok(())
+}
+
+#[then(regex = r"^the (lookup|submit|update) request carried (\S+) as:$")]
+fn last_carried_text(
+    w: &mut LeadimWorld,
+    endpoint: Endpoint,
+    key: String,
+    step: &Step,
+) -> StepResult {
+    let expected = w.expand(docstring(step)?)?;
+    carried(&w.last_request(endpoint)?, &key, &expected)
+}
+
+#[then(expr = "every {endpoint} request carried {token} in X-LEAD-IM-AUTH")]
+fn every_token(w: &mut LeadimWorld, endpoint: Endpoint, token: TokenChoice) -> StepResult {
+    let masked = mask_token(&w.token(token));
+    let entries = w.requests(endpoint);
+    ensure(!entries.is_empty(), || {
+        format!("no {endpoint} request was received")
+    })?;
+    for entry in entries {
+        let header = entry
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-lead-im-auth"))
+            .map(|(_, v)| v.as_str());
+        ensure(header == Some(masked.as_str()), || {
+            format!(
+                "request #{} carried X-LEAD-IM-AUTH {header:?}, expected the token shown as {masked:?}",
+                entry.id
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The answer's envelope: `success`, or `failure` with its `error` when given.
+fn answered(entry: &JournalEntry, status: &str, error: Option<&str>) -> StepResult {
+    let body: Value = serde_json::from_str(&entry.answer).unwrap_or(Value::Null);
+    let ok =
+        entry.status == 200 && body["status"] == status && error.is_none_or(|e| body["error"] == e);
+    ensure(ok, || {
+        let wanted = error.map_or(String::new(), |e| format!(" {e:?}"));
+        format!(
+            "request #{} was answered HTTP {} {}, expected {status}{wanted}",
+            entry.id, entry.status, entry.answer
+        )
+    })
+}
+
+#[then(
+    regex = r#"^the (lookup|submit|update) request was answered (success|failure)(?: (".*"))?$"#
+)]
+fn last_answered(
+    w: &mut LeadimWorld,
+    endpoint: Endpoint,
+    status: String,
+    error: String,
+) -> StepResult {
+    let error = match error.as_str() {
+        "" => None,
+        text => Some(w.expand(&string_literal(text)?)?),
+    };
+    answered(&w.last_request(endpoint)?, &status, error.as_deref())
+}
+
+#[then(regex = r"^every (lookup|submit|update) request was answered (success|failure)$")]
+fn every_answered(w: &mut LeadimWorld, endpoint: Endpoint, status: String) -> StepResult {
+    let entries = w.requests(endpoint);
+    ensure(!entries.is_empty(), || {
+        format!("no {endpoint} request was received")
+    })?;
+    entries.iter().try_for_each(|e| answered(e, &status, None))
+}
+
+#[then(regex = r#"^the (lookup|submit|update) request has the diagnostic (".*")$"#)]
+fn diagnostic(w: &mut LeadimWorld, endpoint: Endpoint, text: String) -> StepResult {
+    let needle = w.expand(&string_literal(&text)?)?;
+    let entry = w.last_request(endpoint)?;
+    ensure(entry.has_diagnostic(&needle), || {
+        format!(
+            "request #{} has no diagnostic containing {needle:?}; it has {:?}",
+            entry.id, entry.diagnostics
+        )
+    })
+}

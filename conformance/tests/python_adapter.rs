@@ -1,0 +1,36 @@
+//! The second-language example, `examples/python/leadim_adapter.py` (standard
+//! library only), passes the whole suite, MUST and SHOULD, through the
+//! `leadim-conformance` binary and its embedded features. Skipped, with a message,
+//! when `python3` is missing.
+
+mod cli;
+
+use cli::{python3, run_conformance};
+
+#[test]
+fn the_python_example_passes_the_whole_suite_strictly() {
+    let Some(python) = python3() else { return };
+    let adapter = cli::example("leadim_adapter.py");
+    let junit = std::env::temp_dir().join(format!("leadim-python-{}.xml", std::process::id()));
+    let run = run_conformance(&[
+        "--adapter",
+        &format!("{python} '{}'", adapter.display()),
+        "--strict",
+        "--junit",
+        junit.to_str().expect("a UTF-8 temp path"),
+    ]);
+    assert!(
+        run.success,
+        "the Python example failed the suite:\n{}",
+        run.stdout
+    );
+    let last = run.stdout.lines().last().unwrap_or_default();
+    assert!(last.ends_with(" passed, 0 failed"), "{last}");
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report is written");
+    let _ = std::fs::remove_file(&junit);
+    assert!(
+        xml.contains("<testsuites") && xml.contains("lookup"),
+        "{xml}"
+    );
+    assert!(!xml.contains("<failure"), "{xml}");
+}

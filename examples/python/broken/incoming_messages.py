@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""Broken on purpose: openTicket sends every message, incoming ones too, in
+fld_message. The conformance suite must catch it."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from leadim_adapter import Adapter, main  # noqa: E402
+
+
+class SendsIncomingMessages(Adapter):
+    def outgoing_texts(self, messages):
+        return [m.get("text") or "" for m in messages]
+
+
+if __name__ == "__main__":
+    sys.exit(main(SendsIncomingMessages))

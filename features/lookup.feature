@@ -1,0 +1,167 @@
+@lookup
+Feature: getCustomerDetails, lookup mode — is the sender a known lead?
+  At the start of a flow, and whenever a chat is opened, the adapter looks the chat's
+  phone up at getCustomerDetailsUrl (by_phone, X-LEAD-IM-AUTH) and puts every field of
+  the newest matching lead on crmData, under its Lead.IM field name — Hebrew names
+  included — with id, name, phone and deepLink. No match is on_failure.
+
+  @must
+  Scenario: A known lead's fields land on crmData under their Hebrew names
+    Given the account has these leads:
+      | שם      | טלפון        | עיר         | מטפל     | דוא"ל                |
+      | דנה כהן | 972521234567 | תל אביב-יפו | יוסי לוי | dana.cohen@gmail.com |
+    And a chat with phone "972521234567" titled "דנה"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["שם"] is "דנה כהן"
+    And crmData["מטפל"] is "יוסי לוי"
+    And crmData["עיר"] is "תל אביב-יפו"
+    And crmData["דוא\"ל"] is "dana.cohen@gmail.com"
+    And crmData["טלפון"] is "972521234567"
+    And crmData.id is the id of the lead of "דנה כהן"
+    And crmData.name is "דנה כהן"
+    And crmData.phone is "972521234567"
+    And crmData.deepLink is the link to the lead of "דנה כהן"
+    And a lookup request carried by_phone = "972521234567"
+    And every lookup request carried the account's read-write token in X-LEAD-IM-AUTH
+    And every lookup request was answered success
+
+  @must
+  Scenario: The seed's leadim_lookup node routes a known lead to known_lead
+    Given the account has these leads:
+      | שם          | טלפון        | עיר  | מטפל        |
+      | מוחמד ח'טיב | 972528841350 | חיפה | רונית אברהם |
+    And a chat with phone "972528841350" titled "מוחמד"
+    And the seed's flow "leadim_lookup"
+    When the flow runs from "leadim_lookup"
+    Then the flow reaches "known_lead"
+    And crmData["מטפל"] is "רונית אברהם"
+    And crmData.name is "מוחמד ח'טיב"
+    And a lookup request carried by_phone = "972528841350"
+
+  @must
+  Scenario: nameField names the field shown as the contact's name
+    A newsletter form collects no name, only an e-mail address, so the customer
+    points nameField at the e-mail field.
+
+    Given the account has these leads:
+      | טלפון        | דוא"ל                      | עיר     |
+      | 972546650011 | orly.ben-david@walla.co.il | הרצליה |
+    And the crmConfig's nameField is "דוא\"ל"
+    And a chat with phone "972546650011" titled "אורלי"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData.name is "orly.ben-david@walla.co.il"
+    And crmData["עיר"] is "הרצליה"
+    And crmData.id is the id of the newest lead
+    And a lookup request carried by_phone = "972546650011"
+
+  @must
+  Scenario: An unknown phone is on_failure, and crmData stays as it was
+    Given the account has these leads:
+      | שם          | טלפון        |
+      | יעל שטרן    | 972544408126 |
+    And a chat with phone "972589990000" titled "מספר לא מוכר"
+    And the chat's crmData is:
+      | source | whatsapp |
+    When getCustomerDetails runs
+    Then the adapter answers failure
+    And crmData is as it was
+    And a lookup request carried by_phone = "972589990000"
+    And every lookup request was answered success
+    And every lookup request carried the account's read-write token in X-LEAD-IM-AUTH
+
+  @must
+  Scenario: The seed's leadim_lookup node routes an unknown contact to unknown_lead
+    Given a chat with phone "972589990000" titled "מספר לא מוכר"
+    And the seed's flow "leadim_lookup"
+    When the flow runs from "leadim_lookup"
+    Then the flow reaches "unknown_lead"
+    And the simulator received at least 1 lookup request
+
+  Scenario Outline: A lead stored as <stored> is found for the chat phone 972541234567
+    Forms store the phone as the visitor typed it, and Lead.IM matches by_phone exactly.
+
+    Given the account has these leads:
+      | שם        | טלפון    | עיר     |
+      | אבי מזרחי | <stored> | באר שבע |
+    And a chat with phone "972541234567" titled "אבי"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["עיר"] is "באר שבע"
+    And crmData.phone is "<stored>"
+    And crmData.id is the id of the lead of "אבי מזרחי"
+    And a lookup request carried by_phone = "<stored>"
+
+    @must
+    Examples: the chat's own format
+      | stored       |
+      | 972541234567 |
+
+    @should
+    Examples: the formats forms store
+      | stored       |
+      | 0541234567   |
+      | 054-123-4567 |
+
+  @must
+  Scenario Outline: Without <key> the lookup fails, and nothing is sent
+    Given the account has these leads:
+      | שם          | טלפון        |
+      | מיכל ביטון  | 972503344556 |
+    And a chat with phone "972503344556" titled "מיכל"
+    And the crmConfig has no <key>
+    When getCustomerDetails runs
+    Then the adapter answers failure
+    And crmData is as it was
+    And the simulator received no request
+
+    Examples:
+      | key                   |
+      | token                 |
+      | getCustomerDetailsUrl |
+
+  @must
+  Scenario Outline: With <token> the lookup is refused, and the adapter fails
+    Given the account has these leads:
+      | שם          | טלפון        |
+      | מיכל ביטון  | 972503344556 |
+    And a chat with phone "972503344556" titled "מיכל"
+    And the crmConfig's token is <token>
+    When getCustomerDetails runs
+    Then the adapter answers failure
+    And crmData is as it was
+    And the lookup request was answered failure "<error>"
+
+    Examples:
+      | token                          | error                      |
+      | the account's write-only token | token lacks the read scope |
+      | another account's token        | invalid token              |
+      | an unknown token               | invalid token              |
+
+  @must
+  Scenario: A read-only token is enough for a lookup
+    Given the account has these leads:
+      | שם         | טלפון        | מטפל     |
+      | רחל גולדברג | 97236123456 | יוסי לוי |
+    And a chat with phone "97236123456" titled "רחל"
+    And the crmConfig's token is the account's read-only token
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["מטפל"] is "יוסי לוי"
+    And every lookup request carried the account's read-only token in X-LEAD-IM-AUTH
+
+  @must
+  Scenario: A returning customer: the newest of the matching leads wins
+    Given the account has these leads:
+      | שם          | טלפון        | מטפל        | עיר     | created_at           |
+      | שלמה אזולאי | 972506124478 | יוסי לוי    | אשדוד   | 2025-11-02T08:30:00Z |
+      | שלמה אזולאי | 972506124478 | רונית אברהם | אשקלון  | 2026-02-17T14:05:00Z |
+    And a chat with phone "972506124478" titled "שלמה"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["מטפל"] is "רונית אברהם"
+    And crmData["עיר"] is "אשקלון"
+    And crmData.id is the id of the newest lead
+    And a lookup request carried by_phone = "972506124478"
+    And every lookup request was answered success
