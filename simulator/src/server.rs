@@ -6,7 +6,7 @@ use crate::api;
 use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
 use crate::journal::{Answer, Journal, Record};
 use crate::reply::{Exchange, HTML, Reply};
-use crate::request::{Part, Request, parse_urlencoded};
+use crate::request::{BodyKinds, Part, Request, parse_urlencoded};
 use crate::routes::{Route, route};
 use crate::store::Store;
 use crate::ui;
@@ -169,6 +169,11 @@ async fn handle(
                 // A fault before the handler leaves no account in the exchange; the
                 // journal still files the request under its account.
                 ex.account = account_of(&app.store, route, &request);
+                // The handler that would decode the parameters may not run; the
+                // journal shows them all the same.
+                if let Ok(params) = request.merged_params(BodyKinds::FormOrJson).await {
+                    ex.params = params.into_pairs();
+                }
                 if let FaultKind::Latency { ms } = strike.kind {
                     let delay = Duration::from_millis(ms);
                     return answer_late(app, request, strike.when, delay, ex, at, started).await;
