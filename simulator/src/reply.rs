@@ -55,20 +55,9 @@ impl Reply {
         )))
     }
 
-    /// `{"status":"success","data":[…]}`, the answer of the lookups.
-    pub fn success_data<T: Serialize>(data: &[T]) -> Reply {
-        #[derive(Serialize)]
-        struct Data<'a, T> {
-            status: &'static str,
-            data: &'a [T],
-        }
-        Reply::json(
-            StatusCode::OK,
-            &Data {
-                status: "success",
-                data,
-            },
-        )
+    /// HTTP 200 with a JSON body already written.
+    pub fn json_body(body: Vec<u8>) -> Reply {
+        Reply::json_bytes(Bytes::from(body))
     }
 
     fn json_bytes(body: Bytes) -> Reply {

@@ -709,6 +709,35 @@ impl Store {
         phone: Option<&str>,
     ) -> Result<(u64, Vec<LeadView>), ApiError> {
         let state = self.lock();
+        let (aid, found) = self.find_by_phone(&state, aid, token, phone)?;
+        let views = found
+            .into_iter()
+            .map(|l| l.view(&state.forms[&l.form_id]))
+            .collect();
+        Ok((aid, views))
+    }
+
+    /// [`Store::leads_by_phone`] as the endpoint answers it: the account, how many
+    /// leads matched, and the success envelope's JSON, written straight from the
+    /// stored leads (the lookup is the hot path: no intermediate views).
+    pub fn leads_by_phone_json(
+        &self,
+        aid: &str,
+        token: Option<Result<&str, ()>>,
+        phone: Option<&str>,
+    ) -> Result<(u64, usize, Vec<u8>), ApiError> {
+        let state = self.lock();
+        let (aid, found) = self.find_by_phone(&state, aid, token, phone)?;
+        Ok((aid, found.len(), envelope(&state, &found)))
+    }
+
+    fn find_by_phone<'s>(
+        &self,
+        state: &'s State,
+        aid: &str,
+        token: Option<Result<&str, ()>>,
+        phone: Option<&str>,
+    ) -> Result<(u64, Vec<&'s Lead>), ApiError> {
         let aid = state.authorize(aid, token, Need::Read)?;
         let phone = phone
             .filter(|p| !p.is_empty())
@@ -729,11 +758,7 @@ impl Store {
             })
             .unwrap_or_default();
         found.sort_by_key(|l| std::cmp::Reverse((l.created_at, l.lid)));
-        let views = found
-            .into_iter()
-            .map(|l| l.view(&state.forms[&l.form_id]))
-            .collect();
-        Ok((aid, views))
+        Ok((aid, found))
     }
 
     /// `lead_get.ashx?by_id=`: one lead of the account.
@@ -747,6 +772,20 @@ impl Store {
         let aid = state.authorize(aid, token, Need::Read)?;
         let lead = state.lead_of(aid, by_id)?;
         Ok((aid, lead.view(&state.forms[&lead.form_id])))
+    }
+
+    /// [`Store::lead_by_id`] as the endpoint answers it: the account and the success
+    /// envelope's JSON.
+    pub fn lead_by_id_json(
+        &self,
+        aid: &str,
+        token: Option<Result<&str, ()>>,
+        by_id: Option<&str>,
+    ) -> Result<(u64, Vec<u8>), ApiError> {
+        let state = self.lock();
+        let aid = state.authorize(aid, token, Need::Read)?;
+        let lead = state.lead_of(aid, by_id)?;
+        Ok((aid, envelope(&state, &[lead])))
     }
 
     /// `lead_update.ashx`: sets fields and status of one lead. Returns the account
@@ -1350,6 +1389,90 @@ impl State {
     }
 }
 
+/// `{"status":"success","data":[…]}` for these leads, written under the lock from
+/// the stored leads themselves.
+fn envelope(state: &State, leads: &[&Lead]) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Data<'a> {
+        status: &'static str,
+        data: Vec<LeadJson<'a>>,
+    }
+    let data = leads
+        .iter()
+        .map(|lead| LeadJson {
+            lead,
+            form: &state.forms[&lead.form_id],
+        })
+        .collect();
+    let mut out = Vec::with_capacity(512 * leads.len().max(1));
+    // Writing to a Vec cannot fail, and every value here is serializable.
+    let _ = serde_json::to_writer(
+        &mut out,
+        &Data {
+            status: "success",
+            data,
+        },
+    );
+    out
+}
+
+/// A stored lead, serialized exactly as [`LeadView`] is (a test holds them equal),
+/// without building the view.
+struct LeadJson<'a> {
+    lead: &'a Lead,
+    form: &'a Form,
+}
+
+impl serde::Serialize for LeadJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Time(i64);
+        impl serde::Serialize for Time {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match Timestamp::from_second(self.0) {
+                    Ok(t) => s.collect_str(&t),
+                    Err(_) => s.serialize_str(""),
+                }
+            }
+        }
+        struct Fields<'a>(&'a Lead, &'a Form);
+        impl serde::Serialize for Fields<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut ordered: Vec<(u16, &str)> =
+                    self.0.pairs().filter(|(i, _)| *i < UTM_BASE).collect();
+                ordered.sort_by_key(|(i, _)| *i);
+                s.collect_map(
+                    ordered
+                        .into_iter()
+                        .map(|(i, v)| (&*self.1.field_names[i as usize], v)),
+                )
+            }
+        }
+        let (lead, form) = (self.lead, self.form);
+        let mut m = s.serialize_map(Some(15))?;
+        m.serialize_entry("aid", &lead.aid)?;
+        m.serialize_entry("lid", &lead.lid)?;
+        m.serialize_entry("form_id", &lead.form_id)?;
+        m.serialize_entry("status_id", &lead.status_id)?;
+        m.serialize_entry("is_disrupted", &lead.is_disrupted)?;
+        m.serialize_entry("created_at", &Time(lead.created_at))?;
+        m.serialize_entry("updated_at", &Time(lead.updated_at))?;
+        m.serialize_entry("phone", lead.phone(form))?;
+        m.serialize_entry("fields", &Fields(lead, form))?;
+        for (key, idx) in [
+            ("utm_source", UTM_BASE),
+            ("utm_medium", UTM_BASE + 1),
+            ("utm_campaign", UTM_BASE + 2),
+            ("utm_content", UTM_BASE + 3),
+            ("utm_term", UTM_BASE + 4),
+            ("lm_source", LM_SOURCE),
+        ] {
+            m.serialize_entry(key, &lead.field(idx))?;
+        }
+        m.end()
+    }
+}
+
 /// The phone index's key for (account, phone key): a fixed hash, so the index holds
 /// no strings.
 fn phone_hash(aid: u64, key: &str) -> u64 {
@@ -1369,5 +1492,39 @@ fn cap(key: &str, value: &str, limit: usize, diagnostics: &mut Vec<String>) -> B
             diagnostics.push(format!("{key} cut from {total} to {limit} characters"));
             value[..cut_at].into()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Part, parse_urlencoded};
+
+    #[test]
+    fn the_fast_lead_json_equals_the_view() {
+        let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
+        let params = parse_urlencoded(
+            "lm_form=5001&lm_key=k-5001-3fa9c21e&name=דנה&phone=0521234567&utm_source=fb&lm_source=x&fld_city=חיפה&fld_nmae=1".as_bytes(),
+            Part::Query,
+        )
+        .unwrap();
+        store.submit(&params, Timestamp::now()).unwrap();
+        let token = Some(Ok("t-3305-rw"));
+        let (_, views) = store
+            .leads_by_phone("3305", token, Some("0521234567"))
+            .unwrap();
+        let (_, count, json) = store
+            .leads_by_phone_json("3305", token, Some("0521234567"))
+            .unwrap();
+        assert_eq!(count, views.len());
+        assert!(count >= 2);
+        let fast: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let slow = serde_json::json!({"status": "success", "data": views});
+        assert_eq!(fast, slow);
+        // Same key order too: what a client that prints the answer sees.
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            serde_json::to_string(&slow).unwrap()
+        );
     }
 }

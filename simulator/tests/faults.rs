@@ -71,7 +71,11 @@ async fn status_faults_answer_their_status_and_retry_after() {
     assert!(fault.contains("status 429 with Retry-After 7"), "{fault}");
     assert!(fault.contains("nothing stored"), "{fault}");
     assert_eq!(journal[0].status, 429);
-    assert_eq!(journal[0].param("name"), Some("נועה ברק"), "parameters are journaled");
+    assert_eq!(
+        journal[0].param("name"),
+        Some("נועה ברק"),
+        "parameters are journaled"
+    );
     assert!(journal[1].fault.is_none());
     let listed = sim.faults();
     assert_eq!(

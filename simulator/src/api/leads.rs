@@ -13,20 +13,22 @@ pub fn by_phone(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> R
         Ok(p) => p,
         Err(e) => return api_failure(ex, ApiError::Decode(e)),
     };
-    let phone = params.get("by_phone").map(str::to_owned);
-    let outcome = store.leads_by_phone(aid, token(req), phone.as_deref());
-    ex.params = params.into_pairs();
+    let outcome = store.leads_by_phone_json(aid, token(req), params.get("by_phone"));
     match outcome {
-        Err(e) => api_failure(ex, e),
-        Ok((aid, leads)) => {
-            if leads.is_empty() {
+        Err(e) => {
+            ex.params = params.into_pairs();
+            api_failure(ex, e)
+        }
+        Ok((aid, found, body)) => {
+            if found == 0 {
                 ex.note(format!(
                     "no lead of account {aid} has phone '{}' ({} match: Lead.IM compares the phone as the form stored it)",
-                    phone.unwrap_or_default(),
+                    params.get("by_phone").unwrap_or_default(),
                     store.phone_match()
                 ));
             }
-            Reply::success_data(&leads)
+            ex.params = params.into_pairs();
+            Reply::json_body(body)
         }
     }
 }
@@ -38,10 +40,10 @@ pub fn by_id(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Repl
         Ok(p) => p,
         Err(e) => return api_failure(ex, ApiError::Decode(e)),
     };
-    let outcome = store.lead_by_id(aid, token(req), params.get("by_id"));
+    let outcome = store.lead_by_id_json(aid, token(req), params.get("by_id"));
     ex.params = params.into_pairs();
     match outcome {
         Err(e) => api_failure(ex, e),
-        Ok((_, lead)) => Reply::success_data(std::slice::from_ref(&lead)),
+        Ok((_, body)) => Reply::json_body(body),
     }
 }
