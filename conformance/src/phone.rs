@@ -107,8 +107,13 @@ pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
         return out;
     }
     let national = number.national().to_string();
+    // Israeli subscriber numbers have 8 (landline) or 9 (mobile) digits after the 0;
+    // anything else parsed only loosely and is not worth guessing at.
+    if !(8..=9).contains(&national.len()) {
+        return out;
+    }
     let mut others = vec![format!("972{national}"), format!("0{national}")];
-    others.extend(render(&number, Mode::National));
+    others.extend(render(&number, Mode::National).filter(|dashed| dashed.starts_with('0')));
     for candidate in others {
         if !out.contains(&candidate) {
             out.push(candidate);
@@ -235,6 +240,8 @@ mod tests {
         // Also found by fuzzing: no country code fits, and only an assumed trunk 0
         // would make it Israeli.
         assert_eq!(lookup_candidates("10110114004"), ["10110114004"]);
+        // And: too long for an Israeli number, though it starts with 0.
+        assert_eq!(lookup_candidates("0101020010209"), ["0101020010209"]);
         // Israeli service numbers are written without a leading 0.
         let service = format_phone("1800123456", PhoneStyle::Smart, "IL");
         assert_eq!(service.as_deref(), Some("1-800-123-456"));
