@@ -22,7 +22,8 @@
 //! # Layout
 //!
 //! - [`Options`], [`Phase`] — what to measure and for how long; [`run`] — the whole
-//!   benchmark, phase by phase.
+//!   benchmark, phase by phase; [`drive`] — one scenario against a simulator that is
+//!   already running (for profiling).
 //! - [`servers`] — the servers under test as child processes (the raw hyper baseline,
 //!   the simulator), and what `/proc` says about them: RSS, CPU time, machine load.
 //! - [`load`] — the closed-loop load generator: keep-alive connections, warm-up,
@@ -30,8 +31,8 @@
 //! - [`client`] — one HTTP/1.1 keep-alive connection over hyper's `client::conn`, and
 //!   one-off calls to the admin API.
 //! - [`workload`] — the requests of each scenario: submit, lookup, update, mixed.
-//! - [`dataset`] — large datasets in the simulator's fixture format (`accounts.json` +
-//!   `leads.jsonl`), with realistic Hebrew values and distinct phones.
+//! - [`dataset`] — the data: large datasets from the simulator's own generator
+//!   (`leadim_simulator::generate`), Hebrew leads to seed a created account with.
 //! - [`report`] — results, targets and verdicts, the table and the JSON file.
 
 pub mod client;
@@ -42,4 +43,4 @@ mod run;
 pub mod servers;
 pub mod workload;
 
-pub use run::{Options, Phase, run};
+pub use run::{DriveOptions, Options, Phase, drive, run};

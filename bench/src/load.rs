@@ -211,6 +211,40 @@ pub async fn drive(
     })
 }
 
+impl Outcome {
+    /// The field-by-field median of several runs of the same load (counts are
+    /// summed, the first error kept): one number per field that a single disturbed
+    /// run cannot swing.
+    pub fn median(runs: &[Outcome]) -> Outcome {
+        assert!(!runs.is_empty(), "the median of no runs");
+        let mid = |f: fn(&Outcome) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let mid_opt = |f: fn(&Outcome) -> Option<f64>| {
+            let mut v: Vec<f64> = runs.iter().filter_map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        };
+        Outcome {
+            requests: runs.iter().map(|r| r.requests).sum(),
+            errors: runs.iter().map(|r| r.errors).sum(),
+            first_error: runs.iter().find_map(|r| r.first_error.clone()),
+            seconds: runs.iter().map(|r| r.seconds).sum(),
+            rps: mid(|r| r.rps),
+            p50_us: mid(|r| r.p50_us),
+            p99_us: mid(|r| r.p99_us),
+            p999_us: mid(|r| r.p999_us),
+            max_us: runs.iter().map(|r| r.max_us).fold(0.0, f64::max),
+            server_cpu_us_per_request: mid_opt(|r| r.server_cpu_us_per_request),
+            client_cpu_us_per_request: mid_opt(|r| r.client_cpu_us_per_request),
+            machine_busy_cores: mid_opt(|r| r.machine_busy_cores),
+            other_busy_cores: mid_opt(|r| r.other_busy_cores),
+        }
+    }
+}
+
 fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1_000, MAX_LATENCY_NS, 3).expect("valid histogram bounds")
 }

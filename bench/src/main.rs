@@ -11,18 +11,20 @@ use std::path::PathBuf;
 #[command(version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
-    serve: Option<Serve>,
+    command: Option<Command>,
     #[command(flatten)]
     options: leadim_bench::Options,
 }
 
-/// The servers under test, each started by the benchmark in a process of its own.
+/// Other things than the benchmark.
 #[derive(Subcommand, Debug)]
-enum Serve {
-    /// The raw hyper baseline.
+enum Command {
+    /// Drive a simulator that is already running with one scenario (to profile it).
+    Drive(leadim_bench::DriveOptions),
+    /// The raw hyper baseline (the benchmark starts it).
     #[command(hide = true)]
     ServeRaw,
-    /// The simulator, as `leadim-sim` runs it.
+    /// The simulator, as `leadim-sim` runs it (the benchmark starts it).
     #[command(hide = true)]
     ServeSim {
         /// A folder with accounts.json and leads.jsonl.
@@ -33,9 +35,12 @@ enum Serve {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.serve {
-        Some(Serve::ServeRaw) => leadim_bench::servers::serve_raw(),
-        Some(Serve::ServeSim { fixtures }) => leadim_bench::servers::serve_sim(fixtures.as_deref()),
+    match cli.command {
+        Some(Command::Drive(options)) => leadim_bench::drive(options).map(drop),
+        Some(Command::ServeRaw) => leadim_bench::servers::serve_raw(),
+        Some(Command::ServeSim { fixtures }) => {
+            leadim_bench::servers::serve_sim(fixtures.as_deref())
+        }
         None => leadim_bench::run(cli.options).map(drop),
     }
 }

@@ -57,6 +57,8 @@ pub struct Meta {
     pub warmup_seconds: f64,
     /// Measured window, seconds.
     pub window_seconds: f64,
+    /// Windows per server and scenario (alternating); results are their median.
+    pub rounds: usize,
     /// How the simulator was started.
     pub simulator: String,
     /// Cores available.
@@ -82,20 +84,51 @@ pub struct Comparison {
     pub p50_ratio: f64,
     /// Simulator p99 over raw p99.
     pub p99_ratio: f64,
+    /// Simulator CPU time per request over raw's.
+    pub cpu_ratio: Option<f64>,
+    /// The req/s ratio to expect when the machine is saturated by these two
+    /// processes alone: (raw server + load generator CPU per request) over (simulator
+    /// + load generator CPU per request). Steadier than `rps_ratio` on a busy machine.
+    pub cpu_bound_rps_ratio: Option<f64>,
+    /// Each round's raw result, when there were several (`raw` is their median).
+    pub raw_rounds: Vec<Outcome>,
+    /// Each round's simulator result, when there were several.
+    pub simulator_rounds: Vec<Outcome>,
 }
 
 impl Comparison {
-    /// Pairs two results.
-    pub fn new(scenario: Scenario, raw: Outcome, simulator: Outcome) -> Comparison {
+    /// Pairs the medians of the rounds of both servers.
+    pub fn new(
+        scenario: Scenario,
+        raw_rounds: Vec<Outcome>,
+        sim_rounds: Vec<Outcome>,
+    ) -> Comparison {
+        let raw = Outcome::median(&raw_rounds);
+        let simulator = Outcome::median(&sim_rounds);
+        let several = |rounds: Vec<Outcome>| if rounds.len() > 1 { rounds } else { Vec::new() };
         Comparison {
             scenario,
             rps_ratio: simulator.rps / raw.rps,
             p50_ratio: simulator.p50_us / raw.p50_us,
             p99_ratio: simulator.p99_us / raw.p99_us,
+            cpu_ratio: simulator
+                .server_cpu_us_per_request
+                .zip(raw.server_cpu_us_per_request)
+                .map(|(s, r)| s / r),
+            cpu_bound_rps_ratio: cpu_per_request(&raw)
+                .zip(cpu_per_request(&simulator))
+                .map(|(r, s)| r / s),
             raw,
             simulator,
+            raw_rounds: several(raw_rounds),
+            simulator_rounds: several(sim_rounds),
         }
     }
+}
+
+/// Server plus load generator CPU time per request, microseconds.
+fn cpu_per_request(o: &Outcome) -> Option<f64> {
+    Some(o.server_cpu_us_per_request? + o.client_cpu_us_per_request?)
 }
 
 /// Startup times of one configuration.
@@ -209,10 +242,14 @@ impl Report {
             v.push(Verdict {
                 target: format!("{}: req/s ≥ {MIN_RPS_RATIO:.2} × raw hyper", c.scenario),
                 measured: format!(
-                    "{:.2} × ({} vs {})",
+                    "{:.2} × ({} vs {}){}",
                     c.rps_ratio,
                     thousands(c.simulator.rps),
-                    thousands(c.raw.rps)
+                    thousands(c.raw.rps),
+                    c.cpu_ratio
+                        .zip(c.cpu_bound_rps_ratio)
+                        .map(|(r, e)| format!("; CPU/request {r:.2} ×, so {e:.2} × when CPU-bound"))
+                        .unwrap_or_default()
                 ),
                 pass: c.rps_ratio >= MIN_RPS_RATIO && c.simulator.errors == 0,
             });
@@ -288,22 +325,34 @@ impl Report {
                 ("lookup", &s.lookup_small, &s.lookup_big),
                 ("update", &s.update_small, &s.update_big),
             ] {
-                let ratio = big.rps / small.rps;
+                // Cost is CPU time per request: on a shared machine req/s follows
+                // whatever else runs, CPU per request much less. Without CPU
+                // readings, req/s stands in.
+                let rps_ratio = small.rps / big.rps;
+                let cpu_ratio = big
+                    .server_cpu_us_per_request
+                    .zip(small.server_cpu_us_per_request)
+                    .map(|(b, s)| b / s);
+                let cost = cpu_ratio.unwrap_or(rps_ratio);
                 v.push(Verdict {
                     target: format!(
-                        "{what} at {} leads within {:.0} % of {} leads (req/s)",
+                        "{what} cost at {} leads within {:.0} % of {} leads",
                         thousands(s.big_leads as f64),
                         MAX_SCALE_SLOWDOWN * 100.0,
                         thousands(s.small_leads as f64)
                     ),
                     measured: format!(
-                        "{ratio:.2} × ({} vs {}; p50 {} vs {})",
+                        "CPU/request {} ({} vs {} µs); req/s {:.2} × ({} vs {}); p50 {} vs {}",
+                        cpu_ratio.map_or("?".into(), |r| format!("{r:.2} ×")),
+                        opt1(big.server_cpu_us_per_request),
+                        opt1(small.server_cpu_us_per_request),
+                        big.rps / small.rps,
                         thousands(big.rps),
                         thousands(small.rps),
                         ms(big.p50_us),
                         ms(small.p50_us)
                     ),
-                    pass: ratio >= 1.0 - MAX_SCALE_SLOWDOWN && big.errors == 0,
+                    pass: cost <= 1.0 + MAX_SCALE_SLOWDOWN && big.errors == 0,
                 });
             }
         }
@@ -316,11 +365,16 @@ impl Report {
         let m = &self.meta;
         let _ = writeln!(
             out,
-            "\nleadim-bench{} — {} connections, {:.1} s warm-up + {:.1} s per window; {} cores, load average {} before, {} after",
+            "\nleadim-bench{} — {} connections, {:.1} s warm-up + {:.1} s per window{}; {} cores, load average {} before, {} after",
             if m.quick { " (quick)" } else { "" },
             m.connections,
             m.warmup_seconds,
             m.window_seconds,
+            if m.rounds > 1 {
+                format!(", median of {} alternating rounds", m.rounds)
+            } else {
+                String::new()
+            },
             m.cores,
             m.load_average_before.as_deref().unwrap_or("?"),
             m.load_average_after.as_deref().unwrap_or("?"),

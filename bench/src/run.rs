@@ -48,6 +48,10 @@ pub struct Options {
     /// Keep-alive connections of the closed loop.
     #[arg(long, default_value_t = 32)]
     pub connections: usize,
+    /// Windows per server and scenario, alternating between the servers compared;
+    /// the results are their median (more rounds: steadier on a busy machine).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub rounds: usize,
     /// A short smoke run: 2 s windows, a 100,000-lead dataset, 100,000 requests in
     /// the memory phase, 3 startups per median.
     #[arg(long)]
@@ -84,6 +88,7 @@ struct Settings {
     window: Duration,
     warmup: Duration,
     connections: usize,
+    rounds: usize,
     big_leads: u64,
     small_leads: u64,
     memory_requests: u64,
@@ -110,6 +115,7 @@ impl Settings {
             window: secs(o.seconds, 5.0, 2.0)?,
             warmup: secs(o.warmup, 1.0, 0.5)?,
             connections: o.connections,
+            rounds: o.rounds.max(1),
             big_leads: o.big_leads.unwrap_or(if q { 100_000 } else { 1_000_000 }),
             small_leads: o.small_leads,
             memory_requests: o
@@ -179,6 +185,7 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
         connections: s.connections,
         warmup_seconds: s.warmup.as_secs_f64(),
         window_seconds: s.window.as_secs_f64(),
+        rounds: s.rounds,
         simulator: s.launcher.describe(),
         cores: servers::cores(),
         load_average_before: servers::load_average(),
@@ -225,24 +232,11 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
             ));
         }
         if s.runs(Phase::Memory) || s.runs(Phase::Scale) {
-            let (small_loaded, small_lookup, small_update) =
-                loaded(s, small.path(), s.small_leads).await?;
-            let (big_loaded, big_lookup, big_update) = loaded(s, big.path(), s.big_leads).await?;
+            let (loaded, scale) = datasets(s, small.path(), big.path()).await?;
             if s.runs(Phase::Memory) {
-                report.loaded = vec![small_loaded, big_loaded];
+                report.loaded = loaded;
             }
-            if let (Some(lookup_small), Some(update_small), Some(lookup_big), Some(update_big)) =
-                (small_lookup, small_update, big_lookup, big_update)
-            {
-                report.scale = Some(Scale {
-                    small_leads: s.small_leads,
-                    big_leads: s.big_leads,
-                    lookup_small,
-                    lookup_big,
-                    update_small,
-                    update_big,
-                });
-            }
+            report.scale = scale;
         }
     }
     report.meta.load_average_after = servers::load_average();
@@ -261,9 +255,12 @@ async fn throughput(s: &Settings) -> anyhow::Result<Vec<Comparison>> {
     let on_sim = Arc::new(Workload::new(sim.addr, &account, known));
     let mut comparisons = Vec::new();
     for scenario in Scenario::COMPARED {
-        let raw_outcome = window(s, &raw, &on_raw, scenario, "raw hyper").await?;
-        let sim_outcome = window(s, &sim, &on_sim, scenario, "simulator").await?;
-        comparisons.push(Comparison::new(scenario, raw_outcome, sim_outcome));
+        let (mut on_raw_rounds, mut on_sim_rounds) = (Vec::new(), Vec::new());
+        for _ in 0..s.rounds {
+            on_raw_rounds.push(window(s, &raw, &on_raw, scenario, "raw hyper").await?);
+            on_sim_rounds.push(window(s, &sim, &on_sim, scenario, "simulator").await?);
+        }
+        comparisons.push(Comparison::new(scenario, on_raw_rounds, on_sim_rounds));
     }
     raw.stop().await;
     sim.stop().await;
@@ -442,45 +439,70 @@ fn generate(leads: u64) -> anyhow::Result<tempfile::TempDir> {
     Ok(dir)
 }
 
-/// Phases 3 and 4 on one generated dataset: the simulator's memory once ready, then
-/// (when the scale phase runs) a lookup window and an update window.
-async fn loaded(
+/// Phases 3 and 4 on the generated datasets: a simulator on each, both up at once;
+/// each one's memory once ready, then (when the scale phase runs) lookup and update
+/// windows, alternating between the two.
+async fn datasets(
     s: &Settings,
-    dir: &Path,
-    leads: u64,
-) -> anyhow::Result<(Loaded, Option<Outcome>, Option<Outcome>)> {
-    note(format!("loading {} leads", thousands(leads as f64)));
-    let sim = ready(
-        s,
-        &Launch::Simulator {
-            fixtures: Some(dir.to_path_buf()),
-        },
-    )
-    .await?;
-    let memory = sim.memory()?;
-    let count = servers::lead_count(sim.addr).await?;
-    anyhow::ensure!(
-        count == leads,
-        "the simulator loaded {count} of {leads} leads"
-    );
-    let (mut lookup, mut update) = (None, None);
+    small_dir: &Path,
+    big_dir: &Path,
+) -> anyhow::Result<(Vec<Loaded>, Option<Scale>)> {
+    let mut servers = Vec::new();
+    for (dir, leads) in [(small_dir, s.small_leads), (big_dir, s.big_leads)] {
+        note(format!("loading {} leads", thousands(leads as f64)));
+        let sim = ready(
+            s,
+            &Launch::Simulator {
+                fixtures: Some(dir.to_path_buf()),
+            },
+        )
+        .await?;
+        let memory = sim.memory()?;
+        let count = servers::lead_count(sim.addr).await?;
+        anyhow::ensure!(
+            count == leads,
+            "the simulator loaded {count} of {leads} leads"
+        );
+        servers.push((sim, Loaded { leads, memory }));
+    }
+    let mut scale = None;
     if s.runs(Phase::Scale) {
         let account = dataset::account();
-        let lids = sample_lids(sim.addr, &account, leads).await?;
-        let workload = Arc::new(Workload::new(
-            sim.addr,
-            &account,
-            Known {
-                phones: leads,
+        let mut workloads = Vec::new();
+        for (sim, loaded) in &servers {
+            let lids = sample_lids(sim.addr, &account, loaded.leads).await?;
+            let known = Known {
+                phones: loaded.leads,
                 lids: Arc::new(lids),
-            },
-        ));
-        let who = format!("{} leads", thousands(leads as f64));
-        lookup = Some(window(s, &sim, &workload, Scenario::Lookup, &who).await?);
-        update = Some(window(s, &sim, &workload, Scenario::Update, &who).await?);
+            };
+            workloads.push(Arc::new(Workload::new(sim.addr, &account, known)));
+        }
+        let mut rounds: [Vec<Outcome>; 4] = Default::default();
+        for _ in 0..s.rounds {
+            for (i, scenario) in [Scenario::Lookup, Scenario::Update].into_iter().enumerate() {
+                for (j, ((sim, loaded), workload)) in servers.iter().zip(&workloads).enumerate() {
+                    let who = format!("{} leads", thousands(loaded.leads as f64));
+                    rounds[i * 2 + j].push(window(s, sim, workload, scenario, &who).await?);
+                }
+            }
+        }
+        let [lookup_small, lookup_big, update_small, update_big] =
+            rounds.map(|r| Outcome::median(&r));
+        scale = Some(Scale {
+            small_leads: s.small_leads,
+            big_leads: s.big_leads,
+            lookup_small,
+            lookup_big,
+            update_small,
+            update_big,
+        });
     }
-    sim.stop().await;
-    Ok((Loaded { leads, memory }, lookup, update))
+    let mut loaded = Vec::new();
+    for (sim, memory) in servers {
+        sim.stop().await;
+        loaded.push(memory);
+    }
+    Ok((loaded, scale))
 }
 
 /// Ids of leads spread over the whole dataset, found by looking their phones up (so
@@ -510,6 +532,83 @@ async fn sample_lids(
         lids.push(lid);
     }
     Ok(lids)
+}
+
+/// What `leadim-bench drive` does: one scenario against a simulator that is already
+/// running (under a profiler, say).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DriveOptions {
+    /// The simulator's address, e.g. `127.0.0.1:7010`.
+    #[arg(long)]
+    pub addr: std::net::SocketAddr,
+    /// The scenario.
+    #[arg(long, value_enum, default_value_t = Scenario::Mixed)]
+    pub scenario: Scenario,
+    /// Requests to send.
+    #[arg(long, default_value_t = 100_000)]
+    pub requests: u64,
+    /// Keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Leads to seed the created account with.
+    #[arg(long, value_name = "N", default_value_t = SEEDED)]
+    pub seed: u64,
+    /// The server is the raw hyper baseline (`leadim-bench serve-raw`): no account to
+    /// create, the same requests sent all the same.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// Drives a running simulator with one scenario: creates an account, seeds it with
+/// `--seed` leads, sends the requests, and prints how it went.
+pub fn drive(options: DriveOptions) -> anyhow::Result<Outcome> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let addr = options.addr;
+        let seed = options.seed.max(1);
+        let (account, known) = if options.raw {
+            let lids = (0..seed).map(|i| 100_001 + i).collect();
+            let known = Known {
+                phones: seed,
+                lids: Arc::new(lids),
+            };
+            (dataset::account(), known)
+        } else {
+            created_account(addr, seed).await?
+        };
+        let workload = Arc::new(Workload::new(addr, &account, known));
+        let bar = progress(options.requests, "requests");
+        let outcome = load::drive(
+            addr,
+            Plan {
+                connections: options.connections.max(1),
+                warmup: Duration::ZERO,
+                stop: Stop::Count(options.requests),
+            },
+            workload.maker(options.scenario),
+            None,
+            Some(bar.clone()),
+        )
+        .await?;
+        bar.finish_and_clear();
+        println!(
+            "{} {}: {} req/s, p50 {:.3} ms, p99 {:.3} ms, {} errors{}",
+            thousands(outcome.requests as f64),
+            options.scenario,
+            thousands(outcome.rps),
+            outcome.p50_us / 1e3,
+            outcome.p99_us / 1e3,
+            outcome.errors,
+            outcome
+                .first_error
+                .as_deref()
+                .map(|e| format!(" (first: {e})"))
+                .unwrap_or_default()
+        );
+        Ok(outcome)
+    })
 }
 
 fn progress(len: u64, unit: &str) -> ProgressBar {

@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub const AUTH_HEADER: &str = "x-lead-im-auth";
 
 /// A scenario of the benchmark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
     /// `/v2/submit` with Hebrew parameters.
@@ -107,11 +107,13 @@ impl Workload {
                 enc(&account.lm_key)
             ),
             names: (0..16).map(|i| enc(&dataset::name(i))).collect(),
-            messages: (0..8).map(|i| enc(dataset::message(i))).collect(),
+            messages: (0..4).map(|i| enc(dataset::message(i))).collect(),
             lookup_prefix: format!("/apiproxy/{aid}/api/leads_get.ashx?by_phone="),
             update_path: format!("/apiproxy/{aid}/api/lead_update.ashx"),
-            update_suffixes: (0..16)
-                .map(|i| format!("&{handler_key}={}", enc(dataset::handler(i))))
+            // Lead 1 + 5k has the k-th handler of the generator's list.
+            update_suffixes: (0..8)
+                .filter_map(|k| dataset::handler(1 + 5 * k))
+                .map(|h| format!("&{handler_key}={}", enc(h)))
                 .collect(),
             known,
         }
