@@ -317,23 +317,20 @@ impl Dataset {
                 Ok(())
             }
             LeadsSource::File(path) => {
-                use std::io::BufRead;
-                let io_error = |e: std::io::Error| fail(0, None, e.to_string());
-                let mut reader = std::io::BufReader::with_capacity(
-                    1 << 20,
-                    std::fs::File::open(path).map_err(io_error)?,
-                );
-                let mut line = String::new();
-                let mut n = 0;
-                loop {
-                    line.clear();
-                    n += 1;
-                    match reader.read_line(&mut line) {
-                        Ok(0) => return Ok(()),
-                        Ok(_) => one(n, &line)?,
-                        Err(e) => return Err(fail(n, None, e.to_string())),
+                // Parsing is half the work of loading a large dataset: a second thread
+                // reads and parses batches of lines while this one builds the leads.
+                let reader = std::fs::File::open(path).map_err(|e| fail(0, None, e.to_string()))?;
+                std::thread::scope(|scope| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+                    let parse_file = file.clone();
+                    scope.spawn(move || parse_lines(reader, &parse_file, &tx));
+                    for batch in rx {
+                        for (n, spec) in batch? {
+                            each(n, spec).map_err(|reason| fail(n, None, reason))?;
+                        }
                     }
-                }
+                    Ok(())
+                })
             }
             LeadsSource::Specs(specs) => {
                 for (i, spec) in specs.iter().enumerate() {
@@ -342,6 +339,60 @@ impl Dataset {
                 Ok(())
             }
         }
+    }
+}
+
+/// Lines of `leads.jsonl` parsed in batches and sent to the builder, which stops the
+/// reading by hanging up (it drops the receiver at its first error).
+fn parse_lines(
+    file: std::fs::File,
+    name: &str,
+    tx: &std::sync::mpsc::SyncSender<Result<Vec<(usize, LeadSpec)>, FixtureError>>,
+) {
+    use std::io::BufRead;
+    const BATCH: usize = 4096;
+    let fail = |line: usize, place: String, reason: String| FixtureError {
+        file: name.to_owned(),
+        place: if place.is_empty() {
+            format!("line {line}")
+        } else {
+            place
+        },
+        reason,
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut line = Vec::with_capacity(512);
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut n = 0;
+    loop {
+        line.clear();
+        n += 1;
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) if line.iter().all(u8::is_ascii_whitespace) => continue,
+            Ok(_) => match serde_json::from_slice::<LeadSpec>(&line) {
+                Ok(spec) => batch.push((n, spec)),
+                Err(e) => {
+                    let place = format!("line {n}, column {}", e.column());
+                    let _ = tx.send(Err(fail(n, place, json_reason(&e))));
+                    return;
+                }
+            },
+            Err(e) => {
+                let _ = tx.send(Err(fail(n, String::new(), e.to_string())));
+                return;
+            }
+        }
+        if batch.len() == BATCH
+            && tx
+                .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
+                .is_err()
+        {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(Ok(batch));
     }
 }
 

@@ -261,6 +261,10 @@ impl Journal {
     /// Adds a record, giving it the next id; drops the oldest to stay in bounds.
     pub fn record(&self, record: Record) {
         let weight = record.weight();
+        // Evicted records are freed after the lock is released, not under it. In the
+        // steady state one goes for each one that comes: no allocation for that.
+        let mut evicted_one = None;
+        let mut evicted = Vec::new();
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
@@ -269,11 +273,17 @@ impl Journal {
         while inner.entries.len() > self.max_entries
             || (inner.bytes > self.max_bytes && inner.entries.len() > 1)
         {
-            if let Some((_, _, w)) = inner.entries.pop_front() {
-                inner.bytes -= w;
+            if let Some(old) = inner.entries.pop_front() {
+                inner.bytes -= old.2;
                 inner.dropped += 1;
+                match evicted_one {
+                    None => evicted_one = Some(old),
+                    Some(_) => evicted.push(old),
+                }
             }
         }
+        drop(inner);
+        drop((evicted_one, evicted));
     }
 
     /// The entries matching `filter`, oldest first.

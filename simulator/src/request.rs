@@ -300,24 +300,18 @@ fn decode_component(
                 out.push(b' ');
                 i += 1;
             }
-            b'%' => {
-                let hex = raw.get(i + 1..i + 3).and_then(|h| {
-                    let h = std::str::from_utf8(h).ok()?;
-                    u8::from_str_radix(h, 16).ok()
-                });
-                match hex {
-                    Some(byte) if raw[i + 1].is_ascii_hexdigit() => {
-                        out.push(byte);
-                        i += 3;
-                    }
-                    _ => {
-                        return Err(DecodeError::BadPercent {
-                            part,
-                            offset: base + i,
-                        });
-                    }
+            b'%' => match (raw.get(i + 1).and_then(hex), raw.get(i + 2).and_then(hex)) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 3;
                 }
-            }
+                _ => {
+                    return Err(DecodeError::BadPercent {
+                        part,
+                        offset: base + i,
+                    });
+                }
+            },
             b => {
                 out.push(b);
                 i += 1;
@@ -325,6 +319,16 @@ fn decode_component(
         }
     }
     String::from_utf8(out).map_err(|_| utf8_error())
+}
+
+/// A hex digit's value.
+fn hex(b: &u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 fn parse_json(body: &[u8]) -> Result<Params, DecodeError> {

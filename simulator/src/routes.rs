@@ -78,11 +78,14 @@ pub fn route(path: &str) -> Route<'_> {
     match parts {
         [Some("v2"), Some("submit"), None, ..] => Route::Submit,
         [p, Some(aid), api, Some(file), None, _] if eq(p, "apiproxy") && eq(api, "api") => {
-            match file.to_ascii_lowercase().as_str() {
-                "leads_get.ashx" => Route::LeadsGet(aid),
-                "lead_get.ashx" => Route::LeadGet(aid),
-                "lead_update.ashx" => Route::LeadUpdate(aid),
-                _ => Route::NotFound,
+            if file.eq_ignore_ascii_case("leads_get.ashx") {
+                Route::LeadsGet(aid)
+            } else if file.eq_ignore_ascii_case("lead_get.ashx") {
+                Route::LeadGet(aid)
+            } else if file.eq_ignore_ascii_case("lead_update.ashx") {
+                Route::LeadUpdate(aid)
+            } else {
+                Route::NotFound
             }
         }
         [Some("a"), Some(aid), Some("leads"), Some(lid), None, _] => Route::LeadPage { aid, lid },

@@ -14,6 +14,10 @@ use crate::phone::PhoneMatch;
 use crate::request::Params;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
+
+/// Every map of the store: foldhash, several times faster than SipHash on these
+/// short keys; the keys are ours or already checked, so flooding is not a concern.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -110,8 +114,8 @@ struct Form {
     definition: Vec<(String, String)>,
     /// Distinct field names in definition order; leads refer to them by index.
     field_names: Vec<Box<str>>,
-    by_key: HashMap<Box<str>, u16>,
-    by_name: HashMap<Box<str>, u16>,
+    by_key: Map<Box<str>, u16>,
+    by_name: Map<Box<str>, u16>,
     phone_field: u16,
     message_field: u16,
 }
@@ -135,8 +139,8 @@ impl Form {
             thank_you_url,
             definition: Vec::new(),
             field_names: Vec::new(),
-            by_key: HashMap::new(),
-            by_name: HashMap::new(),
+            by_key: Map::default(),
+            by_name: Map::default(),
             phone_field: 0,
             message_field: 0,
         };
@@ -398,13 +402,13 @@ impl Lids {
 #[derive(Debug, Clone)]
 struct State {
     accounts: BTreeMap<u64, Account>,
-    forms: HashMap<u64, Form>,
-    tokens: HashMap<Box<str>, (u64, Scopes)>,
+    forms: Map<u64, Form>,
+    tokens: Map<Box<str>, (u64, Scopes)>,
     leads: LeadTable,
     /// Hash of (account, phone key) → lead ids. Keyed by the hash alone to spare a
     /// string per lead; a lookup checks each lead's own phone, so a collision costs
     /// nothing but a comparison.
-    by_phone: HashMap<u64, Lids>,
+    by_phone: Map<u64, Lids>,
     next_lid: u64,
     next_aid: u64,
     next_form: u64,
@@ -1086,10 +1090,10 @@ impl State {
         };
         let mut state = State {
             accounts: BTreeMap::new(),
-            forms: HashMap::new(),
-            tokens: HashMap::new(),
+            forms: Map::default(),
+            tokens: Map::default(),
             leads: LeadTable::default(),
-            by_phone: HashMap::new(),
+            by_phone: Map::default(),
             next_lid: lid_floor.max(FIRST_LID),
             next_aid: FIRST_CREATED_AID,
             next_form: FIRST_CREATED_FORM,
@@ -1476,15 +1480,16 @@ impl serde::Serialize for LeadJson<'_> {
 /// The phone index's key for (account, phone key): a fixed hash, so the index holds
 /// no strings.
 fn phone_hash(aid: u64, key: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    aid.hash(&mut h);
-    key.hash(&mut h);
-    h.finish()
+    // A fixed seed: the same phone hashes the same across resets and snapshots.
+    foldhash::fast::FixedState::with_seed(0x1ead_1e55).hash_one((aid, key))
 }
 
 /// Cuts `value` to `limit` characters (not bytes), saying so in `diagnostics`.
 fn cap(key: &str, value: &str, limit: usize, diagnostics: &mut Vec<String>) -> Box<str> {
+    // A string has no more characters than bytes: most values need no counting.
+    if value.len() <= limit {
+        return value.into();
+    }
     match value.char_indices().nth(limit) {
         None => value.into(),
         Some((cut_at, _)) => {
