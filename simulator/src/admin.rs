@@ -173,14 +173,7 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
                 AdminRoute::Reset => "POST",
                 _ => "GET",
             };
-            Reply::error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                &format!(
-                    "method {} not allowed on {}; use {allow}",
-                    req.method, req.path
-                ),
-            )
-            .with_header(header::ALLOW, allow)
+            Reply::method_not_allowed(&req.method, &req.path, allow)
         }
     }
 }

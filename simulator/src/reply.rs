@@ -75,6 +75,15 @@ impl Reply {
         Reply::json(status, &Failure::new(message, None))
     }
 
+    /// 405 for a known path asked with a method it does not take.
+    pub fn method_not_allowed(method: &hyper::Method, path: &str, allow: &'static str) -> Reply {
+        Reply::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("method {method} not allowed on {path}; use {allow}"),
+        )
+        .with_header(header::ALLOW, allow)
+    }
+
     /// An HTML page.
     pub fn html(status: StatusCode, page: String) -> Reply {
         Reply {

@@ -455,14 +455,7 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
                 "method {} not allowed here; use {allow}",
                 req.method
             ));
-            Reply::error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                &format!(
-                    "method {} not allowed on {}; use {allow}",
-                    req.method, req.path
-                ),
-            )
-            .with_header(header::ALLOW, allow)
+            Reply::method_not_allowed(&req.method, &req.path, allow)
         }
     }
 }
