@@ -98,18 +98,16 @@ pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
         return out;
     };
     // Only Israeli numbers have other formats worth trying: Lead.IM's Israeli forms
-    // store them three ways. Any other number is looked up as the chat has it, so a
-    // misread number is never sent as someone else's.
-    // …and only when the chat wrote it as one (`0…` or `972…`): a number that merely
-    // parses as Israeli once a 0 is assumed is not tried in Israeli formats.
-    let digits: String = chat_phone.chars().filter(char::is_ascii_digit).collect();
-    if number.code().value() != 972 || !(digits.starts_with('0') || digits.starts_with("972")) {
-        return out;
-    }
+    // store them three ways. And only the same digits are tried, written another way:
+    // the chat must hold `972` or `0` followed by a whole subscriber number (8 digits
+    // for a landline, 9 for a mobile). Anything the parser had to repair — a foreign
+    // number, an assumed trunk 0, stray zeros — is looked up as the chat has it, so a
+    // misread number is never sent as someone else's. (Each rule is a fuzz finding.)
     let national = number.national().to_string();
-    // Israeli subscriber numbers have 8 (landline) or 9 (mobile) digits after the 0;
-    // anything else parsed only loosely and is not worth guessing at.
-    if !(8..=9).contains(&national.len()) {
+    let digits: String = chat_phone.chars().filter(char::is_ascii_digit).collect();
+    let same_digits = digits.strip_prefix("972").or_else(|| digits.strip_prefix('0'))
+        == Some(national.as_str());
+    if number.code().value() != 972 || !same_digits || !(8..=9).contains(&national.len()) {
         return out;
     }
     let mut others = vec![format!("972{national}"), format!("0{national}")];
@@ -242,6 +240,8 @@ mod tests {
         assert_eq!(lookup_candidates("10110114004"), ["10110114004"]);
         // And: too long for an Israeli number, though it starts with 0.
         assert_eq!(lookup_candidates("0101020010209"), ["0101020010209"]);
+        // And: stray zeros after the country code.
+        assert_eq!(lookup_candidates("9720081080092"), ["9720081080092"]);
         // Israeli service numbers are written without a leading 0.
         let service = format_phone("1800123456", PhoneStyle::Smart, "IL");
         assert_eq!(service.as_deref(), Some("1-800-123-456"));
