@@ -1393,88 +1393,124 @@ impl State {
     }
 }
 
-/// `{"status":"success","data":[…]}` for these leads, written under the lock from
-/// the stored leads themselves.
+/// `{"status":"success","data":[…]}` for these leads, written under the lock straight
+/// from the stored leads. This is the lookup's hot path, so the JSON is written by
+/// hand rather than through serde: field names and most values need no escaping, and
+/// checking that is far cheaper than escaping byte by byte. A test holds the output
+/// equal, byte for byte, to serde's rendering of [`LeadView`].
 fn envelope(state: &State, leads: &[&Lead]) -> Vec<u8> {
-    #[derive(serde::Serialize)]
-    struct Data<'a> {
-        status: &'static str,
-        data: Vec<LeadJson<'a>>,
+    let mut out = Vec::with_capacity(64 + 640 * leads.len());
+    out.extend_from_slice(br#"{"status":"success","data":["#);
+    for (i, lead) in leads.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_lead(&mut out, lead, &state.forms[&lead.form_id]);
     }
-    let data = leads
-        .iter()
-        .map(|lead| LeadJson {
-            lead,
-            form: &state.forms[&lead.form_id],
-        })
-        .collect();
-    let mut out = Vec::with_capacity(512 * leads.len().max(1));
-    // Writing to a Vec cannot fail, and every value here is serializable.
-    let _ = serde_json::to_writer(
-        &mut out,
-        &Data {
-            status: "success",
-            data,
-        },
-    );
+    out.extend_from_slice(b"]}");
     out
 }
 
-/// A stored lead, serialized exactly as [`LeadView`] is (a test holds them equal),
-/// without building the view.
-struct LeadJson<'a> {
-    lead: &'a Lead,
-    form: &'a Form,
+fn write_lead(out: &mut Vec<u8>, lead: &Lead, form: &Form) {
+    let number = |out: &mut Vec<u8>, key: &[u8], n: u64| {
+        out.extend_from_slice(key);
+        let _ = serde_json::to_writer(&mut *out, &n);
+    };
+    number(out, br#"{"aid":"#, lead.aid);
+    number(out, br#","lid":"#, lead.lid);
+    number(out, br#","form_id":"#, lead.form_id);
+    number(out, br#","status_id":"#, u64::from(lead.status_id));
+    out.extend_from_slice(if lead.is_disrupted {
+        br#","is_disrupted":true"#
+    } else {
+        br#","is_disrupted":false"#
+    });
+    out.extend_from_slice(br#","created_at":"#);
+    write_time(out, lead.created_at);
+    out.extend_from_slice(br#","updated_at":"#);
+    write_time(out, lead.updated_at);
+    out.extend_from_slice(br#","phone":"#);
+    write_str(out, lead.phone(form));
+    out.extend_from_slice(br#","fields":{"#);
+    let mut ordered: Vec<(u16, &str)> = lead.pairs().filter(|(i, _)| *i < UTM_BASE).collect();
+    ordered.sort_by_key(|(i, _)| *i);
+    for (n, (idx, value)) in ordered.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_str(out, &form.field_names[idx as usize]);
+        out.push(b':');
+        write_str(out, value);
+    }
+    out.push(b'}');
+    for (key, idx) in [
+        (&br#","utm_source":"#[..], UTM_BASE),
+        (br#","utm_medium":"#, UTM_BASE + 1),
+        (br#","utm_campaign":"#, UTM_BASE + 2),
+        (br#","utm_content":"#, UTM_BASE + 3),
+        (br#","utm_term":"#, UTM_BASE + 4),
+        (br#","lm_source":"#, LM_SOURCE),
+    ] {
+        out.extend_from_slice(key);
+        match lead.field(idx) {
+            Some(v) => write_str(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b'}');
 }
 
-impl serde::Serialize for LeadJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        struct Time(i64);
-        impl serde::Serialize for Time {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match Timestamp::from_second(self.0) {
-                    Ok(t) => s.collect_str(&t),
-                    Err(_) => s.serialize_str(""),
-                }
-            }
-        }
-        struct Fields<'a>(&'a Lead, &'a Form);
-        impl serde::Serialize for Fields<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut ordered: Vec<(u16, &str)> =
-                    self.0.pairs().filter(|(i, _)| *i < UTM_BASE).collect();
-                ordered.sort_by_key(|(i, _)| *i);
-                s.collect_map(
-                    ordered
-                        .into_iter()
-                        .map(|(i, v)| (&*self.1.field_names[i as usize], v)),
-                )
-            }
-        }
-        let (lead, form) = (self.lead, self.form);
-        let mut m = s.serialize_map(Some(15))?;
-        m.serialize_entry("aid", &lead.aid)?;
-        m.serialize_entry("lid", &lead.lid)?;
-        m.serialize_entry("form_id", &lead.form_id)?;
-        m.serialize_entry("status_id", &lead.status_id)?;
-        m.serialize_entry("is_disrupted", &lead.is_disrupted)?;
-        m.serialize_entry("created_at", &Time(lead.created_at))?;
-        m.serialize_entry("updated_at", &Time(lead.updated_at))?;
-        m.serialize_entry("phone", lead.phone(form))?;
-        m.serialize_entry("fields", &Fields(lead, form))?;
-        for (key, idx) in [
-            ("utm_source", UTM_BASE),
-            ("utm_medium", UTM_BASE + 1),
-            ("utm_campaign", UTM_BASE + 2),
-            ("utm_content", UTM_BASE + 3),
-            ("utm_term", UTM_BASE + 4),
-            ("lm_source", LM_SOURCE),
-        ] {
-            m.serialize_entry(key, &lead.field(idx))?;
-        }
-        m.end()
+/// A JSON string: copied as is when nothing in it needs escaping, else through
+/// serde_json's escaping.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// A timestamp as RFC 3339 in UTC to the second (`"2026-03-02T09:15:00Z"`), as
+/// jiff prints it, without going through `fmt`.
+fn write_time(out: &mut Vec<u8>, secs: i64) {
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        // Outside four-digit years jiff's own printing decides the shape.
+        let text = Timestamp::from_second(secs)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        return write_str(out, &text);
+    }
+    let two = |out: &mut Vec<u8>, n: i64| {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+    };
+    out.push(b'"');
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(b'-');
+    two(out, month);
+    out.push(b'-');
+    two(out, day);
+    out.push(b'T');
+    two(out, rest / 3600);
+    out.push(b':');
+    two(out, rest / 60 % 60);
+    out.push(b':');
+    two(out, rest % 60);
+    out.extend_from_slice(b"Z\"");
 }
 
 /// The phone index's key for (account, phone key): a fixed hash, so the index holds
@@ -1509,7 +1545,7 @@ mod tests {
     fn the_fast_lead_json_equals_the_view() {
         let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
         let params = parse_urlencoded(
-            "lm_form=5001&lm_key=k-5001-3fa9c21e&name=דנה&phone=0521234567&utm_source=fb&lm_source=x&fld_city=חיפה&fld_nmae=1".as_bytes(),
+            "lm_form=5001&lm_key=k-5001-3fa9c21e&name=%22%D7%93%D7%A0%D7%94%22+%5C+%01%0A%09%7F&phone=0521234567&utm_source=fb&lm_source=x&fld_city=חיפה&fld_nmae=1".as_bytes(),
             Part::Query,
         )
         .unwrap();
@@ -1531,5 +1567,26 @@ mod tests {
             String::from_utf8(json).unwrap(),
             serde_json::to_string(&slow).unwrap()
         );
+    }
+
+    #[test]
+    fn times_print_as_jiff_prints_them() {
+        for secs in [
+            0,
+            -1,
+            951_782_400,   // 2000-02-29
+            1_735_689_599, // 2024-12-31T23:59:59
+            1_772_442_900,
+            4_107_542_400,   // 2100-03-01
+            253_402_207_200, // the last second jiff holds
+            -62_135_596_800, // 0001-01-01
+            -62_167_219_200, // 0000-01-01
+            -62_167_219_201,
+        ] {
+            let mut out = Vec::new();
+            write_time(&mut out, secs);
+            let jiff = format!("\"{}\"", Timestamp::from_second(secs).unwrap());
+            assert_eq!(String::from_utf8(out).unwrap(), jiff, "{secs}");
+        }
     }
 }
