@@ -205,11 +205,7 @@ impl Request {
     /// Parameters of the body, by its content type. An empty body without a content
     /// type has none.
     pub async fn body_params(&self, kinds: BodyKinds) -> Result<Params, DecodeError> {
-        let content_type = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let Some(content_type) = content_type else {
+        let Some(content_type) = self.headers.get(header::CONTENT_TYPE) else {
             if self.body.is_empty() {
                 return Ok(Params::default());
             }
@@ -218,20 +214,20 @@ impl Request {
                 expected: kinds.expected(),
             });
         };
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match essence.as_str() {
-            "application/x-www-form-urlencoded" => parse_urlencoded(&self.body, Part::Body),
-            "multipart/form-data" => parse_multipart(&content_type, self.body.clone()).await,
-            "application/json" if kinds == BodyKinds::FormOrJson => parse_json(&self.body),
-            _ => Err(DecodeError::UnsupportedContentType {
-                found: content_type,
+        let content_type = String::from_utf8_lossy(content_type.as_bytes());
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        let is = |name: &str| essence.eq_ignore_ascii_case(name);
+        if is("application/x-www-form-urlencoded") {
+            parse_urlencoded(&self.body, Part::Body)
+        } else if is("multipart/form-data") {
+            parse_multipart(&content_type, self.body.clone()).await
+        } else if is("application/json") && kinds == BodyKinds::FormOrJson {
+            parse_json(&self.body)
+        } else {
+            Err(DecodeError::UnsupportedContentType {
+                found: content_type.into_owned(),
                 expected: kinds.expected(),
-            }),
+            })
         }
     }
 
