@@ -300,6 +300,9 @@ impl Lead {
     }
 }
 
+/// The widest gap between lead ids a dataset or snapshot may have.
+const MAX_ID_GAP: u64 = 1_000_000;
+
 /// Leads by id. Ids are handed out densely from a base, so a vector indexed by
 /// `lid - base` is the index: no hashing, no per-entry overhead.
 #[derive(Debug, Clone, Default)]
@@ -323,6 +326,13 @@ impl LeadTable {
     }
     fn contains_key(&self, lid: &u64) -> bool {
         self.get(lid).is_some()
+    }
+    /// Whether `lid` can join without a gap wider than [`MAX_ID_GAP`] (the table
+    /// holds a slot for every id between its lowest and highest).
+    fn near(&self, lid: u64) -> bool {
+        self.count == 0
+            || (lid >= self.base.saturating_sub(MAX_ID_GAP)
+                && lid <= self.base + self.slots.len() as u64 + MAX_ID_GAP)
     }
     fn len(&self) -> usize {
         self.count
@@ -589,6 +599,13 @@ impl Store {
             accounts: snapshot.accounts,
             leads: LeadsSource::Specs(snapshot.leads),
         };
+        if snapshot.next_lid > u64::MAX / 2 {
+            return Err(FixtureError {
+                file: origin.into(),
+                place: "next_lid".into(),
+                reason: format!("next_lid {} is out of range", snapshot.next_lid),
+            });
+        }
         let floor = snapshot.next_lid.max(self.lock().next_lid);
         let fresh = State::from_dataset(&dataset, self.shared.phone_match, floor)?;
         *self.lock_mut() = fresh;
@@ -1186,7 +1203,7 @@ impl State {
         // order, so "newest first" and "highest id first" agree. Generated and
         // snapshot files are already in order, so this sort is usually a check.
         let highest = built.iter().map(|l| l.lid).max().unwrap_or(0);
-        state.next_lid = state.next_lid.max(highest + 1);
+        state.next_lid = state.next_lid.max(highest.saturating_add(1));
         if !built.is_sorted_by_key(|l| (l.lid != 0, l.lid, l.created_at)) {
             built.sort_by_key(|l| (l.lid != 0, l.lid, l.created_at));
         }
@@ -1201,6 +1218,16 @@ impl State {
                     file: leads_file,
                     place: format!("lead {}", lead.lid),
                     reason: "lead id used twice".into(),
+                });
+            } else if !state.leads.near(lead.lid) {
+                return Err(FixtureError {
+                    file: leads_file,
+                    place: format!("lead {}", lead.lid),
+                    reason: format!(
+                        "lead id {} is more than {MAX_ID_GAP} away from the others: ids are \
+                         handed out one after another, so a gap that wide is a damaged file",
+                        lead.lid
+                    ),
                 });
             }
             state.insert_lead(lead, phone_match);
@@ -1567,6 +1594,18 @@ mod tests {
             String::from_utf8(json).unwrap(),
             serde_json::to_string(&slow).unwrap()
         );
+    }
+
+    #[test]
+    fn a_snapshot_with_ids_far_apart_is_refused_not_allocated() {
+        let mut snapshot = Store::new(Dataset::embedded(), PhoneMatch::Exact)
+            .unwrap()
+            .export();
+        snapshot.leads[1].lid = Some(u64::MAX / 2);
+        let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
+        let err = store.restore(snapshot, "state.json").unwrap_err();
+        assert!(err.reason.contains("more than 1000000 away"), "{err}");
+        assert_eq!(store.counts().1, 48, "the state is untouched");
     }
 
     #[test]
