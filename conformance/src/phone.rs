@@ -105,7 +105,9 @@ pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
     // misread number is never sent as someone else's. (Each rule is a fuzz finding.)
     let national = number.national().to_string();
     let digits: String = chat_phone.chars().filter(char::is_ascii_digit).collect();
-    let same_digits = digits.strip_prefix("972").or_else(|| digits.strip_prefix('0'))
+    let same_digits = digits
+        .strip_prefix("972")
+        .or_else(|| digits.strip_prefix('0'))
         == Some(national.as_str());
     if number.code().value() != 972 || !same_digits || !(8..=9).contains(&national.len()) {
         return out;
