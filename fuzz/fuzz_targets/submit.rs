@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(found.iter().any(|l| l.lid == done.lid));
         }
         if done.lid % 4096 == 0 {
-            store.reset();
+            store.reset().expect("the embedded fixtures load");
         }
     }
 });

@@ -149,7 +149,12 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
             Err(r) => r,
         },
         AdminRoute::Reset if m == Method::POST => {
-            app.store.reset();
+            if let Err(e) = app.store.reset() {
+                return Reply::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("the fixtures no longer load, so nothing was reset: {e}"),
+                );
+            }
             app.journal.clear();
             app.faults.clear();
             let (accounts, leads) = app.store.counts();

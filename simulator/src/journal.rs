@@ -68,15 +68,52 @@ impl JournalEntry {
     }
 }
 
-/// What the client got back.
+/// What the client got back, as much of it as the journal shows.
 #[derive(Debug, Clone)]
 pub enum Answer {
-    /// A whole body.
+    /// A body (its first [`KEEP`] bytes).
     Body(Bytes),
     /// A body of which only the first half was sent.
-    Cut(Bytes),
+    Cut {
+        /// The start of what was sent (at most [`KEEP`] bytes).
+        head: Bytes,
+        /// Bytes sent.
+        sent: usize,
+        /// Bytes the headers promised.
+        total: usize,
+    },
     /// No answer at all; the text says why.
     None(&'static str),
+}
+
+/// Most bytes of an answer the journal keeps: enough for the 4096 characters it
+/// shows. A larger answer is copied down to this, so that the journal's byte bound
+/// bounds its memory too (sharing the answer's buffer would keep all of it alive).
+pub const KEEP: usize = 4 * MAX_ANSWER_CHARS;
+
+fn keep(body: &Bytes) -> Bytes {
+    if body.len() <= KEEP {
+        body.clone()
+    } else {
+        Bytes::copy_from_slice(&body[..KEEP])
+    }
+}
+
+impl Answer {
+    /// A whole answer.
+    pub fn body(body: &Bytes) -> Answer {
+        Answer::Body(keep(body))
+    }
+
+    /// An answer cut at half (the `truncated` fault).
+    pub fn cut(body: &Bytes) -> Answer {
+        let sent = body.len() / 2;
+        Answer::Cut {
+            head: keep(&body.slice(..sent)),
+            sent,
+            total: body.len(),
+        }
+    }
 }
 
 /// One exchange as the server records it: cheap to build, rendered on reading.
@@ -112,7 +149,7 @@ impl Record {
     /// Estimated bytes held, for the journal's byte bound.
     fn weight(&self) -> usize {
         let answer = match &self.answer {
-            Answer::Body(b) | Answer::Cut(b) => b.len().min(MAX_ANSWER_CHARS * 4),
+            Answer::Body(b) | Answer::Cut { head: b, .. } => b.len(),
             Answer::None(_) => 0,
         };
         320 + self.path.len()
@@ -142,14 +179,8 @@ impl Record {
         };
         let answer = match &self.answer {
             Answer::Body(b) => text(b),
-            Answer::Cut(b) => {
-                let half = b.slice(..b.len() / 2);
-                format!(
-                    "{}… (cut: {} of {} bytes sent)",
-                    text(&half),
-                    half.len(),
-                    b.len()
-                )
+            Answer::Cut { head, sent, total } => {
+                format!("{}… (cut: {sent} of {total} bytes sent)", text(head))
             }
             Answer::None(why) => format!("(no answer: {why})"),
         };
@@ -345,7 +376,7 @@ mod tests {
             params: vec![],
             headers: HeaderMap::new(),
             status: 200,
-            answer: Answer::Body(Bytes::from("x".repeat(answer_len))),
+            answer: Answer::body(&Bytes::from("x".repeat(answer_len))),
             diagnostics: vec![],
             fault: None,
             micros: 0,
@@ -374,6 +405,24 @@ mod tests {
         let (n, bytes) = j.usage();
         assert!(bytes <= 10_000, "{bytes}");
         assert!((2..100).contains(&n));
+    }
+
+    #[test]
+    fn a_huge_answer_is_kept_only_as_far_as_it_is_shown() {
+        let j = Journal::new(10, usize::MAX);
+        j.record(entry("/apiproxy/3305/api/leads_get.ashx", None, 5_000_000));
+        let (_, bytes) = j.usage();
+        assert!(bytes < KEEP + 1024, "{bytes} bytes held for one entry");
+        let shown = &j.read(&JournalFilter::default()).entries[0].answer;
+        assert_eq!(
+            shown.chars().count(),
+            MAX_ANSWER_CHARS + 1,
+            "4096 characters and '…'"
+        );
+        let Answer::Body(kept) = Answer::body(&Bytes::from(vec![b'x'; 5_000_000])) else {
+            unreachable!()
+        };
+        assert_eq!(kept.len(), KEEP, "a copy, not a view of the whole answer");
     }
 
     #[test]

@@ -298,11 +298,13 @@ impl SimulatorHandle {
     }
 
     /// Back to the fixtures, journal and faults cleared (the same as
-    /// `POST /__admin/reset`).
-    pub fn reset(&self) {
-        self.app.store.reset();
+    /// `POST /__admin/reset`). Fails only when a `--fixtures` dataset's files
+    /// changed since start and no longer load; then nothing is cleared.
+    pub fn reset(&self) -> Result<(), FixtureError> {
+        self.app.store.reset()?;
         self.app.journal.clear();
         self.app.faults.clear();
+        Ok(())
     }
 
     /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why

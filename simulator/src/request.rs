@@ -145,19 +145,6 @@ impl Params {
     }
 }
 
-impl FromIterator<(String, String)> for Params {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut p = Params::default();
-        for (k, v) in iter {
-            match p.0.iter_mut().find(|(key, _)| *key == k) {
-                Some(slot) => slot.1 = v,
-                None => p.0.push((k, v)),
-            }
-        }
-        p
-    }
-}
-
 /// Which body encodings an endpoint takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKinds {

@@ -77,7 +77,6 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
-    let _ = app.closing.send(false);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(shutdown);
     loop {
@@ -151,7 +150,7 @@ async fn handle(
     let route = route(&request.path);
     let is_api = route.is_api();
     let mut ex = Exchange::default();
-    let strike = match (&body, endpoint_of(route)) {
+    let strike = match (&body, endpoint_of(route, &request.method)) {
         (Ok(_), Some(endpoint)) => app
             .faults
             .strike(endpoint, || account_of(&app.store, route, &request)),
@@ -171,7 +170,11 @@ async fn handle(
                 ex.account = account_of(&app.store, route, &request);
                 // The handler that would decode the parameters may not run; the
                 // journal shows them all the same.
-                if let Ok(params) = request.merged_params(BodyKinds::FormOrJson).await {
+                let decoded = match request.method {
+                    Method::GET => request.query_params(),
+                    _ => request.merged_params(BodyKinds::FormOrJson).await,
+                };
+                if let Ok(params) = decoded {
                     ex.params = params.into_pairs();
                 }
                 if let FaultKind::Latency { ms } = strike.kind {
@@ -280,6 +283,11 @@ async fn inject(
             reply.body = Bytes::from_static(b"{\"status\":\"success\",\"result\":");
             Outcome::Answer(reply)
         }
+        // An answer without a body (a redirect) has nothing to cut: the connection
+        // drops instead.
+        FaultKind::Truncated if handled.as_ref().is_some_and(|r| r.body.is_empty()) => {
+            Outcome::Close
+        }
         FaultKind::Truncated => Outcome::Cut(handled.unwrap_or_else(|| {
             Reply::json(
                 StatusCode::OK,
@@ -301,6 +309,7 @@ async fn inject(
 /// The response for the `truncated` fault: `Content-Length` of the whole body, half of
 /// it sent and flushed, then an error, which makes hyper drop the connection.
 fn cut(reply: Reply) -> Response<Body> {
+    let extra = reply.headers.clone();
     let whole = reply.body.len();
     let half = reply.body.slice(..whole / 2);
     let first = futures_util::stream::iter([Ok(Frame::data(half))]);
@@ -318,15 +327,23 @@ fn cut(reply: Reply) -> Response<Body> {
         header::HeaderValue::from_static(reply.content_type),
     );
     headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(whole));
+    for (name, value) in extra {
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
     response
 }
 
-fn endpoint_of(route: Route<'_>) -> Option<Endpoint> {
+/// The fault endpoint of a request the handler would serve; a request answered 405
+/// does not use up a fault.
+fn endpoint_of(route: Route<'_>, method: &Method) -> Option<Endpoint> {
+    let (get, post) = (method == Method::GET, method == Method::POST);
     match route {
-        Route::Submit => Some(Endpoint::Submit),
-        Route::LeadsGet(_) => Some(Endpoint::Lookup),
-        Route::LeadGet(_) => Some(Endpoint::Get),
-        Route::LeadUpdate(_) => Some(Endpoint::Update),
+        Route::Submit if get || post => Some(Endpoint::Submit),
+        Route::LeadsGet(_) if get => Some(Endpoint::Lookup),
+        Route::LeadGet(_) if get => Some(Endpoint::Get),
+        Route::LeadUpdate(_) if post => Some(Endpoint::Update),
         _ => None,
     }
 }
@@ -337,7 +354,10 @@ fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
     match route {
         Route::LeadsGet(aid) | Route::LeadGet(aid) | Route::LeadUpdate(aid) => aid.parse().ok(),
         Route::Submit => {
-            let from_body = parse_urlencoded(&req.body, Part::Body).ok();
+            // As the handler reads it: a GET's body is ignored.
+            let from_body = (req.method == Method::POST)
+                .then(|| parse_urlencoded(&req.body, Part::Body).ok())
+                .flatten();
             let from_query = req.query_params().ok();
             let form = [from_body, from_query]
                 .into_iter()
@@ -469,8 +489,8 @@ fn record(
     started: Instant,
 ) -> Record {
     let (status, answer) = match outcome {
-        Outcome::Answer(r) => (r.status.as_u16(), Answer::Body(r.body.clone())),
-        Outcome::Cut(r) => (r.status.as_u16(), Answer::Cut(r.body.clone())),
+        Outcome::Answer(r) => (r.status.as_u16(), Answer::body(&r.body)),
+        Outcome::Cut(r) => (r.status.as_u16(), Answer::cut(&r.body)),
         Outcome::Close => (0, Answer::None("connection closed")),
         Outcome::Reset => (0, Answer::None("connection reset")),
         Outcome::Hang => (0, Answer::None("the request hangs")),

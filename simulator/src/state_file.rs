@@ -99,7 +99,9 @@ impl StateFile {
     /// `stop` resolves. Writing happens on a blocking thread, off the runtime.
     pub async fn keep(self, store: Store, every: Duration, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
-        let mut written = store.generation();
+        // Nothing written yet: the first tick writes, so the file exists from the
+        // start (and a change made before this task first ran is not missed).
+        let mut written = None;
         let mut ticker = tokio::time::interval(every);
         ticker.tick().await;
         loop {
@@ -108,13 +110,14 @@ impl StateFile {
                 () = &mut stop => true,
             };
             let now = store.generation();
-            if now != written || stopping {
-                written = now;
+            if written != Some(now) || stopping {
                 let (file, store) = (self.clone(), store.clone());
                 let outcome =
                     tokio::task::spawn_blocking(move || file.write(&store.export())).await;
                 match outcome {
-                    Ok(Ok(())) => tracing::debug!(path = %self.path.display(), "state written"),
+                    // Only a write that succeeded counts: a failed one is tried again
+                    // at the next tick.
+                    Ok(Ok(())) => written = Some(now),
                     Ok(Err(e)) => {
                         tracing::error!(path = %self.path.display(), error = %e, "cannot write the state file")
                     }

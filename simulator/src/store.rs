@@ -251,9 +251,12 @@ impl Lead {
 
     /// Sets fields (rare: updates only), repacking; true when something changed.
     fn set_fields(&mut self, changes: Vec<(u16, Box<str>)>) -> bool {
+        // Where two keys set one field, the later value is the one that counts.
+        let last = |i: usize, idx: u16| !changes[i + 1..].iter().any(|(later, _)| *later == idx);
         let changed = changes
             .iter()
-            .any(|(idx, v)| self.field(*idx) != Some(&**v));
+            .enumerate()
+            .any(|(i, (idx, v))| last(i, *idx) && self.field(*idx) != Some(&**v));
         if changed {
             let mut pairs: Vec<(u16, Box<str>)> =
                 self.pairs().map(|(i, v)| (i, Box::from(v))).collect();
@@ -300,6 +303,13 @@ impl Lead {
     }
 }
 
+/// Most field keys a form may define (field indexes must stay below [`UTM_BASE`]).
+const MAX_FIELDS: usize = 1000;
+
+/// The highest lead id a dataset or snapshot may carry: the largest integer a
+/// JavaScript client reads exactly, and far from overflow.
+const MAX_LID: u64 = (1 << 53) - 1;
+
 /// The widest gap between lead ids a dataset or snapshot may have.
 const MAX_ID_GAP: u64 = 1_000_000;
 
@@ -327,13 +337,7 @@ impl LeadTable {
     fn contains_key(&self, lid: &u64) -> bool {
         self.get(lid).is_some()
     }
-    /// Whether `lid` can join without a gap wider than [`MAX_ID_GAP`] (the table
-    /// holds a slot for every id between its lowest and highest).
-    fn near(&self, lid: u64) -> bool {
-        self.count == 0
-            || (lid >= self.base.saturating_sub(MAX_ID_GAP)
-                && lid <= self.base + self.slots.len() as u64 + MAX_ID_GAP)
-    }
+
     fn len(&self) -> usize {
         self.count
     }
@@ -380,15 +384,14 @@ fn format_time(secs: i64) -> String {
 #[derive(Debug, Clone)]
 enum Lids {
     One(u64),
-    Many(Box<[u64]>),
+    Many(Vec<u64>),
 }
 
 impl Lids {
     fn push(&mut self, lid: u64) {
         match self {
-            Lids::One(first) => *self = Lids::Many(Box::new([*first, lid])),
-            // Numbers shared by several leads are few; a copy per added lead is cheap.
-            Lids::Many(v) => *v = v.iter().copied().chain([lid]).collect(),
+            Lids::One(first) => *self = Lids::Many(vec![*first, lid]),
+            Lids::Many(v) => v.push(lid),
         }
     }
     /// Removes `lid`; true when none are left.
@@ -396,7 +399,7 @@ impl Lids {
         match self {
             Lids::One(l) => *l == lid,
             Lids::Many(v) => {
-                *v = v.iter().copied().filter(|l| *l != lid).collect();
+                v.retain(|l| *l != lid);
                 v.is_empty()
             }
         }
@@ -599,17 +602,14 @@ impl Store {
             accounts: snapshot.accounts,
             leads: LeadsSource::Specs(snapshot.leads),
         };
-        if snapshot.next_lid > u64::MAX / 2 {
+        if snapshot.next_lid > MAX_LID {
             return Err(FixtureError {
                 file: origin.into(),
                 place: "next_lid".into(),
                 reason: format!("next_lid {} is out of range", snapshot.next_lid),
             });
         }
-        let floor = snapshot.next_lid.max(self.lock().next_lid);
-        let fresh = State::from_dataset(&dataset, self.shared.phone_match, floor)?;
-        *self.lock_mut() = fresh;
-        Ok(())
+        self.replace_with(&dataset, snapshot.next_lid)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -625,17 +625,28 @@ impl Store {
     /// Back to the dataset the store started from. Lead, created-account and
     /// created-form ids keep increasing, so an id handed out before the reset is
     /// never reused.
-    pub fn reset(&self) {
+    ///
+    /// The dataset is rebuilt under the lock, so that no request can take an id in
+    /// between: with a large `--fixtures` dataset (read again from its files) that
+    /// holds requests for as long as loading it takes at start. If the files changed
+    /// and no longer load, the error says why and the state is left as it was.
+    pub fn reset(&self) -> Result<(), FixtureError> {
+        self.replace_with(&self.shared.dataset, 0)
+    }
+
+    /// Builds a state from `dataset` and swaps it in, all under one lock, keeping
+    /// every id counter at least where it was.
+    fn replace_with(&self, dataset: &Dataset, lid_floor: u64) -> Result<(), FixtureError> {
         let mut state = self.lock_mut();
-        let floor = state.next_lid;
-        let mut fresh = State::from_dataset(&self.shared.dataset, self.shared.phone_match, floor)
-            .expect("the dataset was checked when the store was built");
+        let floor = state.next_lid.max(lid_floor);
+        let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
         // Created accounts and forms keep increasing too: a crmConfig handed out
-        // before the reset (same aid, so the same derived tokens and key) must not
-        // reach an account created after it.
+        // before (same aid, so the same derived tokens and key) must not reach an
+        // account created after.
         fresh.next_aid = fresh.next_aid.max(state.next_aid);
         fresh.next_form = fresh.next_form.max(state.next_form);
         *state = fresh;
+        Ok(())
     }
 
     /// Creates `/v2/submit`'s lead.
@@ -648,16 +659,15 @@ impl Store {
             .trim()
             .parse()
             .map_err(|_| SubmitError::MalformedForm(raw_form.into()))?;
-        let key = params
-            .get("lm_key")
-            .filter(|v| !v.is_empty())
-            .ok_or(SubmitError::MissingKey)?;
-
         let mut state = self.lock_mut();
         let form = state
             .forms
             .get(&form_id)
             .ok_or(SubmitError::FormNotFound(form_id))?;
+        let key = params
+            .get("lm_key")
+            .filter(|v| !v.is_empty())
+            .ok_or(SubmitError::MissingKey)?;
         if form.lm_key != key {
             return Err(SubmitError::WrongKey(form_id));
         }
@@ -984,11 +994,16 @@ impl Store {
     pub fn account_leads(&self, aid: u64) -> Option<Vec<LeadView>> {
         let state = self.lock();
         let account = state.accounts.get(&aid)?;
+        let mut leads: Vec<&Lead> = account
+            .leads
+            .iter()
+            .filter_map(|lid| state.leads.get(lid))
+            .collect();
+        // Seeded leads may carry an older created_at than the leads before them.
+        leads.sort_by_key(|l| (l.created_at, l.lid));
         Some(
-            account
-                .leads
-                .iter()
-                .filter_map(|lid| state.leads.get(lid))
+            leads
+                .into_iter()
                 .map(|l| l.view(&state.forms[&l.form_id]))
                 .collect(),
         )
@@ -1146,6 +1161,15 @@ impl State {
                         format!("form {} is defined twice", f.lm_form),
                     ));
                 }
+                if f.fields.len() > MAX_FIELDS {
+                    return Err(err(
+                        format!("{fplace}.fields"),
+                        format!(
+                            "{} fields; a form may have at most {MAX_FIELDS}",
+                            f.fields.len()
+                        ),
+                    ));
+                }
                 let mut definition = Vec::new();
                 for (k, v) in &f.fields {
                     match v.as_str() {
@@ -1183,12 +1207,12 @@ impl State {
                     leads: Vec::new(),
                 },
             );
-            state.next_aid = state.next_aid.max(spec.aid + 1);
+            state.next_aid = state.next_aid.max(spec.aid.saturating_add(1));
         }
         state.next_form = state
             .forms
             .keys()
-            .map(|f| f + 1)
+            .map(|f| f.saturating_add(1))
             .max()
             .unwrap_or(0)
             .max(FIRST_CREATED_FORM);
@@ -1202,8 +1226,23 @@ impl State {
         // Leads with an id (from a snapshot) keep it; the others get ids in creation
         // order, so "newest first" and "highest id first" agree. Generated and
         // snapshot files are already in order, so this sort is usually a check.
-        let highest = built.iter().map(|l| l.lid).max().unwrap_or(0);
-        state.next_lid = state.next_lid.max(highest.saturating_add(1));
+        // Given ids must be in range and close together: the table holds a slot for
+        // every id between the lowest and the highest.
+        let given = built.iter().filter(|l| l.lid != 0).map(|l| l.lid);
+        let (lowest, highest) = given.fold((u64::MAX, 0), |(lo, hi), l| (lo.min(l), hi.max(l)));
+        let span_limit = built.len() as u64 + MAX_ID_GAP;
+        if highest > MAX_LID || (highest > 0 && highest - lowest > span_limit) {
+            return Err(FixtureError {
+                file: leads_file,
+                place: format!("lead {highest}"),
+                reason: format!(
+                    "lead ids run from {lowest} to {highest}: ids must be at most {MAX_LID} \
+                     and within {span_limit} of each other (they are handed out one after \
+                     another, so anything else is a damaged file)"
+                ),
+            });
+        }
+        state.next_lid = state.next_lid.max(highest + 1);
         if !built.is_sorted_by_key(|l| (l.lid != 0, l.lid, l.created_at)) {
             built.sort_by_key(|l| (l.lid != 0, l.lid, l.created_at));
         }
@@ -1218,16 +1257,6 @@ impl State {
                     file: leads_file,
                     place: format!("lead {}", lead.lid),
                     reason: "lead id used twice".into(),
-                });
-            } else if !state.leads.near(lead.lid) {
-                return Err(FixtureError {
-                    file: leads_file,
-                    place: format!("lead {}", lead.lid),
-                    reason: format!(
-                        "lead id {} is more than {MAX_ID_GAP} away from the others: ids are \
-                         handed out one after another, so a gap that wide is a damaged file",
-                        lead.lid
-                    ),
                 });
             }
             state.insert_lead(lead, phone_match);
@@ -1364,13 +1393,15 @@ impl State {
             Some(Ok(t)) => t.trim(),
         };
         let &(owner, scopes) = self.tokens.get(token).ok_or(ApiError::UnknownToken)?;
+        // Before looking the account up: a valid token must not tell which other
+        // account ids exist.
+        if owner != aid {
+            return Err(ApiError::TokenOfOtherAccount { owner, aid });
+        }
         let account = self
             .accounts
             .get(&aid)
             .ok_or(ApiError::UnknownAccount(aid))?;
-        if owner != aid {
-            return Err(ApiError::TokenOfOtherAccount { owner, aid });
-        }
         match need {
             Need::Read if !scopes.read => return Err(ApiError::MissingScope("read")),
             Need::Write if !scopes.write => return Err(ApiError::MissingScope("write")),
@@ -1604,8 +1635,57 @@ mod tests {
         snapshot.leads[1].lid = Some(u64::MAX / 2);
         let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
         let err = store.restore(snapshot, "state.json").unwrap_err();
-        assert!(err.reason.contains("more than 1000000 away"), "{err}");
+        assert!(err.reason.contains("within"), "{err}");
         assert_eq!(store.counts().1, 48, "the state is untouched");
+
+        // The first lead alone out of range, and ids spaced just under the gap.
+        let base = Store::new(Dataset::embedded(), PhoneMatch::Exact)
+            .unwrap()
+            .export();
+        let mut alone = base.clone();
+        alone.leads.truncate(1);
+        alone.leads[0].lid = Some(u64::MAX);
+        let mut spaced = base.clone();
+        for (i, lead) in spaced.leads.iter_mut().enumerate() {
+            lead.lid = Some(100_001 + i as u64 * (MAX_ID_GAP - 1));
+        }
+        for bad in [alone, spaced] {
+            assert!(store.restore(bad, "state.json").is_err());
+        }
+    }
+
+    #[test]
+    fn a_reset_whose_files_no_longer_load_fails_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::generate::write(dir.path(), 20, 1, |_| {}).unwrap();
+        let store = Store::new(Dataset::load_dir(dir.path()).unwrap(), PhoneMatch::Exact).unwrap();
+        let created = store.create_account(None);
+        std::fs::write(dir.path().join("leads.jsonl"), "{\"aid\": 5100, broken\n").unwrap();
+        let err = store.reset().unwrap_err();
+        assert_eq!(err.place, "line 1, column 15", "{err}");
+        assert_eq!(store.counts(), (2, 20), "nothing changed");
+        assert!(store.account(created.aid).is_some());
+    }
+
+    #[test]
+    fn submit_checks_the_form_before_the_key() {
+        let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
+        let params = parse_urlencoded(b"lm_form=5999", Part::Query).unwrap();
+        let err = store.submit(&params, Timestamp::now()).unwrap_err();
+        assert_eq!(err, SubmitError::FormNotFound(5999));
+        assert_eq!(err.code(), Some(-4));
+    }
+
+    #[test]
+    fn another_accounts_token_never_tells_which_account_ids_exist() {
+        let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
+        let token = Some(Ok("t-4410-rw"));
+        let existing = store.leads_by_phone("3305", token, Some("1")).unwrap_err();
+        let missing = store
+            .leads_by_phone("999999", token, Some("1"))
+            .unwrap_err();
+        assert_eq!(existing.to_string(), "invalid token");
+        assert_eq!(missing.to_string(), existing.to_string());
     }
 
     #[test]

@@ -568,7 +568,7 @@ async fn reset_brings_the_fixtures_back_and_lead_ids_keep_increasing() {
     );
 
     // The handle's door.
-    sim.reset();
+    sim.reset().unwrap();
     assert!(stored_lead(&sim, AID, after).is_none());
     assert!(sim.journal().is_empty());
     assert!(submit_ok(&sim, FORM, KEY, &[("phone", "0509990004")]).await > after);
@@ -578,7 +578,7 @@ async fn reset_brings_the_fixtures_back_and_lead_ids_keep_increasing() {
 async fn a_crm_config_from_before_a_reset_never_reaches_an_account_created_after_it() {
     let sim = Simulator::start().await.unwrap();
     let old = sim.create_account();
-    sim.reset();
+    sim.reset().unwrap();
     let new = sim.create_account();
     assert_ne!(new.aid, old.aid);
     assert_ne!(new.token, old.token);

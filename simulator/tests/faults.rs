@@ -392,3 +392,32 @@ async fn the_admin_api_sets_lists_and_clears_faults() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_truncated_redirect_drops_the_connection_rather_than_losing_its_location() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    sim.inject(
+        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
+            .for_account(account.aid)
+            .after_handler()
+            .times(1),
+    )
+    .unwrap();
+    let err = client()
+        .get(&account.submit_url)
+        .query(&[
+            ("lm_form", account.lm_form.as_str()),
+            ("lm_key", &account.lm_key),
+            ("name", "אלון"),
+        ])
+        .send()
+        .await
+        .expect_err("a 302 has no body to cut: no answer at all");
+    assert!(!err.is_timeout(), "{err}");
+    assert_eq!(
+        leads_of(&sim, &account),
+        1,
+        "the lead is stored all the same"
+    );
+}
