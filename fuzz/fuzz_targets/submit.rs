@@ -31,6 +31,12 @@ fuzz_target!(|data: &[u8]| {
                 .leads_by_phone("3305", Some(Ok("t-3305-rw")), Some(&lead.phone))
                 .expect("lookup answers");
             assert!(found.iter().any(|l| l.lid == done.lid));
+            // The endpoint's hand-written JSON says exactly what serde says of the views.
+            let (_, _, json) = store
+                .leads_by_phone_json("3305", Some(Ok("t-3305-rw")), Some(&lead.phone))
+                .expect("lookup answers");
+            let expected = serde_json::json!({"status": "success", "data": found});
+            assert_eq!(json, serde_json::to_vec(&expected).unwrap());
         }
         if done.lid % 4096 == 0 {
             store.reset().expect("the embedded fixtures load");

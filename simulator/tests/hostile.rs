@@ -209,8 +209,11 @@ async fn send_raw(sim: &SimulatorHandle, raw: &[u8]) -> (u16, String) {
     (status, body)
 }
 
+/// Everything a request could change: accounts (forms, tokens, lead counts) and
+/// every lead with every field.
 fn fingerprint(sim: &SimulatorHandle) -> String {
-    serde_json::to_string(&sim.store().export().leads).unwrap()
+    let snapshot = sim.store().export();
+    serde_json::to_string(&(&sim.store().accounts(), snapshot.next_lid, &snapshot.leads)).unwrap()
 }
 
 #[tokio::test]
