@@ -99,15 +99,15 @@ pub fn lookup_candidates(chat_phone: &str) -> Vec<String> {
     };
     // Only Israeli numbers have other formats worth trying: Lead.IM's Israeli forms
     // store them three ways. And only the same digits are tried, written another way:
-    // the chat must hold `972` or `0` followed by a whole subscriber number (8 digits
+    // the chat must hold `972`, `00972` or `0` followed by a whole subscriber number (8 digits
     // for a landline, 9 for a mobile). Anything the parser had to repair — a foreign
     // number, an assumed trunk 0, stray zeros — is looked up as the chat has it, so a
     // misread number is never sent as someone else's. (Each rule is a fuzz finding.)
     let national = number.national().to_string();
     let digits: String = chat_phone.chars().filter(char::is_ascii_digit).collect();
-    let same_digits = digits
-        .strip_prefix("972")
-        .or_else(|| digits.strip_prefix('0'))
+    let same_digits = ["00972", "972", "0"]
+        .iter()
+        .find_map(|prefix| digits.strip_prefix(prefix))
         == Some(national.as_str());
     if number.code().value() != 972 || !same_digits || !(8..=9).contains(&national.len()) {
         return out;

@@ -54,11 +54,16 @@ impl FromStr for PhoneMatch {
 }
 
 /// The national form of an Israeli number, digits only: `972521234567`,
-/// `+972-52-123-4567`, `052-123-4567` and `0521234567` all give `0521234567`.
+/// `+972-52-123-4567`, `00972521234567`, `052-123-4567` and `0521234567` all give
+/// `0521234567`.
 /// Anything else keeps just its digits.
 pub fn normalize(phone: &str) -> String {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    if let Some(rest) = digits.strip_prefix("972") {
+    // `00` is how Israelis dial out: `00972…` is `+972…` written with digits only.
+    if let Some(rest) = digits
+        .strip_prefix("00972")
+        .or_else(|| digits.strip_prefix("972"))
+    {
         let rest = rest.strip_prefix('0').unwrap_or(rest);
         format!("0{rest}")
     } else {
@@ -78,6 +83,7 @@ mod tests {
             "052-123-4567",
             "0521234567",
             "9720521234567",
+            "00972521234567",
         ] {
             assert_eq!(normalize(p), "0521234567", "{p}");
         }
