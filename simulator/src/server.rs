@@ -349,7 +349,8 @@ fn endpoint_of(route: Route<'_>, method: &Method) -> Option<Endpoint> {
 }
 
 /// The account a request concerns, for faults scoped to one. For `/v2/submit` it
-/// is the account of `lm_form`, read from the query or a form-encoded body.
+/// is the account of `lm_form`, read as the handler reads it: the query, and a
+/// POST's form-encoded body.
 fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
     match route {
         Route::LeadsGet(aid) | Route::LeadGet(aid) | Route::LeadUpdate(aid) => aid.parse().ok(),
