@@ -498,15 +498,14 @@ impl Store {
         self.shared.phone_match
     }
 
-    /// The lock, for an operation that may change the state: it moves the
-    /// generation on, so a snapshot knows there is something new to write.
-    fn lock_mut(&self) -> MutexGuard<'_, State> {
-        let guard = self.lock();
+    /// Marks the state changed, so a snapshot knows there is something new to write.
+    /// Called, with the lock held, by an operation that did change something; a
+    /// refused one (a wrong key, say) leaves the generation alone.
+    fn changed(&self) {
         self.shared.generation.fetch_add(1, Ordering::Relaxed);
-        guard
     }
 
-    /// A number that changes whenever the state may have changed.
+    /// A number that changes whenever the state changes.
     pub fn generation(&self) -> u64 {
         self.shared.generation.load(Ordering::Relaxed)
     }
@@ -637,7 +636,7 @@ impl Store {
     /// Builds a state from `dataset` and swaps it in, all under one lock, keeping
     /// every id counter at least where it was.
     fn replace_with(&self, dataset: &Dataset, lid_floor: u64) -> Result<(), FixtureError> {
-        let mut state = self.lock_mut();
+        let mut state = self.lock();
         let floor = state.next_lid.max(lid_floor);
         let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
         // Created accounts and forms keep increasing too: a crmConfig handed out
@@ -646,6 +645,7 @@ impl Store {
         fresh.next_aid = fresh.next_aid.max(state.next_aid);
         fresh.next_form = fresh.next_form.max(state.next_form);
         *state = fresh;
+        self.changed();
         Ok(())
     }
 
@@ -659,7 +659,7 @@ impl Store {
             .trim()
             .parse()
             .map_err(|_| SubmitError::MalformedForm(raw_form.into()))?;
-        let mut state = self.lock_mut();
+        let mut state = self.lock();
         let form = state
             .forms
             .get(&form_id)
@@ -724,6 +724,7 @@ impl Store {
             fields,
         };
         state.insert_lead(lead, self.shared.phone_match);
+        self.changed();
         Ok(Submitted {
             lid,
             aid,
@@ -828,7 +829,7 @@ impl Store {
         params: &Params,
         now: Timestamp,
     ) -> Result<(u64, Vec<String>), ApiError> {
-        let mut state = self.lock_mut();
+        let mut state = self.lock();
         let aid = state.authorize(aid, token, Need::Write)?;
         let lid = state.lead_of(aid, params.get("by_id"))?.lid;
         let form = &state.forms[&state.leads[&lid].form_id];
@@ -882,6 +883,7 @@ impl Store {
         }
         if changed {
             lead.updated_at = now.as_second();
+            self.changed();
         }
         let new_phone = lead.field(phone_field).map(str::to_owned);
         if let Some(old_phone) = old_phone
@@ -908,7 +910,7 @@ impl Store {
     /// Creates an isolated account with one enabled form of the standard fields and
     /// three tokens (read+write, read-only, write-only).
     pub fn create_account(&self, name: Option<&str>) -> NewAccount {
-        let mut state = self.lock_mut();
+        let mut state = self.lock();
         let aid = state.next_aid;
         state.next_aid += 1;
         let lm_form = state.next_form;
@@ -971,6 +973,7 @@ impl Store {
                 leads: Vec::new(),
             },
         );
+        self.changed();
         new
     }
 
@@ -1014,7 +1017,7 @@ impl Store {
     /// the whole batch, naming it.
     pub fn seed_leads(&self, aid: u64, leads: Vec<SeedLead>) -> Result<Vec<u64>, String> {
         let now = Timestamp::now().as_second();
-        let mut state = self.lock_mut();
+        let mut state = self.lock();
         let account = state
             .accounts
             .get(&aid)
@@ -1038,15 +1041,17 @@ impl Store {
             lids.push(lead.lid);
             state.insert_lead(lead, self.shared.phone_match);
         }
+        self.changed();
         Ok(lids)
     }
 
     /// Enables or disables a form; false if there is no such form in the account.
     pub fn set_form_enabled(&self, aid: u64, lm_form: u64, enabled: bool) -> bool {
-        let mut state = self.lock_mut();
+        let mut state = self.lock();
         match state.forms.get_mut(&lm_form).filter(|f| f.aid == aid) {
             Some(form) => {
                 form.enabled = enabled;
+                self.changed();
                 true
             }
             None => false,
@@ -1055,10 +1060,11 @@ impl Store {
 
     /// Enables or disables an account; false if there is no such account.
     pub fn set_account_enabled(&self, aid: u64, enabled: bool) -> bool {
-        let mut state = self.lock_mut();
+        let mut state = self.lock();
         match state.accounts.get_mut(&aid) {
             Some(account) => {
                 account.enabled = enabled;
+                self.changed();
                 true
             }
             None => false,
@@ -1665,6 +1671,24 @@ mod tests {
         assert_eq!(err.place, "line 1, column 15", "{err}");
         assert_eq!(store.counts(), (2, 20), "nothing changed");
         assert!(store.account(created.aid).is_some());
+    }
+
+    #[test]
+    fn only_a_change_moves_the_generation() {
+        let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
+        let before = store.generation();
+        let wrong = parse_urlencoded(b"lm_form=5001&lm_key=nope", Part::Query).unwrap();
+        assert!(store.submit(&wrong, Timestamp::now()).is_err());
+        assert!(
+            store
+                .update("3305", Some(Ok("t-4410-rw")), &wrong, Timestamp::now())
+                .is_err()
+        );
+        assert_eq!(store.generation(), before, "refused calls change nothing");
+        let ok =
+            parse_urlencoded(b"lm_form=5001&lm_key=k-5001-3fa9c21e&name=x", Part::Query).unwrap();
+        store.submit(&ok, Timestamp::now()).unwrap();
+        assert_ne!(store.generation(), before);
     }
 
     #[test]
