@@ -1558,23 +1558,32 @@ fn write_time(out: &mut Vec<u8>, secs: i64) {
             .unwrap_or_default();
         return write_str(out, &text);
     }
-    let two = |out: &mut Vec<u8>, n: i64| {
-        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
-    };
-    out.push(b'"');
-    two(out, year / 100);
-    two(out, year % 100);
-    out.push(b'-');
-    two(out, month);
-    out.push(b'-');
-    two(out, day);
-    out.push(b'T');
-    two(out, rest / 3600);
-    out.push(b':');
-    two(out, rest / 60 % 60);
-    out.push(b':');
-    two(out, rest % 60);
-    out.extend_from_slice(b"Z\"");
+    let digit = |n: i64| b'0' + n as u8;
+    let (hour, minute, second) = (rest / 3600, rest / 60 % 60, rest % 60);
+    out.extend_from_slice(&[
+        b'"',
+        digit(year / 1000),
+        digit(year / 100 % 10),
+        digit(year / 10 % 10),
+        digit(year % 10),
+        b'-',
+        digit(month / 10),
+        digit(month % 10),
+        b'-',
+        digit(day / 10),
+        digit(day % 10),
+        b'T',
+        digit(hour / 10),
+        digit(hour % 10),
+        b':',
+        digit(minute / 10),
+        digit(minute % 10),
+        b':',
+        digit(second / 10),
+        digit(second % 10),
+        b'Z',
+        b'"',
+    ]);
 }
 
 /// The phone index's key for (account, phone key): a fixed hash, so the index holds
