@@ -112,15 +112,21 @@ impl Reply {
 
     /// The hyper response.
     pub fn into_response(self) -> Response<Full<Bytes>> {
-        let mut builder = Response::builder()
-            .status(self.status)
-            .header(header::CONTENT_TYPE, self.content_type);
+        let mut response = Response::new(Full::new(self.body));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(self.content_type),
+        );
         for (name, value) in self.headers {
-            builder = builder.header(name, value);
+            // Values are ours (URLs through the URL parser, numbers, method lists);
+            // one that still is not a valid header value is left out, not sent.
+            if let Ok(value) = header::HeaderValue::try_from(value) {
+                headers.append(name, value);
+            }
         }
-        builder
-            .body(Full::new(self.body))
-            .unwrap_or_else(|_| Response::new(Full::new(Bytes::from_static(b"bad header"))))
+        response
     }
 }
 
