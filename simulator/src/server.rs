@@ -150,10 +150,13 @@ async fn handle(
     let route = route(&request.path);
     let is_api = route.is_api();
     let mut ex = Exchange::default();
+    // Worked out at most once: only when a fault scoped to an account asks, or when
+    // a fault strikes and the journal needs it.
+    let mut account: Option<Option<u64>> = None;
     let strike = match (&body, endpoint_of(route, &request.method)) {
-        (Ok(_), Some(endpoint)) => app
-            .faults
-            .strike(endpoint, || account_of(&app.store, route, &request)),
+        (Ok(_), Some(endpoint)) => app.faults.strike(endpoint, || {
+            *account.insert(account_of(&app.store, route, &request))
+        }),
         _ => None,
     };
     let outcome = match body {
@@ -167,7 +170,7 @@ async fn handle(
                 ex.fault = Some(strike.describe());
                 // A fault before the handler leaves no account in the exchange; the
                 // journal still files the request under its account.
-                ex.account = account_of(&app.store, route, &request);
+                ex.account = account.unwrap_or_else(|| account_of(&app.store, route, &request));
                 // The handler that would decode the parameters may not run; the
                 // journal shows them all the same.
                 let decoded = match request.method {
