@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use leadim_simulator::contract;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -32,25 +31,6 @@ fn program() -> Command {
     }
     cmd.env("RUST_LOG", "warn").kill_on_drop(true);
     cmd
-}
-
-/// A fresh folder under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("leadim-sim-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[tokio::test]
@@ -122,8 +102,8 @@ async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
 
 #[tokio::test]
 async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
-    let dir = TempDir::new("malformed");
-    let accounts = dir.0.join("accounts.json");
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("accounts.json");
     // Line 3 lacks a comma after the name.
     std::fs::write(
         &accounts,
@@ -134,7 +114,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
         PATIENCE,
         program()
             .args(["--port", "0", "--fixtures"])
-            .arg(&dir.0)
+            .arg(dir.path())
             .output(),
     )
     .await
@@ -156,7 +136,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
         "{\"accounts\": [\n{\"aid\": 1200, \"name\": \"קפה גינה\", \"enabled\": true, \"tokens\": [], \"forms\": [{\"lm_form\": 1201, \"lm_key\": \"k\", \"name\": \"הזמנות\", \"thank_you_url\": \"https://x.co.il\", \"fields\": {\"name\": \"שם\"}}]}\n]}\n",
     )
     .unwrap();
-    let leads = dir.0.join("leads.jsonl");
+    let leads = dir.path().join("leads.jsonl");
     std::fs::write(
         &leads,
         "{\"aid\":1200,\"form_id\":1201,\"created_at\":\"2026-01-01T08:00:00Z\",\"phone\":\"0541234000\",\"fields\":{\"שם\":\"נועם\"}}\n{\"aid\":1200,\"form_id\":1201,\"created_at\":\"2026-01-02T08:00:00Z\",\"phone\":\"0541234001\",\"fields\":{\"שם\":\"רוני\"},\"גיל\":30}\n",
@@ -164,7 +144,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
     .unwrap();
     let out = program()
         .args(["--port", "0", "--fixtures"])
-        .arg(&dir.0)
+        .arg(dir.path())
         .output()
         .await
         .unwrap();
@@ -182,7 +162,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
     .unwrap();
     let out = program()
         .args(["--port", "0", "--fixtures"])
-        .arg(&dir.0)
+        .arg(dir.path())
         .output()
         .await
         .unwrap();
@@ -201,7 +181,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
     std::fs::remove_file(&accounts).unwrap();
     let out = program()
         .args(["--port", "0", "--fixtures"])
-        .arg(&dir.0)
+        .arg(dir.path())
         .output()
         .await
         .unwrap();
