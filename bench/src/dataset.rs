@@ -8,20 +8,7 @@ use leadim_simulator::generate;
 use serde::Serialize;
 use std::path::Path;
 
-pub use leadim_simulator::generate::{handler, name, phone};
-
-/// Hebrew messages for submissions.
-const MESSAGES: [&str; 4] = [
-    "מבקש הצעת מחיר לביטוח רכב, רכב פרטי 2021",
-    "אפשר לחזור אליי אחרי 17:00? תודה",
-    "מעוניינת בדירת 4 חדרים באזור המרכז",
-    "ביטוח דירה + ביטוח משכנתא, מה המחיר?",
-];
-
-/// A Hebrew message.
-pub fn message(i: u64) -> &'static str {
-    MESSAGES[(i % MESSAGES.len() as u64) as usize]
-}
+pub use leadim_simulator::generate::{handler, message, name, phone};
 
 /// The phone of submission `seq`: prefix `055`, which [`phone`] never uses, so a
 /// submission never shares a seeded or generated lead's phone.

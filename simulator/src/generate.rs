@@ -116,6 +116,11 @@ pub fn name(i: u64) -> String {
     format!("{} {}", pick(&FIRST_NAMES, i), pick(&LAST_NAMES, i / 7))
 }
 
+/// The message (`הודעה`) of lead `i`.
+pub fn message(i: u64) -> &'static str {
+    pick(&MESSAGES, i)
+}
+
 /// The handler (`מטפל`) of lead `i`, if it has one yet.
 pub fn handler(i: u64) -> Option<&'static str> {
     (!i.is_multiple_of(5)).then(|| pick(&HANDLERS, i / 5))
@@ -260,7 +265,7 @@ pub fn write(
                 name: &name,
                 phone: &phone,
                 email: &email,
-                message: pick(&MESSAGES, i / 2),
+                message: message(i / 2),
                 city: pick(&CITIES, i / 3),
                 handler: handler(i),
                 status: pick(&STATUSES, i / 11),
