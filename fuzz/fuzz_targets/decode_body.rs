@@ -1,10 +1,10 @@
 //! Body decoding by content type (form, multipart, JSON, anything else): never
-//! panics, never hangs.
+//! panics, never hangs, and the journal's second decoding shows what the handler saw.
 #![no_main]
 
 use bytes::Bytes;
-use hyper::{HeaderMap, Method, header};
-use leadim_simulator::request::{BodyKinds, Request};
+use hyper::{HeaderMap, Method, Uri, header};
+use leadim_simulator::request::{BodyKinds, ParamsUsed, Request};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -33,10 +33,15 @@ fuzz_target!(|data: &[u8]| {
     );
     let request = Request {
         method: Method::POST,
-        path: "/apiproxy/3305/api/lead_update.ashx".into(),
-        query: None,
+        uri: Uri::from_static("/apiproxy/3305/api/lead_update.ashx?by_id=100001"),
         headers,
         body: Bytes::copy_from_slice(body),
     };
-    let _ = runtime().block_on(request.merged_params(BodyKinds::FormOrJson));
+    let merged = runtime().block_on(request.merged_params(BodyKinds::FormOrJson));
+    // The journal decodes the parameters again when read: it must show what the
+    // handler saw.
+    if let Ok(params) = &merged {
+        let used = request.params_used(ParamsUsed::Merged(BodyKinds::FormOrJson), params);
+        assert_eq!(request.decode_again(&used), params.to_pairs());
+    }
 });

@@ -178,7 +178,7 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
                 AdminRoute::Reset => "POST",
                 _ => "GET",
             };
-            Reply::method_not_allowed(&req.method, &req.path, allow)
+            Reply::method_not_allowed(&req.method, req.path(), allow)
         }
     }
 }

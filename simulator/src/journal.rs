@@ -9,8 +9,8 @@
 //! partial. It has its own lock (separate from the store's: no operation needs both
 //! at once).
 
+use crate::request::{ParamsUsed, Request};
 use bytes::Bytes;
-use hyper::{HeaderMap, Method};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -121,18 +121,12 @@ impl Answer {
 pub struct Record {
     /// When it arrived.
     pub at: jiff::Timestamp,
-    /// HTTP method.
-    pub method: Method,
-    /// Path as sent.
-    pub path: String,
-    /// Raw query string.
-    pub query: Option<String>,
+    /// The request as it came (headers unmasked: masked when rendered).
+    pub request: Request,
     /// The account, when known.
     pub account: Option<u64>,
-    /// Decoded parameters.
-    pub params: Vec<(String, String)>,
-    /// Request headers, unmasked (masked when rendered).
-    pub headers: HeaderMap,
+    /// Which parameters the exchange decoded; decoded again when rendered.
+    pub params: ParamsUsed,
     /// Status sent (0 for none).
     pub status: u16,
     /// The answer.
@@ -152,14 +146,16 @@ impl Record {
             Answer::Body(b) | Answer::Cut { head: b, .. } => b.len(),
             Answer::None(_) => 0,
         };
-        320 + self.path.len()
-            + self.query.as_ref().map_or(0, String::len)
+        let params = match &self.params {
+            ParamsUsed::Pairs(pairs) => pairs.iter().map(|(k, v)| k.len() + v.len() + 48).sum(),
+            _ => 0,
+        };
+        320 + self.request.uri.path().len()
+            + self.request.query().map_or(0, str::len)
+            + self.request.body.len()
+            + params
             + self
-                .params
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 48)
-                .sum::<usize>()
-            + self
+                .request
                 .headers
                 .iter()
                 .map(|(k, v)| k.as_str().len() + v.len() + 48)
@@ -187,12 +183,13 @@ impl Record {
         JournalEntry {
             id,
             at: self.at.to_string(),
-            method: self.method.to_string(),
-            path: self.path.clone(),
-            query: self.query.clone(),
+            method: self.request.method.to_string(),
+            path: self.request.path().to_owned(),
+            query: self.request.query().map(str::to_owned),
             account: self.account,
-            params: self.params.clone(),
+            params: self.request.decode_again(&self.params),
             headers: self
+                .request
                 .headers
                 .iter()
                 .map(|(name, value)| {
@@ -232,7 +229,8 @@ impl JournalFilter {
         self.account.is_none_or(|a| r.account == Some(a))
             && self.since.is_none_or(|s| id > s)
             && self.path.as_ref().is_none_or(|p| {
-                r.path
+                r.request
+                    .path()
                     .to_ascii_lowercase()
                     .contains(&p.to_ascii_lowercase())
             })
@@ -365,16 +363,19 @@ pub fn mask_token(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::{HeaderMap, Method};
 
     fn entry(path: &str, account: Option<u64>, answer_len: usize) -> Record {
         Record {
             at: jiff::Timestamp::UNIX_EPOCH,
-            method: Method::GET,
-            path: path.into(),
-            query: None,
+            request: Request {
+                method: Method::GET,
+                uri: path.parse().unwrap(),
+                headers: HeaderMap::new(),
+                body: Bytes::new(),
+            },
             account,
-            params: vec![],
-            headers: HeaderMap::new(),
+            params: ParamsUsed::None,
             status: 200,
             answer: Answer::body(&Bytes::from("x".repeat(answer_len))),
             diagnostics: vec![],
@@ -445,7 +446,8 @@ mod tests {
     fn tokens_are_masked_when_read() {
         let j = Journal::new(10, usize::MAX);
         let mut r = entry("/apiproxy/3305/api/leads_get.ashx", Some(3305), 1);
-        r.headers
+        r.request
+            .headers
             .insert("x-lead-im-auth", "t-3305-rw".parse().unwrap());
         j.record(r);
         let e = &j.read(&JournalFilter::default()).entries[0];

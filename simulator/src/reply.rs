@@ -1,5 +1,6 @@
 //! Answers, and what each exchange leaves for the journal.
 
+use crate::request::ParamsUsed;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode, header};
@@ -50,9 +51,11 @@ impl Reply {
 
     /// `{"status":"success","result":<lid>}`, the answer of `/v2/submit`.
     pub fn success_result(lid: u64) -> Reply {
-        Reply::json_bytes(Bytes::from(format!(
-            r#"{{"status":"success","result":{lid}}}"#
-        )))
+        let mut body = Vec::with_capacity(48);
+        body.extend_from_slice(br#"{"status":"success","result":"#);
+        body.extend_from_slice(itoa::Buffer::new().format(lid).as_bytes());
+        body.push(b'}');
+        Reply::json_bytes(Bytes::from(body))
     }
 
     /// HTTP 200 with a JSON body already written.
@@ -156,8 +159,8 @@ impl<'a> Failure<'a> {
 pub struct Exchange {
     /// The account concerned, once known.
     pub account: Option<u64>,
-    /// Decoded parameters.
-    pub params: Vec<(String, String)>,
+    /// Which parameters were decoded (the journal decodes them again when read).
+    pub params: ParamsUsed,
     /// Plain-words diagnostics.
     pub diagnostics: Vec<String>,
     /// The injected fault, if any.

@@ -8,8 +8,10 @@
 //! small decoder is written here.
 
 use bytes::Bytes;
-use hyper::{HeaderMap, Method, header};
+use hyper::{HeaderMap, Method, Uri, header};
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 /// Which part of the request a parameter or a decoding problem came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,22 +91,20 @@ fn key_suffix(key: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-/// Decoded parameters, in the order they came, with unique names.
+/// Decoded parameters, in the order they came, with unique names. Names and values
+/// that needed no decoding borrow from the request; only escaped ones are copied.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-impl Params {
+impl<'a> Params<'a> {
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| &**v)
     }
 
     /// Every `(name, value)` pair, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.0.iter().map(|(k, v)| (&**k, &**v))
     }
 
     /// How many parameters there are.
@@ -117,17 +117,24 @@ impl Params {
         self.0.is_empty()
     }
 
-    /// The pairs, for the journal.
-    pub fn into_pairs(self) -> Vec<(String, String)> {
-        self.0
+    /// The pairs as owned strings, for the journal.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
-    fn push_unique(&mut self, key: String, value: String, part: Part) -> Result<(), DecodeError> {
+    fn push_unique(
+        &mut self,
+        key: Cow<'a, str>,
+        value: Cow<'a, str>,
+        part: Part,
+    ) -> Result<(), DecodeError> {
         if self.0.len() >= MAX_PARAMS {
             return Err(DecodeError::TooMany(part));
         }
         if self.get(&key).is_some() {
-            return Err(DecodeError::Duplicate(key));
+            return Err(DecodeError::Duplicate(key.into_owned()));
         }
         self.0.push((key, value));
         Ok(())
@@ -135,7 +142,7 @@ impl Params {
 
     /// Merges `over` into `self`: a key in both takes `over`'s value. This is how a
     /// body's values win over the query string's.
-    pub fn overlay(&mut self, over: Params) {
+    pub fn overlay(&mut self, over: Params<'a>) {
         for (k, v) in over.0 {
             match self.0.iter_mut().find(|(key, _)| *key == k) {
                 Some(slot) => slot.1 = v,
@@ -143,6 +150,21 @@ impl Params {
             }
         }
     }
+}
+
+/// Which of a request's parameters an exchange used. The journal decodes them again
+/// from the request it keeps when it is read, instead of keeping a copy of each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ParamsUsed {
+    /// None were decoded (the request failed before, or had none).
+    #[default]
+    None,
+    /// The query string's.
+    Query,
+    /// The query string's with the body's laid over them.
+    Merged(BodyKinds),
+    /// Decoded already: a multipart body, whose decoder is asynchronous.
+    Pairs(Vec<(String, String)>),
 }
 
 /// Which body encodings an endpoint takes.
@@ -166,24 +188,48 @@ impl BodyKinds {
 }
 
 /// One HTTP request, its body already read.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Request {
     /// The HTTP method.
     pub method: Method,
-    /// The path, as sent (still percent-encoded).
-    pub path: String,
-    /// The raw query string, without `?`.
-    pub query: Option<String>,
+    /// The request target as sent (path and query still percent-encoded).
+    pub uri: Uri,
     /// The request headers.
     pub headers: HeaderMap,
     /// The whole body.
     pub body: Bytes,
 }
 
+/// A body's encoding, from its content type.
+enum Encoding {
+    None,
+    Form,
+    Json,
+    /// With the whole content type, which names the boundary.
+    Multipart(String),
+}
+
+/// A body's parameters decoded at once, or the multipart body that needs the
+/// asynchronous decoder.
+enum BodyDecode<'a> {
+    Done(Result<Params<'a>, DecodeError>),
+    Multipart(String),
+}
+
 impl Request {
+    /// The path, as sent.
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    /// The raw query string, without `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+
     /// Parameters of the query string.
-    pub fn query_params(&self) -> Result<Params, DecodeError> {
-        match &self.query {
+    pub fn query_params(&self) -> Result<Params<'_>, DecodeError> {
+        match self.query() {
             Some(q) => parse_urlencoded(q.as_bytes(), Part::Query),
             None => Ok(Params::default()),
         }
@@ -191,130 +237,222 @@ impl Request {
 
     /// Parameters of the body, by its content type. An empty body without a content
     /// type has none.
-    pub async fn body_params(&self, kinds: BodyKinds) -> Result<Params, DecodeError> {
+    pub async fn body_params(&self, kinds: BodyKinds) -> Result<Params<'_>, DecodeError> {
+        match self.body_decode(kinds) {
+            BodyDecode::Done(result) => result,
+            BodyDecode::Multipart(content_type) => {
+                parse_multipart(&content_type, self.body.clone()).await
+            }
+        }
+    }
+
+    fn body_decode(&self, kinds: BodyKinds) -> BodyDecode<'_> {
+        BodyDecode::Done(match self.body_encoding(kinds) {
+            Ok(Encoding::None) => Ok(Params::default()),
+            Ok(Encoding::Form) => parse_urlencoded(&self.body, Part::Body),
+            Ok(Encoding::Json) => parse_json(&self.body),
+            Ok(Encoding::Multipart(content_type)) => return BodyDecode::Multipart(content_type),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// How the body is encoded, by its content type, when `kinds` takes it.
+    fn body_encoding(&self, kinds: BodyKinds) -> Result<Encoding, DecodeError> {
         let Some(content_type) = self.headers.get(header::CONTENT_TYPE) else {
             if self.body.is_empty() {
-                return Ok(Params::default());
+                return Ok(Encoding::None);
             }
             return Err(DecodeError::UnsupportedContentType {
                 found: "none".into(),
                 expected: kinds.expected(),
             });
         };
-        let content_type = String::from_utf8_lossy(content_type.as_bytes());
-        let essence = content_type.split(';').next().unwrap_or("").trim();
-        let is = |name: &str| essence.eq_ignore_ascii_case(name);
+        // Compared as bytes: only the multipart boundary and errors need the text.
+        let raw = content_type.as_bytes();
+        let essence = raw.split(|&b| b == b';').next().unwrap_or_default();
+        let is = |name: &str| essence.trim_ascii().eq_ignore_ascii_case(name.as_bytes());
+        let text = || String::from_utf8_lossy(raw).into_owned();
         if is("application/x-www-form-urlencoded") {
-            parse_urlencoded(&self.body, Part::Body)
+            Ok(Encoding::Form)
         } else if is("multipart/form-data") {
-            parse_multipart(&content_type, self.body.clone()).await
+            Ok(Encoding::Multipart(text()))
         } else if is("application/json") && kinds == BodyKinds::FormOrJson {
-            parse_json(&self.body)
+            Ok(Encoding::Json)
         } else {
             Err(DecodeError::UnsupportedContentType {
-                found: content_type.into_owned(),
+                found: text(),
                 expected: kinds.expected(),
             })
         }
     }
 
+    fn has_body(&self) -> bool {
+        !self.body.is_empty() || self.headers.contains_key(header::CONTENT_TYPE)
+    }
+
     /// The query's parameters with the body's laid over them: the body wins.
-    pub async fn merged_params(&self, kinds: BodyKinds) -> Result<Params, DecodeError> {
+    pub async fn merged_params(&self, kinds: BodyKinds) -> Result<Params<'_>, DecodeError> {
         let mut params = self.query_params()?;
-        if !self.body.is_empty() || self.headers.contains_key(header::CONTENT_TYPE) {
+        if self.has_body() {
             params.overlay(self.body_params(kinds).await?);
         }
         Ok(params)
     }
 
+    /// What the journal needs to show `params`, decoded by `used` (`Query` or
+    /// `Merged`) from this request: nothing but that word, unless the body was
+    /// multipart.
+    pub fn params_used(&self, used: ParamsUsed, params: &Params<'_>) -> ParamsUsed {
+        match used {
+            ParamsUsed::Merged(kinds)
+                if self.has_body()
+                    && matches!(self.body_encoding(kinds), Ok(Encoding::Multipart(_))) =>
+            {
+                ParamsUsed::Pairs(params.to_pairs())
+            }
+            used => used,
+        }
+    }
+
+    /// The parameters an exchange used, decoded again for the journal's reader.
+    pub fn decode_again(&self, used: &ParamsUsed) -> Vec<(String, String)> {
+        let decoded = match used {
+            ParamsUsed::None => return Vec::new(),
+            ParamsUsed::Pairs(pairs) => return pairs.clone(),
+            ParamsUsed::Query => self.query_params(),
+            ParamsUsed::Merged(kinds) => self.query_params().and_then(|mut params| {
+                if self.has_body() {
+                    match self.body_decode(*kinds) {
+                        BodyDecode::Done(body) => params.overlay(body?),
+                        // Recorded as pairs when it was decoded.
+                        BodyDecode::Multipart(_) => {}
+                    }
+                }
+                Ok(params)
+            }),
+        };
+        decoded.map(|p| p.to_pairs()).unwrap_or_default()
+    }
+
     /// A header's value as text, if present and visible ASCII.
-    pub fn header_str(&self, name: &str) -> Option<Result<&str, ()>> {
+    pub fn header_str(&self, name: &header::HeaderName) -> Option<Result<&str, ()>> {
         self.headers.get(name).map(|v| v.to_str().map_err(|_| ()))
     }
 }
 
 /// Decodes `application/x-www-form-urlencoded` strictly: `+` is a space, every `%`
-/// must start a valid escape, and the result must be UTF-8.
-pub fn parse_urlencoded(input: &[u8], part: Part) -> Result<Params, DecodeError> {
+/// must start a valid escape, and the result must be UTF-8. What needs no decoding
+/// is borrowed from `input`.
+pub fn parse_urlencoded(input: &[u8], part: Part) -> Result<Params<'_>, DecodeError> {
+    // One check of the whole input (ASCII in practice, which is fast to check) lets
+    // every unescaped name and value be borrowed as it is, without a check of its own.
+    let text = std::str::from_utf8(input).ok();
     let mut params = Params::default();
-    let mut offset = 0;
+    let mut start = 0;
     for segment in input.split(|&b| b == b'&') {
-        let start = offset;
-        offset += segment.len() + 1;
+        let end = start + segment.len();
+        let range = start..end;
+        start = end + 1;
         if segment.is_empty() {
             // `a=1&&b=2` is what browsers and string-joining clients produce; harmless.
             continue;
         }
-        let (raw_key, raw_value) = match segment.iter().position(|&b| b == b'=') {
-            Some(eq) => (&segment[..eq], &segment[eq + 1..]),
-            None => (segment, &[][..]),
+        let (key_range, value_range) = match segment.iter().position(|&b| b == b'=') {
+            Some(eq) => (
+                range.start..range.start + eq,
+                range.start + eq + 1..range.end,
+            ),
+            None => (range.clone(), range.end..range.end),
         };
-        let key = decode_component(raw_key, part, start, None)?;
+        let component = Component { input, text, part };
+        let key = component.decode(key_range, None)?;
         if key.is_empty() {
             return Err(DecodeError::EmptyName(part));
         }
-        let value_start = start + raw_key.len() + 1;
-        let value = decode_component(raw_value, part, value_start, Some(&key))?;
+        let value = component.decode(value_range, Some(&key))?;
         params.push_unique(key, value, part)?;
     }
     Ok(params)
 }
 
-fn decode_component(
-    raw: &[u8],
+/// The input a name or value is decoded from.
+#[derive(Clone, Copy)]
+struct Component<'a> {
+    input: &'a [u8],
+    /// The input as text, when all of it is UTF-8.
+    text: Option<&'a str>,
     part: Part,
-    base: usize,
-    key: Option<&str>,
-) -> Result<String, DecodeError> {
-    let utf8_error = || DecodeError::InvalidUtf8 {
-        part,
-        key: key.map(str::to_owned),
-    };
-    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
-        return std::str::from_utf8(raw)
-            .map(str::to_owned)
-            .map_err(|_| utf8_error());
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => {
+}
+
+impl<'a> Component<'a> {
+    fn decode(self, range: Range<usize>, key: Option<&str>) -> Result<Cow<'a, str>, DecodeError> {
+        let utf8_error = || DecodeError::InvalidUtf8 {
+            part: self.part,
+            key: key.map(str::to_owned),
+        };
+        let raw = &self.input[range.clone()];
+        let special = |b: &u8| *b == b'%' || *b == b'+';
+        let Some(first) = raw.iter().position(special) else {
+            return match self.text {
+                Some(text) => Ok(Cow::Borrowed(&text[range])),
+                None => std::str::from_utf8(raw)
+                    .map(Cow::Borrowed)
+                    .map_err(|_| utf8_error()),
+            };
+        };
+        // Runs between escapes are copied whole; Hebrew is nearly all escapes, so the
+        // escape itself is a table lookup per digit.
+        let mut out = Vec::with_capacity(raw.len());
+        out.extend_from_slice(&raw[..first]);
+        let mut i = first;
+        while i < raw.len() {
+            if raw[i] == b'+' {
                 out.push(b' ');
                 i += 1;
-            }
-            b'%' => match (raw.get(i + 1).and_then(hex), raw.get(i + 2).and_then(hex)) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 3;
+            } else if raw[i] == b'%' {
+                let digits = raw
+                    .get(i + 1..i + 3)
+                    .map(|d| (HEX[d[0] as usize], HEX[d[1] as usize]));
+                match digits {
+                    Some((hi, lo)) if hi | lo < 16 => out.push(hi << 4 | lo),
+                    _ => {
+                        return Err(DecodeError::BadPercent {
+                            part: self.part,
+                            offset: range.start + i,
+                        });
+                    }
                 }
-                _ => {
-                    return Err(DecodeError::BadPercent {
-                        part,
-                        offset: base + i,
-                    });
-                }
-            },
-            b => {
-                out.push(b);
-                i += 1;
+                i += 3;
+            } else {
+                let run = raw[i..].iter().position(special).unwrap_or(raw.len() - i);
+                out.extend_from_slice(&raw[i..i + run]);
+                i += run;
             }
         }
-    }
-    String::from_utf8(out).map_err(|_| utf8_error())
-}
-
-/// A hex digit's value.
-fn hex(b: &u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+        String::from_utf8(out)
+            .map(Cow::Owned)
+            .map_err(|_| utf8_error())
     }
 }
 
-fn parse_json(body: &[u8]) -> Result<Params, DecodeError> {
+/// Each byte's value as a hex digit, or 0xFF.
+const HEX: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+fn parse_json(body: &[u8]) -> Result<Params<'static>, DecodeError> {
     let Entries(entries) = serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => DecodeError::JsonShape(e.to_string()),
         _ => DecodeError::Json(e.to_string()),
@@ -331,7 +469,7 @@ fn parse_json(body: &[u8]) -> Result<Params, DecodeError> {
             serde_json::Value::Null => String::new(),
             _ => return Err(DecodeError::JsonShape(format!("{k} is a nested value"))),
         };
-        params.push_unique(k, text, Part::Body)?;
+        params.push_unique(k.into(), text.into(), Part::Body)?;
     }
     Ok(params)
 }
@@ -368,7 +506,7 @@ impl<'de> serde::Deserialize<'de> for Entries {
     }
 }
 
-async fn parse_multipart(content_type: &str, body: Bytes) -> Result<Params, DecodeError> {
+async fn parse_multipart(content_type: &str, body: Bytes) -> Result<Params<'static>, DecodeError> {
     let boundary =
         multer::parse_boundary(content_type).map_err(|e| DecodeError::Multipart(e.to_string()))?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
@@ -396,7 +534,7 @@ async fn parse_multipart(content_type: &str, body: Bytes) -> Result<Params, Deco
             part: Part::Body,
             key: Some(name.clone()),
         })?;
-        params.push_unique(name, value, Part::Body)?;
+        params.push_unique(name.into(), value.into(), Part::Body)?;
     }
     Ok(params)
 }
@@ -405,7 +543,7 @@ async fn parse_multipart(content_type: &str, body: Bytes) -> Result<Params, Deco
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<Params, DecodeError> {
+    fn parse(s: &str) -> Result<Params<'_>, DecodeError> {
         parse_urlencoded(s.as_bytes(), Part::Query)
     }
 
@@ -451,6 +589,26 @@ mod tests {
             err.to_string(),
             "invalid UTF-8 in the query string (parameter name): Lead.IM expects UTF-8"
         );
+    }
+
+    #[test]
+    fn raw_invalid_utf8_is_refused_with_the_key_and_plain_text_is_borrowed() {
+        let err = parse_urlencoded(b"phone=0521234567&name=\xD7\xD7", Part::Body).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::InvalidUtf8 {
+                part: Part::Body,
+                key: Some("name".into())
+            }
+        );
+        let p = parse("phone=052-1234567&name=%D7%93%D7%A0%D7%94&שם=דנה").unwrap();
+        let borrowed: Vec<bool> =
+            p.0.iter()
+                .map(|(k, v)| matches!((k, v), (Cow::Borrowed(_), Cow::Borrowed(_))))
+                .collect();
+        assert_eq!(borrowed, [true, false, true]);
+        assert_eq!(p.get("name"), Some("דנה"));
+        assert_eq!(p.get("שם"), Some("דנה"));
     }
 
     #[test]

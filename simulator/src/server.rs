@@ -6,7 +6,7 @@ use crate::api;
 use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
 use crate::journal::{Answer, Journal, Record};
 use crate::reply::{Exchange, HTML, Reply};
-use crate::request::{BodyKinds, Part, Request, parse_urlencoded};
+use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
 use crate::routes::{Route, route};
 use crate::store::Store;
 use crate::ui;
@@ -142,12 +142,11 @@ async fn handle(
     let body = read_body(&parts.headers, body).await;
     let request = Request {
         method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
+        uri: parts.uri,
         headers: parts.headers,
         body: body.as_ref().cloned().unwrap_or_default(),
     };
-    let route = route(&request.path);
+    let route = route(request.path());
     let is_api = route.is_api();
     let mut ex = Exchange::default();
     // Worked out at most once: only when a fault scoped to an account asks, or when
@@ -173,12 +172,16 @@ async fn handle(
                 ex.account = account.unwrap_or_else(|| account_of(&app.store, route, &request));
                 // The handler that would decode the parameters may not run; the
                 // journal shows them all the same.
-                let decoded = match request.method {
-                    Method::GET => request.query_params(),
+                let used = match request.method {
+                    Method::GET => ParamsUsed::Query,
+                    _ => ParamsUsed::Merged(BodyKinds::FormOrJson),
+                };
+                let decoded = match used {
+                    ParamsUsed::Query => request.query_params(),
                     _ => request.merged_params(BodyKinds::FormOrJson).await,
                 };
                 if let Ok(params) = decoded {
-                    ex.params = params.into_pairs();
+                    ex.params = request.params_used(used, &params);
                 }
                 if let FaultKind::Latency { ms } = strike.kind {
                     let delay = Duration::from_millis(ms);
@@ -237,7 +240,7 @@ async fn answer_late(
     started: Instant,
 ) -> Result<Response<Body>, NoAnswer> {
     let late = tokio::spawn(async move {
-        let route = route(&request.path);
+        let route = route(request.path());
         if when == When::Before {
             tokio::time::sleep(delay).await;
         }
@@ -463,10 +466,10 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
         Route::LeadPage { aid, lid } if m == Method::GET => ui::lead_page(&app.store, aid, lid, ex),
         Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
         Route::NotFound => {
-            ex.note(format!("no such endpoint: {}", req.path));
+            ex.note(format!("no such endpoint: {}", req.path()));
             Reply::error(
                 StatusCode::NOT_FOUND,
-                &format!("no such endpoint: {} {}", req.method, req.path),
+                &format!("no such endpoint: {} {}", req.method, req.path()),
             )
         }
         _ => {
@@ -479,7 +482,7 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
                 "method {} not allowed here; use {allow}",
                 req.method
             ));
-            Reply::method_not_allowed(&req.method, &req.path, allow)
+            Reply::method_not_allowed(&req.method, req.path(), allow)
         }
     }
 }
@@ -501,12 +504,9 @@ fn record(
     };
     Record {
         at,
-        method: req.method,
-        path: req.path,
-        query: req.query,
+        request: req,
         account: ex.account,
         params: ex.params,
-        headers: req.headers,
         status,
         answer,
         diagnostics: ex.diagnostics,

@@ -114,6 +114,9 @@ struct Form {
     definition: Vec<(String, String)>,
     /// Distinct field names in definition order; leads refer to them by index.
     field_names: Vec<Box<str>>,
+    /// Each of `field_names` as a JSON object key, `"name":`, written once here
+    /// rather than escaped again in every lookup answer.
+    json_keys: Vec<Box<[u8]>>,
     by_key: Map<Box<str>, u16>,
     by_name: Map<Box<str>, u16>,
     phone_field: u16,
@@ -139,6 +142,7 @@ impl Form {
             thank_you_url,
             definition: Vec::new(),
             field_names: Vec::new(),
+            json_keys: Vec::new(),
             by_key: Map::default(),
             by_name: Map::default(),
             phone_field: 0,
@@ -170,6 +174,9 @@ impl Form {
         }
         let idx = self.field_names.len() as u16;
         self.field_names.push(field.into());
+        let mut key = serde_json::to_vec(field).expect("a string always encodes");
+        key.push(b':');
+        self.json_keys.push(key.into_boxed_slice());
         self.by_name.insert(field.into(), idx);
         idx
     }
@@ -198,6 +205,36 @@ impl Form {
     }
 }
 
+/// A lead's values packed by [`Lead::pack`].
+struct Packed {
+    text: Box<str>,
+    fields: Box<[(u16, u32)]>,
+    plain: bool,
+}
+
+/// True when `s` goes into a JSON string as it is: no quote, backslash or control
+/// character. Checked a word at a time: this runs over every value stored.
+fn is_plain(s: &str) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Bytewise "x < n" for every byte of x below 0x80 (the high bytes of UTF-8 are
+    // never special), after Hacker's Delight / Mycroft's haszero.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
+    let has = |x: u64, b: u8| below(x ^ (ONES * u64::from(b)), 1);
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_ne_bytes(chunk.try_into().expect("chunks of 8"));
+        if below(x, 0x20) | has(x, b'"') | has(x, b'\\') != 0 {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
 /// Field indexes past every form's own hold the lead's UTM values and `lm_source`,
 /// so they share the lead's one text allocation.
 const UTM_BASE: u16 = u16::MAX - 8;
@@ -216,24 +253,37 @@ struct Lead {
     is_disrupted: bool,
     /// The values, back to back.
     text: Box<str>,
-    /// (field index into the form's names, end of its value in `text`), in the order
-    /// first set.
+    /// (field index into the form's names, end of its value in `text`), by field
+    /// index: the order the answers list them in.
     fields: Box<[(u16, u32)]>,
+    /// No value needs escaping in JSON (true of nearly every real lead), so answers
+    /// copy the values as they are.
+    plain: bool,
 }
 
 impl Lead {
-    /// Packs `(field index, value)` pairs; a later value of the same field wins.
-    fn pack(pairs: Vec<(u16, Box<str>)>) -> (Box<str>, Box<[(u16, u32)]>) {
-        let mut text = String::with_capacity(pairs.iter().map(|(_, v)| v.len()).sum());
+    /// Packs `(field index, value)` pairs, ordered by field; a later value of the
+    /// same field wins. Also says whether every value is plain JSON string content.
+    fn pack<S: AsRef<str>>(mut pairs: Vec<(u16, S)>) -> Packed {
+        // A stable sort keeps a field's values in the order they came.
+        pairs.sort_by_key(|(idx, _)| *idx);
+        let mut text = String::with_capacity(pairs.iter().map(|(_, v)| v.as_ref().len()).sum());
         let mut ends = Vec::with_capacity(pairs.len());
+        let mut plain = true;
         for (i, (idx, value)) in pairs.iter().enumerate() {
-            if pairs[i + 1..].iter().any(|(later, _)| later == idx) {
+            if pairs.get(i + 1).is_some_and(|(next, _)| next == idx) {
                 continue;
             }
+            let value = value.as_ref();
+            plain &= is_plain(value);
             text.push_str(value);
             ends.push((*idx, text.len() as u32));
         }
-        (text.into_boxed_str(), ends.into_boxed_slice())
+        Packed {
+            text: text.into_boxed_str(),
+            fields: ends.into_boxed_slice(),
+            plain,
+        }
     }
 
     fn pairs(&self) -> impl Iterator<Item = (u16, &str)> {
@@ -250,18 +300,18 @@ impl Lead {
     }
 
     /// Sets fields (rare: updates only), repacking; true when something changed.
-    fn set_fields(&mut self, changes: Vec<(u16, Box<str>)>) -> bool {
+    fn set_fields(&mut self, changes: &[(u16, &str)]) -> bool {
         // Where two keys set one field, the later value is the one that counts.
         let last = |i: usize, idx: u16| !changes[i + 1..].iter().any(|(later, _)| *later == idx);
         let changed = changes
             .iter()
             .enumerate()
-            .any(|(i, (idx, v))| last(i, *idx) && self.field(*idx) != Some(&**v));
+            .any(|(i, (idx, v))| last(i, *idx) && self.field(*idx) != Some(*v));
         if changed {
-            let mut pairs: Vec<(u16, Box<str>)> =
-                self.pairs().map(|(i, v)| (i, Box::from(v))).collect();
-            pairs.extend(changes);
-            (self.text, self.fields) = Lead::pack(pairs);
+            let mut pairs: Vec<(u16, &str)> = self.pairs().collect();
+            pairs.extend_from_slice(changes);
+            let packed = Lead::pack(pairs);
+            (self.text, self.fields, self.plain) = (packed.text, packed.fields, packed.plain);
         }
         changed
     }
@@ -271,10 +321,9 @@ impl Lead {
     }
 
     fn view(&self, form: &Form) -> LeadView {
-        let mut ordered: Vec<(u16, &str)> = self.pairs().filter(|(i, _)| *i < UTM_BASE).collect();
-        ordered.sort_by_key(|(i, _)| *i);
-        let fields = ordered
-            .into_iter()
+        let fields = self
+            .pairs()
+            .take_while(|(i, _)| *i < UTM_BASE)
             .map(|(idx, value)| {
                 (
                     form.field_names[idx as usize].to_string(),
@@ -679,7 +728,7 @@ impl Store {
         }
 
         let mut diagnostics = Vec::new();
-        let mut fields: Vec<(u16, Box<str>)> = Vec::with_capacity(params.len());
+        let mut fields: Vec<(u16, &str)> = Vec::with_capacity(params.len());
         let mut unknown = false;
         for (k, v) in params.iter() {
             if CONTROL_KEYS.contains(&k) {
@@ -711,7 +760,11 @@ impl Store {
         let secs = now.as_second();
         let lid = state.next_lid;
         state.next_lid += 1;
-        let (text, fields) = Lead::pack(fields);
+        let Packed {
+            text,
+            fields,
+            plain,
+        } = Lead::pack(fields);
         let lead = Lead {
             lid,
             aid,
@@ -722,6 +775,7 @@ impl Store {
             updated_at: secs,
             text,
             fields,
+            plain,
         };
         state.insert_lead(lead, self.shared.phone_match);
         self.changed();
@@ -836,7 +890,7 @@ impl Store {
 
         let mut diagnostics = Vec::new();
         let mut status = None;
-        let mut changes: Vec<(u16, Box<str>)> = Vec::new();
+        let mut changes: Vec<(u16, &str)> = Vec::new();
         for (k, v) in params.iter() {
             match k {
                 "by_id" => {}
@@ -876,7 +930,7 @@ impl Store {
             .any(|(i, _)| *i == phone_field)
             .then(|| state.leads[&lid].field(phone_field).map(str::to_owned));
         let lead = state.leads.get_mut(&lid).expect("checked above");
-        let mut changed = lead.set_fields(changes);
+        let mut changed = lead.set_fields(&changes);
         if let Some(s) = status {
             changed |= lead.status_id != s;
             lead.status_id = s;
@@ -885,10 +939,10 @@ impl Store {
             lead.updated_at = now.as_second();
             self.changed();
         }
-        let new_phone = lead.field(phone_field).map(str::to_owned);
         if let Some(old_phone) = old_phone
-            && old_phone != new_phone
+            && old_phone.as_deref() != lead.field(phone_field)
         {
+            let new_phone = lead.field(phone_field).map(str::to_owned);
             if let Some(old) = old_phone.as_deref() {
                 state.unindex_phone(aid, lid, old, phone_match);
             }
@@ -1334,7 +1388,11 @@ impl State {
                 fields.push((UTM_BASE + i as u16, v.as_str().into()));
             }
         }
-        let (text, fields) = Lead::pack(fields);
+        let Packed {
+            text,
+            fields,
+            plain,
+        } = Lead::pack(fields);
         Ok(Lead {
             lid,
             aid: spec.aid,
@@ -1345,6 +1403,7 @@ impl State {
             updated_at,
             text,
             fields,
+            plain,
         })
     }
 
@@ -1478,7 +1537,17 @@ fn envelope(state: &State, leads: &[&Lead]) -> Vec<u8> {
 fn write_lead(out: &mut Vec<u8>, lead: &Lead, form: &Form) {
     let number = |out: &mut Vec<u8>, key: &[u8], n: u64| {
         out.extend_from_slice(key);
-        let _ = serde_json::to_writer(&mut *out, &n);
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    };
+    // Values are copied as they are when the lead holds nothing to escape.
+    let value = |out: &mut Vec<u8>, v: &str| {
+        if lead.plain {
+            out.push(b'"');
+            out.extend_from_slice(v.as_bytes());
+            out.push(b'"');
+        } else {
+            write_str(out, v);
+        }
     };
     number(out, br#"{"aid":"#, lead.aid);
     number(out, br#","lid":"#, lead.lid);
@@ -1494,17 +1563,18 @@ fn write_lead(out: &mut Vec<u8>, lead: &Lead, form: &Form) {
     out.extend_from_slice(br#","updated_at":"#);
     write_time(out, lead.updated_at);
     out.extend_from_slice(br#","phone":"#);
-    write_str(out, lead.phone(form));
+    value(out, lead.phone(form));
     out.extend_from_slice(br#","fields":{"#);
-    let mut ordered: Vec<(u16, &str)> = lead.pairs().filter(|(i, _)| *i < UTM_BASE).collect();
-    ordered.sort_by_key(|(i, _)| *i);
-    for (n, (idx, value)) in ordered.into_iter().enumerate() {
-        if n > 0 {
+    // Pairs come by field index: the form's fields, then the UTM values in order.
+    let mut pairs = lead.pairs().peekable();
+    let mut first = true;
+    while let Some((idx, v)) = pairs.next_if(|(idx, _)| *idx < UTM_BASE) {
+        if !first {
             out.push(b',');
         }
-        write_str(out, &form.field_names[idx as usize]);
-        out.push(b':');
-        write_str(out, value);
+        first = false;
+        out.extend_from_slice(&form.json_keys[idx as usize]);
+        value(out, v);
     }
     out.push(b'}');
     for (key, idx) in [
@@ -1516,8 +1586,8 @@ fn write_lead(out: &mut Vec<u8>, lead: &Lead, form: &Form) {
         (br#","lm_source":"#, LM_SOURCE),
     ] {
         out.extend_from_slice(key);
-        match lead.field(idx) {
-            Some(v) => write_str(out, v),
+        match pairs.next_if(|(i, _)| *i == idx) {
+            Some((_, v)) => value(out, v),
             None => out.extend_from_slice(b"null"),
         }
     }
@@ -1527,7 +1597,7 @@ fn write_lead(out: &mut Vec<u8>, lead: &Lead, form: &Form) {
 /// A JSON string: copied as is when nothing in it needs escaping, else through
 /// serde_json's escaping.
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if is_plain(s) {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -1594,17 +1664,17 @@ fn phone_hash(aid: u64, key: &str) -> u64 {
 }
 
 /// Cuts `value` to `limit` characters (not bytes), saying so in `diagnostics`.
-fn cap(key: &str, value: &str, limit: usize, diagnostics: &mut Vec<String>) -> Box<str> {
+fn cap<'v>(key: &str, value: &'v str, limit: usize, diagnostics: &mut Vec<String>) -> &'v str {
     // A string has no more characters than bytes: most values need no counting.
     if value.len() <= limit {
-        return value.into();
+        return value;
     }
     match value.char_indices().nth(limit) {
-        None => value.into(),
+        None => value,
         Some((cut_at, _)) => {
             let total = value.chars().count();
             diagnostics.push(format!("{key} cut from {total} to {limit} characters"));
-            value[..cut_at].into()
+            &value[..cut_at]
         }
     }
 }
@@ -1640,6 +1710,44 @@ mod tests {
             String::from_utf8(json).unwrap(),
             serde_json::to_string(&slow).unwrap()
         );
+    }
+
+    #[test]
+    fn fields_come_in_the_forms_order_and_the_last_repeat_wins() {
+        let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
+        // The message before the name, and given twice (`msg` and `fld_message`).
+        let params = parse_urlencoded(
+            "lm_form=5001&lm_key=k-5001-3fa9c21e&msg=%D7%A9%D7%9C%D7%95%D7%9D&fld_city=%D7%97%D7%99%D7%A4%D7%94&name=%D7%93%D7%A0%D7%94&phone=0547770001&fld_message=%D7%AA%D7%95%D7%93%D7%94"
+                .as_bytes(),
+            Part::Query,
+        )
+        .unwrap();
+        store.submit(&params, Timestamp::now()).unwrap();
+        let (_, views) = store
+            .leads_by_phone("3305", Some(Ok("t-3305-rw")), Some("0547770001"))
+            .unwrap();
+        let names: Vec<&str> = views[0].fields.keys().map(String::as_str).collect();
+        assert_eq!(names, ["שם", "טלפון", "הודעה", "עיר"]);
+        assert_eq!(views[0].fields["הודעה"], "תודה");
+    }
+
+    #[test]
+    fn plain_means_nothing_to_escape() {
+        let naive = |s: &str| s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        for b in 0u8..0x80 {
+            for at in 0..20 {
+                let mut s = "שלום עולם"
+                    .repeat(3)
+                    .chars()
+                    .take(20)
+                    .collect::<Vec<char>>();
+                s[at] = char::from(b);
+                let s: String = s.into_iter().collect();
+                assert_eq!(is_plain(&s), naive(&s), "{s:?}");
+            }
+        }
+        assert!(is_plain(""));
+        assert!(is_plain("דנה כהן, רמת גן 052-1234567"));
     }
 
     #[test]

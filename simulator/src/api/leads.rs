@@ -3,7 +3,7 @@
 use super::{api_failure, token};
 use crate::error::ApiError;
 use crate::reply::{Exchange, Reply};
-use crate::request::Request;
+use crate::request::{ParamsUsed, Request};
 use crate::store::Store;
 
 /// Looks leads up by phone.
@@ -16,7 +16,7 @@ pub fn by_phone(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> R
     let outcome = store.leads_by_phone_json(aid, token(req), params.get("by_phone"));
     match outcome {
         Err(e) => {
-            ex.params = params.into_pairs();
+            ex.params = ParamsUsed::Query;
             api_failure(ex, e)
         }
         Ok((aid, found, body)) => {
@@ -27,7 +27,7 @@ pub fn by_phone(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> R
                     store.phone_match()
                 ));
             }
-            ex.params = params.into_pairs();
+            ex.params = ParamsUsed::Query;
             Reply::json_body(body)
         }
     }
@@ -41,7 +41,7 @@ pub fn by_id(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Repl
         Err(e) => return api_failure(ex, ApiError::Decode(e)),
     };
     let outcome = store.lead_by_id_json(aid, token(req), params.get("by_id"));
-    ex.params = params.into_pairs();
+    ex.params = ParamsUsed::Query;
     match outcome {
         Err(e) => api_failure(ex, e),
         Ok((_, body)) => Reply::json_body(body),

@@ -2,19 +2,20 @@
 
 use crate::error::SubmitError;
 use crate::reply::{Exchange, Failure, Reply};
-use crate::request::{BodyKinds, Request};
+use crate::request::{BodyKinds, ParamsUsed, Request};
 use crate::store::Store;
 use hyper::{Method, StatusCode};
 
 /// Handles one submission.
 pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
-    let decoded = if req.method == Method::POST {
-        req.merged_params(BodyKinds::Form).await
+    let (decoded, used) = if req.method == Method::POST {
+        let used = ParamsUsed::Merged(BodyKinds::Form);
+        (req.merged_params(BodyKinds::Form).await, used)
     } else {
         if !req.body.is_empty() {
             ex.note("body ignored: a GET submission takes its parameters from the query string");
         }
-        req.query_params()
+        (req.query_params(), ParamsUsed::Query)
     };
     let params = match decoded {
         Ok(p) => p,
@@ -29,7 +30,7 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
     let outcome = store.submit(&params, jiff::Timestamp::now());
     let form_id = params.get("lm_form").and_then(|f| f.trim().parse().ok());
     let redirect = params.get("lm_redirect").map(str::to_owned);
-    ex.params = params.into_pairs();
+    ex.params = req.params_used(used, &params);
     match outcome {
         Err(e) => failure(store, ex, e, form_id),
         Ok(done) => {

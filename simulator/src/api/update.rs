@@ -3,7 +3,7 @@
 use super::{api_failure, token};
 use crate::error::ApiError;
 use crate::reply::{Exchange, Reply};
-use crate::request::{BodyKinds, Request};
+use crate::request::{BodyKinds, ParamsUsed, Request};
 use crate::store::Store;
 
 /// Handles one update.
@@ -14,7 +14,7 @@ pub async fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) 
         Err(e) => return api_failure(ex, ApiError::Decode(e)),
     };
     let outcome = store.update(aid, token(req), &params, jiff::Timestamp::now());
-    ex.params = params.into_pairs();
+    ex.params = req.params_used(ParamsUsed::Merged(BodyKinds::FormOrJson), &params);
     match outcome {
         Err(e) => api_failure(ex, e),
         Ok((_, diagnostics)) => {
