@@ -81,6 +81,7 @@ use server::App;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -149,6 +150,7 @@ pub struct SimulatorBuilder {
     journal_bytes: usize,
     addr: SocketAddr,
     admin_token: Option<String>,
+    idle_timeout: Duration,
 }
 
 impl Default for SimulatorBuilder {
@@ -160,6 +162,7 @@ impl Default for SimulatorBuilder {
             journal_bytes: journal::DEFAULT_MAX_BYTES,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
+            idle_timeout: server::IDLE_TIMEOUT,
         }
     }
 }
@@ -190,6 +193,14 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Closes a connection that sends no whole request head for this long while no
+    /// request of its own is being answered (default 30 s): a client that opens
+    /// connections and stalls cannot use up the simulator's connection slots.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
     /// Requires this token (header `X-Admin-Token`, or `Authorization: Bearer …`) on
     /// every `/__admin/` route. Without one the admin API is open, which is right on
     /// a loopback address and wrong on any other.
@@ -208,6 +219,7 @@ impl SimulatorBuilder {
                 journal: Journal::new(self.journal_entries, self.journal_bytes),
                 faults: faults::Faults::default(),
                 admin_token: self.admin_token,
+                idle_timeout: self.idle_timeout,
                 base_url: OnceLock::new(),
                 closing: watch::channel(false).0,
             }),

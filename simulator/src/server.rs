@@ -18,12 +18,12 @@ use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Response, StatusCode, header};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -39,6 +39,8 @@ pub const MAX_CONNECTIONS: usize = 4096;
 const DRAIN: Duration = Duration::from_secs(10);
 /// The longest a `hang` fault holds a request (the client has given up long before).
 const MAX_HANG: Duration = Duration::from_secs(600);
+/// The default of [`crate::SimulatorBuilder::idle_timeout`].
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A response body: whole, or (for the `truncated` fault) half of one, then an error.
 type Body = Either<Full<Bytes>, UnsyncBoxBody<Bytes, io::Error>>;
@@ -51,6 +53,8 @@ pub(crate) struct App {
     pub faults: Faults,
     /// When set, every admin route requires it.
     pub admin_token: Option<String>,
+    /// How long a connection may go without a whole request head while idle.
+    pub idle_timeout: Duration,
     /// `http://host:port` once bound: the fallback when a request has no `Host`.
     pub base_url: OnceLock<String>,
     /// Set to true when shutdown starts, so hanging requests let go.
@@ -98,20 +102,26 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let reset = Arc::new(AtomicBool::new(false));
+        let idle_timeout = app.idle_timeout;
+        let state = Arc::new(ConnState::new());
         let io = ConnIo {
             stream,
-            reset: reset.clone(),
+            state: state.clone(),
         };
-        let service = service_fn(move |req| handle(app.clone(), reset.clone(), req));
+        let watched = state.clone();
+        let service = service_fn(move |req| handle(app.clone(), state.clone(), req));
+        // No hyper timer: `ConnState::idle` bounds stalled connections instead.
         let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(30))
             .keep_alive(true)
             .serve_connection(TokioIo::new(io), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
-            let _ = conn.await;
+            tokio::select! {
+                _ = conn => {}
+                () = watched.idle(idle_timeout) => {
+                    tracing::debug!("closed a connection idle for {idle_timeout:?}");
+                }
+            }
             drop(permit);
         });
     }
@@ -133,10 +143,11 @@ struct NoAnswer(&'static str);
 
 async fn handle(
     app: Arc<App>,
-    reset: Arc<AtomicBool>,
+    conn: Arc<ConnState>,
     req: hyper::Request<Incoming>,
 ) -> Result<Response<Body>, NoAnswer> {
     let started = Instant::now();
+    let _busy = conn.busy(started);
     let at = jiff::Timestamp::now();
     let (parts, body) = req.into_parts();
     let body = read_body(&parts.headers, body).await;
@@ -200,7 +211,7 @@ async fn handle(
         Outcome::Cut(reply) => Ok(cut(reply)),
         Outcome::Close => Err(NoAnswer("fault: connection closed")),
         Outcome::Reset => {
-            reset.store(true, Ordering::Release);
+            conn.reset.store(true, Ordering::Release);
             Err(NoAnswer("fault: connection reset"))
         }
         Outcome::Hang => {
@@ -376,16 +387,80 @@ fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
     }
 }
 
+/// What a connection's requests tell its task and its socket.
+struct ConnState {
+    /// Set by a `reset` fault.
+    reset: AtomicBool,
+    /// Requests being answered.
+    busy: AtomicUsize,
+    /// When the last request started or ended, in microseconds since `opened`.
+    last: AtomicU64,
+    opened: Instant,
+}
+
+/// Marks a request as answered when dropped, however its handler ends.
+struct Busy<'a>(&'a ConnState);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.mark(Instant::now());
+        self.0.busy.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl ConnState {
+    fn new() -> ConnState {
+        ConnState {
+            reset: AtomicBool::new(false),
+            busy: AtomicUsize::new(0),
+            last: AtomicU64::new(0),
+            opened: Instant::now(),
+        }
+    }
+
+    fn mark(&self, at: Instant) {
+        let micros = at.saturating_duration_since(self.opened).as_micros();
+        self.last.store(micros as u64, Ordering::Relaxed);
+    }
+
+    /// A request whose head arrived at `started` is being answered.
+    fn busy(&self, started: Instant) -> Busy<'_> {
+        self.busy.fetch_add(1, Ordering::Relaxed);
+        self.mark(started);
+        Busy(self)
+    }
+
+    /// Resolves once the connection has been idle — no request being answered, none
+    /// started or ended — for `timeout`: a partial head, or nothing at all. This is a
+    /// watchdog that wakes about once per `timeout`, rather than hyper's header-read
+    /// timer, which arms and cancels a timer for every request (as much work as the
+    /// store and the routing together).
+    async fn idle(&self, timeout: Duration) {
+        loop {
+            let last = self.opened + Duration::from_micros(self.last.load(Ordering::Relaxed));
+            let now = Instant::now();
+            let due = if self.busy.load(Ordering::Relaxed) > 0 {
+                now + timeout
+            } else if now >= last + timeout {
+                return;
+            } else {
+                last + timeout
+            };
+            tokio::time::sleep_until(due.into()).await;
+        }
+    }
+}
+
 /// The connection's socket. A `reset` fault sets `reset`; dropping the connection
 /// then sets `SO_LINGER` to zero first, so the close is a TCP RST rather than a FIN.
 struct ConnIo {
     stream: TcpStream,
-    reset: Arc<AtomicBool>,
+    state: Arc<ConnState>,
 }
 
 impl Drop for ConnIo {
     fn drop(&mut self) {
-        if self.reset.load(Ordering::Acquire) {
+        if self.state.reset.load(Ordering::Acquire) {
             let _ = socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
         }
     }

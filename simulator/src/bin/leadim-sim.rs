@@ -54,6 +54,16 @@ struct Args {
         value_name = "SECS"
     )]
     snapshot_interval: f64,
+    /// Close a connection after this many seconds without a whole request head while
+    /// none of its requests is being answered (stalled or idle clients).
+    #[arg(
+        long,
+        env = "LEADIM_SIM_IDLE_TIMEOUT",
+        default_value_t = 30,
+        value_name = "SECS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    idle_timeout: u64,
     /// Require this token (header X-Admin-Token) on every /__admin/ route.
     #[arg(long, env = "LEADIM_SIM_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -150,6 +160,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .phone_match(phone_match)
         .journal_limits(args.journal_entries, args.journal_bytes)
         .admin_token(args.admin_token.clone())
+        .idle_timeout(std::time::Duration::from_secs(args.idle_timeout))
         .build()?;
     let state = args.state.as_ref().map(StateFile::new);
     if let Some(file) = &state
