@@ -66,6 +66,15 @@ pub fn route(path: &str) -> Route<'_> {
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
+    // The API's own paths first: they are nearly every request.
+    if trimmed == "/v2/submit" {
+        return Route::Submit;
+    }
+    proxy_route(trimmed).unwrap_or_else(|| split_route(trimmed))
+}
+
+/// Any path, split into segments and matched whole.
+fn split_route(trimmed: &str) -> Route<'_> {
     let Some(mut rest) = trimmed.strip_prefix('/') else {
         return Route::NotFound;
     };
@@ -106,6 +115,36 @@ pub fn route(path: &str) -> Route<'_> {
         [Some("a"), Some(aid), Some("leads"), Some(lid), None, _] => Route::LeadPage { aid, lid },
         [Some("__admin"), Some(rest), a, b, c, d] => admin(rest, [a, b, c, d]),
         _ => Route::NotFound,
+    }
+}
+
+/// `/apiproxy/{aid}/api/{file}`, matched by prefix; `None` leaves any other path
+/// (a wrong file included) to the general splitter.
+fn proxy_route(path: &str) -> Option<Route<'_>> {
+    let starts = |s: &str, prefix: &str| {
+        s.len() >= prefix.len()
+            && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    const PROXY: &str = "/apiproxy/";
+    const API: &str = "api/";
+    if !starts(path, PROXY) {
+        return None;
+    }
+    let rest = &path[PROXY.len()..];
+    let (aid, tail) = rest.split_at(rest.find('/')?);
+    let tail = &tail[1..];
+    if !starts(tail, API) {
+        return None;
+    }
+    let file = &tail[API.len()..];
+    if file.eq_ignore_ascii_case("leads_get.ashx") {
+        Some(Route::LeadsGet(aid))
+    } else if file.eq_ignore_ascii_case("lead_update.ashx") {
+        Some(Route::LeadUpdate(aid))
+    } else if file.eq_ignore_ascii_case("lead_get.ashx") {
+        Some(Route::LeadGet(aid))
+    } else {
+        None
     }
 }
 
@@ -165,6 +204,26 @@ mod tests {
             route("/__admin/accounts/9001/forms/90001"),
             Route::Admin(AdminRoute::AccountForm("9001", "90001"))
         );
+    }
+
+    #[test]
+    fn the_fast_paths_agree_with_the_splitter() {
+        for p in [
+            "/v2/submit",
+            "/apiproxy/3305/api/leads_get.ashx",
+            "/ApiProxy/3305/Api/LEADS_GET.ASHX",
+            "/apiproxy//api/lead_get.ashx",
+            "/APIPROXY/3305/API/lead_update.ashx",
+            "/apiproxy/3305/api/other.ashx",
+            "/apiproxy/3305/apix/leads_get.ashx",
+            "/apiproxy/3305/api/leads_get.ashx/x",
+            "/apiproxy/3305/x/api/leads_get.ashx",
+            "/apiproxy/3305",
+            "/apiproxy/",
+            "/apiproxyx/3305/api/leads_get.ashx",
+        ] {
+            assert_eq!(route(p), split_route(p), "{p}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::admin;
 use crate::api;
 use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
-use crate::journal::{Answer, Journal, Record};
+use crate::journal::{Answer, Journal, KeptRequest, Record, kept_part};
 use crate::reply::{Exchange, HTML, Reply};
 use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
 use crate::routes::{Route, route};
@@ -14,6 +14,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
+use hyper::body::Body as _;
 use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -515,6 +516,10 @@ async fn read_body(headers: &hyper::HeaderMap, body: Incoming) -> Result<Bytes, 
     if let Some(n) = declared.filter(|n| *n > MAX_BODY as u64) {
         return Err(too_large(format!("{n} bytes (Content-Length)")));
     }
+    // A GET has no body: nothing to collect.
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
     match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
@@ -570,16 +575,24 @@ fn record(
     at: jiff::Timestamp,
     started: Instant,
 ) -> Record {
-    let (status, answer) = match outcome {
-        Outcome::Answer(r) => (r.status.as_u16(), Answer::body(&r.body)),
-        Outcome::Cut(r) => (r.status.as_u16(), Answer::cut(&r.body)),
-        Outcome::Close => (0, Answer::None("connection closed")),
-        Outcome::Reset => (0, Answer::None("connection reset")),
-        Outcome::Hang => (0, Answer::None("the request hangs")),
+    let (status, answer, shown): (u16, Answer, &[u8]) = match outcome {
+        Outcome::Answer(r) => (r.status.as_u16(), Answer::Body, &r.body),
+        Outcome::Cut(r) => {
+            let sent = r.body.len() / 2;
+            let total = r.body.len();
+            (
+                r.status.as_u16(),
+                Answer::Cut { sent, total },
+                &r.body[..sent],
+            )
+        }
+        Outcome::Close => (0, Answer::None("connection closed"), &[]),
+        Outcome::Reset => (0, Answer::None("connection reset"), &[]),
+        Outcome::Hang => (0, Answer::None("the request hangs"), &[]),
     };
     Record {
         at,
-        request: req,
+        request: KeptRequest::new(&req, kept_part(shown)),
         account: ex.account,
         params: ex.params,
         status,
