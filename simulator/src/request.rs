@@ -400,34 +400,32 @@ impl<'a> Component<'a> {
                     .map_err(|_| utf8_error()),
             };
         };
-        // Runs between escapes are copied whole; Hebrew is nearly all escapes, so the
-        // escape itself is a table lookup per digit.
+        // Hebrew is nearly all escapes (`%D7%A9`): one pass with slice patterns, no
+        // index arithmetic, a table lookup per hex digit.
         let mut out = Vec::with_capacity(raw.len());
         out.extend_from_slice(&raw[..first]);
-        let mut i = first;
-        while i < raw.len() {
-            if raw[i] == b'+' {
-                out.push(b' ');
-                i += 1;
-            } else if raw[i] == b'%' {
-                let digits = raw
-                    .get(i + 1..i + 3)
-                    .map(|d| (HEX[d[0] as usize], HEX[d[1] as usize]));
-                match digits {
-                    Some((hi, lo)) if hi | lo < 16 => out.push(hi << 4 | lo),
-                    _ => {
-                        return Err(DecodeError::BadPercent {
-                            part: self.part,
-                            offset: range.start + i,
-                        });
-                    }
+        let mut rest = &raw[first..];
+        while let [byte, tail @ ..] = rest {
+            rest = match (byte, tail) {
+                (b'%', [hi, lo, after @ ..]) if HEX[*hi as usize] | HEX[*lo as usize] < 16 => {
+                    out.push(HEX[*hi as usize] << 4 | HEX[*lo as usize]);
+                    after
                 }
-                i += 3;
-            } else {
-                let run = raw[i..].iter().position(special).unwrap_or(raw.len() - i);
-                out.extend_from_slice(&raw[i..i + run]);
-                i += run;
-            }
+                (b'%', _) => {
+                    return Err(DecodeError::BadPercent {
+                        part: self.part,
+                        offset: range.end - rest.len(),
+                    });
+                }
+                (b'+', _) => {
+                    out.push(b' ');
+                    tail
+                }
+                (other, _) => {
+                    out.push(*other);
+                    tail
+                }
+            };
         }
         String::from_utf8(out)
             .map(Cow::Owned)

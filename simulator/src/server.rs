@@ -116,14 +116,18 @@ pub(crate) async fn serve(
             .keep_alive(true)
             .serve_connection(TokioIo::new(io), service);
         let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = conn => {}
-                () = watched.idle(idle_timeout) => {
-                    tracing::debug!("closed a connection idle for {idle_timeout:?}");
-                }
-            }
+        let served = tokio::spawn(async move {
+            let _ = conn.await;
             drop(permit);
+        });
+        // A task of its own, not a branch beside the connection: a `select!` would
+        // poll the watchdog's timer on every wake-up of the connection.
+        let served = served.abort_handle();
+        tokio::spawn(async move {
+            if watched.idle(idle_timeout, &served).await {
+                tracing::debug!("closing a connection idle for {idle_timeout:?}");
+                served.abort();
+            }
         });
     }
     drop(listener);
@@ -431,19 +435,24 @@ impl ConnState {
         Busy(self)
     }
 
-    /// Resolves once the connection has been idle — no request being answered, none
+    /// True once the connection has been idle — no request being answered, none
     /// started or ended — for `timeout`: a partial head, or nothing at all. This is a
     /// watchdog that wakes about once per `timeout`, rather than hyper's header-read
     /// timer, which arms and cancels a timer for every request (as much work as the
     /// store and the routing together).
-    async fn idle(&self, timeout: Duration) {
+    ///
+    /// Resolves to false, within `timeout`, once the connection has ended by itself.
+    async fn idle(&self, timeout: Duration, served: &tokio::task::AbortHandle) -> bool {
         loop {
+            if served.is_finished() {
+                return false;
+            }
             let last = self.opened + Duration::from_micros(self.last.load(Ordering::Relaxed));
             let now = Instant::now();
             let due = if self.busy.load(Ordering::Relaxed) > 0 {
                 now + timeout
             } else if now >= last + timeout {
-                return;
+                return true;
             } else {
                 last + timeout
             };
