@@ -1,9 +1,10 @@
 //! The request journal: every exchange with the simulated API, with the decoded
 //! parameters, the answer and diagnostics in plain words.
 //!
-//! Recording happens on every request, so a [`Record`] is built from what the
-//! request already owns (moved strings, reference-counted bodies and headers); the
-//! readable [`JournalEntry`] — masked token, answer as text — is made only when the
+//! Recording happens on every request, so a [`Record`] is cheap to build: one
+//! compact copy of the request and of the answer's head ([`KeptRequest`]), and a note
+//! of which parameters were decoded ([`ParamsUsed`]). The readable [`JournalEntry`]
+//! — parameters decoded again, masked token, answer as text — is made only when the
 //! journal is read. Bounded by entry count and by bytes: the oldest entries go
 //! first, and the count of dropped entries is kept so a reader knows the history is
 //! partial. It has its own lock (separate from the store's: no operation needs both

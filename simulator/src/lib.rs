@@ -34,7 +34,8 @@
 //! # Layout
 //!
 //! - [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`] — start, use, stop.
-//! - `server` — connections, body limit, dispatch, journaling (private).
+//! - `server` — connections (idle watchdog), body limit, dispatch, journaling
+//!   (private).
 //! - [`routes`] — the one route table.
 //! - [`request`] — our request type and strict parameter decoding.
 //! - [`api`] — the Lead.IM endpoints: `submit`, `leads`, `update`.
