@@ -230,7 +230,8 @@ impl Request {
     /// Parameters of the query string.
     pub fn query_params(&self) -> Result<Params<'_>, DecodeError> {
         match self.query() {
-            Some(q) => parse_urlencoded(q.as_bytes(), Part::Query),
+            // Already text: no second UTF-8 check of the whole.
+            Some(q) => parse_form(q.as_bytes(), Some(q), Part::Query),
             None => Ok(Params::default()),
         }
     }
@@ -346,7 +347,15 @@ impl Request {
 pub fn parse_urlencoded(input: &[u8], part: Part) -> Result<Params<'_>, DecodeError> {
     // One check of the whole input (ASCII in practice, which is fast to check) lets
     // every unescaped name and value be borrowed as it is, without a check of its own.
-    let text = std::str::from_utf8(input).ok();
+    parse_form(input, std::str::from_utf8(input).ok(), part)
+}
+
+/// [`parse_urlencoded`] of `input`, which is `text` when that is known to be UTF-8.
+fn parse_form<'a>(
+    input: &'a [u8],
+    text: Option<&'a str>,
+    part: Part,
+) -> Result<Params<'a>, DecodeError> {
     let mut params = Params::default();
     let mut start = 0;
     for segment in input.split(|&b| b == b'&') {
