@@ -123,12 +123,7 @@ pub struct Record {
 impl Record {
     /// Estimated bytes held, for the journal's byte bound.
     fn weight(&self) -> usize {
-        let params = match &self.params {
-            ParamsUsed::Pairs(pairs) => pairs.iter().map(|(k, v)| k.len() + v.len() + 48).sum(),
-            _ => 0,
-        };
         320 + self.request.data.len()
-            + params
             + self.diagnostics.iter().map(|d| d.len() + 24).sum::<usize>()
             + self.fault.as_ref().map_or(0, String::len)
     }
@@ -156,7 +151,7 @@ impl Record {
             path: self.request.path().to_owned(),
             query: self.request.query().map(str::to_owned),
             account: self.account,
-            params: self.request.to_request().decode_again(&self.params),
+            params: self.request.to_request().decode_again(self.params),
             headers: self
                 .request
                 .headers()
@@ -564,7 +559,7 @@ mod tests {
         assert_eq!(kept.answer(), br#"{"status":"success"}"#);
         let used = ParamsUsed::Merged(crate::request::BodyKinds::FormOrJson);
         assert_eq!(
-            kept.to_request().decode_again(&used),
+            kept.to_request().decode_again(used),
             [
                 ("by_id".to_owned(), "100001".to_owned()),
                 ("מטפל".to_owned(), "רונית".to_owned())

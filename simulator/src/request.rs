@@ -8,6 +8,7 @@
 //! small decoder is written here.
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use hyper::{HeaderMap, Method, Uri, header};
 use std::borrow::Cow;
 use std::fmt;
@@ -154,7 +155,7 @@ impl<'a> Params<'a> {
 
 /// Which of a request's parameters an exchange used. The journal decodes them again
 /// from the request it keeps when it is read, instead of keeping a copy of each.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ParamsUsed {
     /// None were decoded (the request failed before, or had none).
     #[default]
@@ -163,8 +164,6 @@ pub enum ParamsUsed {
     Query,
     /// The query string's with the body's laid over them.
     Merged(BodyKinds),
-    /// Decoded already: a multipart body, whose decoder is asynchronous.
-    Pairs(Vec<(String, String)>),
 }
 
 /// Which body encodings an endpoint takes.
@@ -188,7 +187,7 @@ impl BodyKinds {
 }
 
 /// One HTTP request, its body already read.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Request {
     /// The HTTP method.
     pub method: Method,
@@ -206,13 +205,6 @@ enum Encoding {
     Form,
     Json,
     /// With the whole content type, which names the boundary.
-    Multipart(String),
-}
-
-/// A body's parameters decoded at once, or the multipart body that needs the
-/// asynchronous decoder.
-enum BodyDecode<'a> {
-    Done(Result<Params<'a>, DecodeError>),
     Multipart(String),
 }
 
@@ -239,22 +231,14 @@ impl Request {
     /// Parameters of the body, by its content type. An empty body without a content
     /// type has none.
     pub async fn body_params(&self, kinds: BodyKinds) -> Result<Params<'_>, DecodeError> {
-        match self.body_decode(kinds) {
-            BodyDecode::Done(result) => result,
-            BodyDecode::Multipart(content_type) => {
+        match self.body_encoding(kinds)? {
+            Encoding::None => Ok(Params::default()),
+            Encoding::Form => parse_urlencoded(&self.body, Part::Body),
+            Encoding::Json => parse_json(&self.body),
+            Encoding::Multipart(content_type) => {
                 parse_multipart(&content_type, self.body.clone()).await
             }
         }
-    }
-
-    fn body_decode(&self, kinds: BodyKinds) -> BodyDecode<'_> {
-        BodyDecode::Done(match self.body_encoding(kinds) {
-            Ok(Encoding::None) => Ok(Params::default()),
-            Ok(Encoding::Form) => parse_urlencoded(&self.body, Part::Body),
-            Ok(Encoding::Json) => parse_json(&self.body),
-            Ok(Encoding::Multipart(content_type)) => return BodyDecode::Multipart(content_type),
-            Err(e) => Err(e),
-        })
     }
 
     /// How the body is encoded, by its content type, when `kinds` takes it.
@@ -287,50 +271,27 @@ impl Request {
         }
     }
 
-    fn has_body(&self) -> bool {
-        !self.body.is_empty() || self.headers.contains_key(header::CONTENT_TYPE)
-    }
-
     /// The query's parameters with the body's laid over them: the body wins.
     pub async fn merged_params(&self, kinds: BodyKinds) -> Result<Params<'_>, DecodeError> {
         let mut params = self.query_params()?;
-        if self.has_body() {
+        if !self.body.is_empty() || self.headers.contains_key(header::CONTENT_TYPE) {
             params.overlay(self.body_params(kinds).await?);
         }
         Ok(params)
     }
 
-    /// What the journal needs to show `params`, decoded by `used` (`Query` or
-    /// `Merged`) from this request: nothing but that word, unless the body was
-    /// multipart.
-    pub fn params_used(&self, used: ParamsUsed, params: &Params<'_>) -> ParamsUsed {
-        match used {
-            ParamsUsed::Merged(kinds)
-                if self.has_body()
-                    && matches!(self.body_encoding(kinds), Ok(Encoding::Multipart(_))) =>
-            {
-                ParamsUsed::Pairs(params.to_pairs())
-            }
-            used => used,
-        }
-    }
-
-    /// The parameters an exchange used, decoded again for the journal's reader.
-    pub fn decode_again(&self, used: &ParamsUsed) -> Vec<(String, String)> {
+    /// The parameters an exchange used, decoded again for the journal's reader, by
+    /// the same code the handler ran; none when they do not decode.
+    pub fn decode_again(&self, used: ParamsUsed) -> Vec<(String, String)> {
         let decoded = match used {
             ParamsUsed::None => return Vec::new(),
-            ParamsUsed::Pairs(pairs) => return pairs.clone(),
             ParamsUsed::Query => self.query_params(),
-            ParamsUsed::Merged(kinds) => self.query_params().and_then(|mut params| {
-                if self.has_body() {
-                    match self.body_decode(*kinds) {
-                        BodyDecode::Done(body) => params.overlay(body?),
-                        // Recorded as pairs when it was decoded.
-                        BodyDecode::Multipart(_) => {}
-                    }
-                }
-                Ok(params)
-            }),
+            // Nothing here waits: the body is in memory, so even the multipart
+            // decoder finishes at its first poll.
+            ParamsUsed::Merged(kinds) => self
+                .merged_params(kinds)
+                .now_or_never()
+                .expect("decoding a body in memory never waits"),
         };
         decoded.map(|p| p.to_pairs()).unwrap_or_default()
     }

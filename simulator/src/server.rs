@@ -187,18 +187,11 @@ async fn handle(
                 // journal still files the request under its account.
                 ex.account = account.unwrap_or_else(|| account_of(&app.store, route, &request));
                 // The handler that would decode the parameters may not run; the
-                // journal shows them all the same.
-                let used = match request.method {
+                // journal decodes them all the same when read.
+                ex.params = match request.method {
                     Method::GET => ParamsUsed::Query,
                     _ => ParamsUsed::Merged(BodyKinds::FormOrJson),
                 };
-                let decoded = match used {
-                    ParamsUsed::Query => request.query_params(),
-                    _ => request.merged_params(BodyKinds::FormOrJson).await,
-                };
-                if let Ok(params) = decoded {
-                    ex.params = request.params_used(used, &params);
-                }
                 if let FaultKind::Latency { ms } = strike.kind {
                     let delay = Duration::from_millis(ms);
                     return answer_late(app, request, strike.when, delay, ex, at, started).await;

@@ -30,7 +30,7 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
     let outcome = store.submit(&params, jiff::Timestamp::now());
     let form_id = params.get("lm_form").and_then(|f| f.trim().parse().ok());
     let redirect = params.get("lm_redirect").map(str::to_owned);
-    ex.params = req.params_used(used, &params);
+    ex.params = used;
     match outcome {
         Err(e) => failure(store, ex, e, form_id),
         Ok(done) => {

@@ -14,7 +14,7 @@ pub async fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) 
         Err(e) => return api_failure(ex, ApiError::Decode(e)),
     };
     let outcome = store.update(aid, token(req), &params, jiff::Timestamp::now());
-    ex.params = req.params_used(ParamsUsed::Merged(BodyKinds::FormOrJson), &params);
+    ex.params = ParamsUsed::Merged(BodyKinds::FormOrJson);
     match outcome {
         Err(e) => api_failure(ex, e),
         Ok((_, diagnostics)) => {
