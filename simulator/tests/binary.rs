@@ -1,6 +1,6 @@
 //! The `leadim-sim` program itself: it starts on a free port and says where, serves
 //! the fixtures over HTTP, refuses malformed fixtures naming file, line and reason,
-//! and prints the divergence report.
+//! prints the divergence report, and closes idle connections after --idle-timeout.
 
 mod common;
 
@@ -8,7 +8,7 @@ use common::*;
 use leadim_simulator::contract;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
 /// A guard against a hung process, not a timing assertion.
@@ -26,6 +26,8 @@ fn program() -> Command {
         "LEADIM_SIM_JOURNAL_BYTES",
         "LEADIM_SIM_STATE",
         "LEADIM_SIM_ADMIN_TOKEN",
+        "LEADIM_SIM_SNAPSHOT_INTERVAL",
+        "LEADIM_SIM_IDLE_TIMEOUT",
     ] {
         cmd.env_remove(var);
     }
@@ -33,10 +35,11 @@ fn program() -> Command {
     cmd
 }
 
-#[tokio::test]
-async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
+/// Starts the program with `args`; returns it, the base URL it announced, and the
+/// task that keeps draining its standard output (so it never blocks on a full pipe).
+async fn start(args: &[&str]) -> (tokio::process::Child, String, tokio::task::JoinHandle<()>) {
     let mut child = program()
-        .args(["--port", "0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -52,13 +55,18 @@ async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
     })
     .await
     .expect("the program announces its address");
+    let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base, drain)
+}
+
+#[tokio::test]
+async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
+    let (mut child, base, drain) = start(&["--port", "0"]).await;
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     assert!(
         !base.ends_with(":0") && !base.ends_with(":7010"),
         "a port was picked: {base}"
     );
-    // Keep draining stdout so the program never blocks on a full pipe.
-    let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
     let health = json_200(
         client()
@@ -187,6 +195,38 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("accounts.json"));
+}
+
+#[tokio::test]
+async fn idle_timeout_closes_a_silent_connection_and_zero_is_refused() {
+    let (mut child, base, drain) = start(&["--port", "0", "--idle-timeout", "1"]).await;
+    let addr = base.trim_start_matches("http://");
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let opened = std::time::Instant::now();
+    let mut rest = Vec::new();
+    tokio::time::timeout(PATIENCE, silent.read_to_end(&mut rest))
+        .await
+        .expect("the silent connection is closed")
+        .unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(
+        opened.elapsed() >= Duration::from_millis(500),
+        "closed after {:?}, before the timeout",
+        opened.elapsed()
+    );
+    child.kill().await.unwrap();
+    drain.await.unwrap();
+
+    let out = tokio::time::timeout(PATIENCE, program().args(["--idle-timeout", "0"]).output())
+        .await
+        .expect("the program exits")
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--idle-timeout"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
