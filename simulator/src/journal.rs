@@ -92,11 +92,6 @@ pub enum Answer {
 /// shows, so that the journal's byte bound bounds its memory too.
 pub const KEEP: usize = 4 * MAX_ANSWER_CHARS;
 
-/// The part of an answer's body the journal keeps.
-pub fn kept_part(body: &[u8]) -> &[u8] {
-    &body[..body.len().min(KEEP)]
-}
-
 /// One exchange as the server records it: cheap to build, rendered on reading.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -193,8 +188,10 @@ pub struct KeptRequest {
 const WORD: usize = 4;
 
 impl KeptRequest {
-    /// A copy of `req`, and of `answer` (what the journal shows of the answer).
+    /// A copy of `req`, and of as much of `answer` as the journal shows (at most
+    /// [`KEEP`] bytes).
     pub fn new(req: &Request, answer: &[u8]) -> KeptRequest {
+        let answer = &answer[..answer.len().min(KEEP)];
         let target = req.uri.path_and_query().map_or("/", |pq| pq.as_str());
         let count = 1 + 2 * req.headers.len() + 2;
         let size = target.len()
@@ -475,7 +472,7 @@ mod tests {
                     headers,
                     body: Bytes::new(),
                 },
-                kept_part("x".repeat(answer_len).as_bytes()),
+                "x".repeat(answer_len).as_bytes(),
             ),
             account,
             params: ParamsUsed::None,

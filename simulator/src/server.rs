@@ -4,7 +4,7 @@
 use crate::admin;
 use crate::api;
 use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
-use crate::journal::{Answer, Journal, KeptRequest, Record, kept_part};
+use crate::journal::{Answer, Journal, KeptRequest, Record};
 use crate::reply::{Exchange, HTML, Reply};
 use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
 use crate::routes::{Route, route};
@@ -569,7 +569,8 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
     }
 }
 
-/// The journal's record of an exchange, built from what the request owns.
+/// The journal's record of an exchange. Takes the request so that its views into
+/// the connection's read buffer go as soon as they are copied.
 fn record(
     req: Request,
     outcome: &Outcome,
@@ -594,7 +595,7 @@ fn record(
     };
     Record {
         at,
-        request: KeptRequest::new(&req, kept_part(shown)),
+        request: KeptRequest::new(&req, shown),
         account: ex.account,
         params: ex.params,
         status,
