@@ -1,5 +1,6 @@
 //! Query-string and form-body decoding: never panics; what decodes is UTF-8 with
-//! unique names, at most `MAX_PARAMS` of them.
+//! unique names, at most `MAX_PARAMS` of them, and the same pairs as the
+//! `form_urlencoded` crate's (lenient) decoder finds in that input.
 #![no_main]
 
 use leadim_simulator::request::{MAX_PARAMS, Part, parse_urlencoded};
@@ -13,5 +14,11 @@ fuzz_target!(|data: &[u8]| {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), params.len(), "names are unique");
+        // Where the strict decoder accepts, the lenient one has nothing to repair,
+        // so both must read the same pairs.
+        let reference: Vec<(String, String)> = form_urlencoded::parse(data)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        assert_eq!(params.to_pairs(), reference);
     }
 });

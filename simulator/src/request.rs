@@ -318,16 +318,18 @@ fn parse_form<'a>(
     part: Part,
 ) -> Result<Params<'a>, DecodeError> {
     let mut params = Params::default();
+    // memchr finds each `&`, `=` and escape a vector at a time: a submission's query
+    // is hundreds of bytes, and a byte-at-a-time search was a third of its decoding.
     let mut start = 0;
-    for segment in input.split(|&b| b == b'&') {
-        let end = start + segment.len();
+    while start <= input.len() {
+        let end = memchr::memchr(b'&', &input[start..]).map_or(input.len(), |n| start + n);
         let range = start..end;
         start = end + 1;
-        if segment.is_empty() {
+        if range.is_empty() {
             // `a=1&&b=2` is what browsers and string-joining clients produce; harmless.
             continue;
         }
-        let (key_range, value_range) = match segment.iter().position(|&b| b == b'=') {
+        let (key_range, value_range) = match memchr::memchr(b'=', &input[range.clone()]) {
             Some(eq) => (
                 range.start..range.start + eq,
                 range.start + eq + 1..range.end,
@@ -361,8 +363,7 @@ impl<'a> Component<'a> {
             key: key.map(str::to_owned),
         };
         let raw = &self.input[range.clone()];
-        let special = |b: &u8| *b == b'%' || *b == b'+';
-        let Some(first) = raw.iter().position(special) else {
+        let Some(first) = memchr::memchr2(b'%', b'+', raw) else {
             return match self.text {
                 Some(text) => Ok(Cow::Borrowed(&text[range])),
                 None => std::str::from_utf8(raw)
@@ -370,36 +371,53 @@ impl<'a> Component<'a> {
                     .map_err(|_| utf8_error()),
             };
         };
-        // Hebrew is nearly all escapes (`%D7%A9`): one pass with slice patterns, no
-        // index arithmetic, a table lookup per hex digit.
         let mut out = Vec::with_capacity(raw.len());
         out.extend_from_slice(&raw[..first]);
         let mut rest = &raw[first..];
-        while let [byte, tail @ ..] = rest {
-            rest = match (byte, tail) {
-                (b'%', [hi, lo, after @ ..]) if HEX[*hi as usize] | HEX[*lo as usize] < 16 => {
-                    out.push(HEX[*hi as usize] << 4 | HEX[*lo as usize]);
-                    after
+        loop {
+            // Hebrew is nearly all escapes (`%D7%A9`): a tight loop over a run of them,
+            // slice patterns and a table lookup per hex digit.
+            loop {
+                rest = match rest {
+                    [b'%', hi, lo, after @ ..] => {
+                        let (hi, lo) = (HEX[*hi as usize], HEX[*lo as usize]);
+                        if hi | lo > 15 {
+                            return Err(self.bad_percent(range.end - rest.len()));
+                        }
+                        out.push(hi << 4 | lo);
+                        after
+                    }
+                    [b'%', ..] => return Err(self.bad_percent(range.end - rest.len())),
+                    [b'+', after @ ..] => {
+                        out.push(b' ');
+                        after
+                    }
+                    _ => break,
+                };
+            }
+            // Then the plain run up to the next escape, copied whole.
+            match memchr::memchr2(b'%', b'+', rest) {
+                Some(n) => {
+                    out.extend_from_slice(&rest[..n]);
+                    rest = &rest[n..];
                 }
-                (b'%', _) => {
-                    return Err(DecodeError::BadPercent {
-                        part: self.part,
-                        offset: range.end - rest.len(),
-                    });
+                None => {
+                    out.extend_from_slice(rest);
+                    break;
                 }
-                (b'+', _) => {
-                    out.push(b' ');
-                    tail
-                }
-                (other, _) => {
-                    out.push(*other);
-                    tail
-                }
-            };
+            }
         }
         String::from_utf8(out)
             .map(Cow::Owned)
             .map_err(|_| utf8_error())
+    }
+
+    /// A `%` at `offset` that does not start a valid escape.
+    fn bad_percent(self, offset: usize) -> DecodeError {
+        DecodeError::BadPercent {
+            part: self.part,
+            offset,
+        }
     }
 }
 
@@ -513,6 +531,33 @@ mod tests {
 
     fn parse(s: &str) -> Result<Params<'_>, DecodeError> {
         parse_urlencoded(s.as_bytes(), Part::Query)
+    }
+
+    proptest::proptest! {
+        /// Whatever a browser's form encoder writes — Hebrew, emoji, `+`, `%`, `&`,
+        /// `=` in names and values — decodes back to the same pairs, in order, and a
+        /// value without escapes is borrowed, not copied.
+        #[test]
+        fn what_a_form_encoder_writes_decodes_back(
+            pairs in proptest::collection::btree_map(
+                "[a-z_א-ת]{1,8}",
+                "([a-zA-Z0-9 א-ת.,:!?+%&=@-]|\\PC){0,24}",
+                0..8,
+            )
+        ) {
+            let encoded = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&pairs)
+                .finish();
+            let params = parse(&encoded).unwrap();
+            let decoded: Vec<(&str, &str)> = params.iter().collect();
+            let expected: Vec<(&str, &str)> =
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            proptest::prop_assert_eq!(decoded, expected);
+            for (k, v) in &params.0 {
+                let plain = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"*-._".contains(&b));
+                proptest::prop_assert_eq!(matches!(v, Cow::Borrowed(_)), plain(v), "{}={}", k, v);
+            }
+        }
     }
 
     #[test]
