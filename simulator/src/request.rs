@@ -144,6 +144,11 @@ impl<'a> Params<'a> {
     /// Merges `over` into `self`: a key in both takes `over`'s value. This is how a
     /// body's values win over the query string's.
     pub fn overlay(&mut self, over: Params<'a>) {
+        if self.0.is_empty() {
+            // The usual case (a form post without a query string): no copying over.
+            *self = over;
+            return;
+        }
         for (k, v) in over.0 {
             match self.0.iter_mut().find(|(key, _)| *key == k) {
                 Some(slot) => slot.1 = v,

@@ -10,7 +10,7 @@ use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
 use crate::routes::{Route, route};
 use crate::store::Store;
 use crate::ui;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
@@ -522,8 +522,8 @@ async fn read_body(headers: &hyper::HeaderMap, body: Incoming) -> Result<Bytes, 
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
+    match collect(Limited::new(body, MAX_BODY)).await {
+        Ok(bytes) => Ok(bytes),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             Err(too_large("more than 1 MiB".into()))
         }
@@ -532,6 +532,32 @@ async fn read_body(headers: &hyper::HeaderMap, body: Incoming) -> Result<Bytes, 
             Err((Reply::error(StatusCode::BAD_REQUEST, &why), why))
         }
     }
+}
+
+/// The body's data. `BodyExt::collect` queues every frame first (a `VecDeque` per
+/// request); a body of one frame, the usual case, is kept as it came, without a copy.
+async fn collect(
+    mut body: Limited<Incoming>,
+) -> Result<Bytes, Box<dyn std::error::Error + Send + Sync>> {
+    let mut first = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        // Trailers carry no parameters.
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        match &mut joined {
+            Some(all) => all.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut all = BytesMut::with_capacity(first.len() + data.len());
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&data);
+                joined = Some(all);
+            }
+        }
+    }
+    Ok(joined.map_or(first, BytesMut::freeze))
 }
 
 async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange) -> Reply {

@@ -267,17 +267,29 @@ impl Lead {
     fn pack<S: AsRef<str>>(mut pairs: Vec<(u16, S)>) -> Packed {
         // A stable sort keeps a field's values in the order they came.
         pairs.sort_by_key(|(idx, _)| *idx);
-        let mut text = String::with_capacity(pairs.iter().map(|(_, v)| v.as_ref().len()).sum());
-        let mut ends = Vec::with_capacity(pairs.len());
+        let last = |i: usize| pairs.get(i + 1).is_none_or(|(next, _)| *next != pairs[i].0);
+        Lead::pack_sorted(
+            pairs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| last(*i))
+                .map(|(_, (idx, value))| (*idx, value.as_ref())),
+        )
+    }
+
+    /// Packs pairs already in field order, each field once. The text and the ends are
+    /// allocated at their exact sizes, so boxing them does not reallocate.
+    fn pack_sorted<'v>(pairs: impl Iterator<Item = (u16, &'v str)> + Clone) -> Packed {
+        let (count, len) = pairs
+            .clone()
+            .fold((0, 0), |(n, len), (_, v)| (n + 1, len + v.len()));
+        let mut text = String::with_capacity(len);
+        let mut ends = Vec::with_capacity(count);
         let mut plain = true;
-        for (i, (idx, value)) in pairs.iter().enumerate() {
-            if pairs.get(i + 1).is_some_and(|(next, _)| next == idx) {
-                continue;
-            }
-            let value = value.as_ref();
+        for (idx, value) in pairs {
             plain &= is_plain(value);
             text.push_str(value);
-            ends.push((*idx, text.len() as u32));
+            ends.push((idx, text.len() as u32));
         }
         Packed {
             text: text.into_boxed_str(),
@@ -308,9 +320,20 @@ impl Lead {
             .enumerate()
             .any(|(i, (idx, v))| last(i, *idx) && self.field(*idx) != Some(*v));
         if changed {
-            let mut pairs: Vec<(u16, &str)> = self.pairs().collect();
-            pairs.extend_from_slice(changes);
-            let packed = Lead::pack(pairs);
+            // The lead's pairs are in field order already: each change replaces its
+            // field's value or goes in at its place, and the result is packed as is.
+            let mut pairs: Vec<(u16, &str)> = Vec::with_capacity(self.fields.len() + changes.len());
+            pairs.extend(self.pairs());
+            for (i, &(idx, value)) in changes.iter().enumerate() {
+                if !last(i, idx) {
+                    continue;
+                }
+                match pairs.binary_search_by_key(&idx, |(at, _)| *at) {
+                    Ok(at) => pairs[at].1 = value,
+                    Err(at) => pairs.insert(at, (idx, value)),
+                }
+            }
+            let packed = Lead::pack_sorted(pairs.iter().copied());
             (self.text, self.fields, self.plain) = (packed.text, packed.fields, packed.plain);
         }
         changed
@@ -1729,6 +1752,33 @@ mod tests {
         let names: Vec<&str> = views[0].fields.keys().map(String::as_str).collect();
         assert_eq!(names, ["שם", "טלפון", "הודעה", "עיר"]);
         assert_eq!(views[0].fields["הודעה"], "תודה");
+    }
+
+    proptest::proptest! {
+        /// An update's changes land as if laid over a map of the lead's fields: each
+        /// field once, in field order, the last change of a field winning; "changed"
+        /// only when some value differs; plain kept true to the values.
+        #[test]
+        fn set_fields_is_a_map_overlay(
+            before in proptest::collection::btree_map(0u16..12, "[א-ת a\"]{0,6}", 0..8),
+            changes in proptest::collection::vec((0u16..12, "[א-ת a\"]{0,6}"), 0..6),
+        ) {
+            let mut lead = Lead {
+                lid: 1, aid: 1, form_id: 1, created_at: 0, updated_at: 0, status_id: 1,
+                is_disrupted: false, text: "".into(), fields: Box::new([]), plain: true,
+            };
+            let packed = Lead::pack(before.iter().map(|(i, v)| (*i, v.as_str())).collect());
+            (lead.text, lead.fields, lead.plain) = (packed.text, packed.fields, packed.plain);
+            let borrowed: Vec<(u16, &str)> = changes.iter().map(|(i, v)| (*i, v.as_str())).collect();
+            let changed = lead.set_fields(&borrowed);
+
+            let mut expected = before.clone();
+            expected.extend(changes.iter().cloned());
+            let after: Vec<(u16, String)> = lead.pairs().map(|(i, v)| (i, v.to_owned())).collect();
+            proptest::prop_assert_eq!(&after, &expected.clone().into_iter().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(changed, expected != before);
+            proptest::prop_assert_eq!(lead.plain, expected.values().all(|v| !v.contains('"')));
+        }
     }
 
     #[test]

@@ -636,3 +636,43 @@ async fn submissions_to_a_created_account_land_only_there() {
     assert_eq!(in_3305.len(), 1);
     assert_eq!(sim.journal_for(account.aid).len(), 1);
 }
+
+/// A body sent in chunks (no `Content-Length`, as streaming clients send it) is read
+/// whole, even with a chunk boundary inside a percent-escape and inside a Hebrew
+/// letter's two escapes.
+#[tokio::test]
+async fn a_chunked_body_split_inside_an_escape_is_read_whole() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = Simulator::start().await.unwrap();
+    let body = format!(
+        "lm_form={FORM}&lm_key={KEY}&lm_redirect=no&phone=052-444-7788&name={}&fld_city={}",
+        form_enc("רונית אלמוג"),
+        form_enc("קריית שמונה")
+    );
+    let cuts = [
+        body.find("%D7").unwrap() + 2,
+        body.find("&fld_city").unwrap() - 4,
+    ];
+    let mut request = format!(
+        "POST /v2/submit HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        sim.addr()
+    );
+    let mut from = 0;
+    for to in cuts.into_iter().chain([body.len()]) {
+        request.push_str(&format!("{:x}\r\n{}\r\n", to - from, &body[from..to]));
+        from = to;
+    }
+    request.push_str("0\r\n\r\n");
+    let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let json: serde_json::Value =
+        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let lid = json["result"].as_u64().unwrap_or_else(|| panic!("{json}"));
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    assert_eq!(lead.fields["שם"], "רונית אלמוג");
+    assert_eq!(lead.fields["עיר"], "קריית שמונה");
+    assert_eq!(lead.phone, "052-444-7788");
+}
