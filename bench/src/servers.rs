@@ -6,7 +6,9 @@
 //! other binary built first (cargo does not build a dependency's binaries). The
 //! simulator side calls the same library entry point as `leadim-sim`
 //! (`Simulator::builder().dataset(..).build()?.run(listener, shutdown)`) on the same
-//! multi-thread tokio runtime; `--sim-bin` runs a `leadim-sim` binary instead.
+//! runtime ([`leadim_simulator::runtime`], half the cores); `--sim-bin` runs a
+//! `leadim-sim` binary instead. The raw hyper baseline runs on that runtime too, so
+//! the comparison is of the work per request, not of two runtime setups.
 //!
 //! A child prints `... listening on http://ADDR` on its standard output once its
 //! listener is bound, and stops when its standard input closes, so it never outlives
@@ -21,7 +23,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use leadim_simulator::{Dataset, Simulator};
+use leadim_simulator::{Dataset, Simulator, runtime};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -284,11 +286,12 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// `serve-raw`: the baseline. A multi-thread tokio runtime like the simulator's; one
-/// hyper HTTP/1.1 connection task per connection (`TCP_NODELAY`, keep-alive); every
-/// request's body is read, and every answer is [`RAW_BODY`] with [`JSON`].
+/// `serve-raw`: the baseline. The simulator's runtime ([`runtime::build`] with
+/// [`runtime::default_workers`]); one hyper HTTP/1.1 connection task per connection
+/// (`TCP_NODELAY`, keep-alive); every request's body is read, and every answer is
+/// [`RAW_BODY`] with [`JSON`].
 pub fn serve_raw() -> anyhow::Result<()> {
-    tokio::runtime::Runtime::new()?.block_on(async {
+    runtime::build(runtime::default_workers())?.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         println!("raw-hyper {LISTENING}{}", listener.local_addr()?);
         let accept = async {
@@ -324,11 +327,10 @@ pub fn serve_raw() -> anyhow::Result<()> {
     })
 }
 
-/// `serve-sim`: the simulator, as `leadim-sim` runs it — a multi-thread tokio
-/// runtime, the builder with the embedded fixtures (or `fixtures`), default journal
+/// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder with the embedded fixtures (or `fixtures`), default journal
 /// bounds, `Simulator::run` on a listener bound to `127.0.0.1:0`.
 pub fn serve_sim(fixtures: Option<&Path>) -> anyhow::Result<()> {
-    tokio::runtime::Runtime::new()?.block_on(async {
+    runtime::build(runtime::default_workers())?.block_on(async {
         let dataset = match fixtures {
             Some(dir) => Dataset::load_dir(dir)?,
             None => Dataset::embedded(),

@@ -47,6 +47,7 @@
 //!   connections, before or after the handler.
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default;
 //!   [`generate`] — large realistic datasets.
+//! - [`runtime`] — the tokio runtime the program serves on (half the cores).
 //! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
 //! - [`error`] — typed errors of the endpoints; [`reply`] — answers.
 //! - [`model`] — public views: leads, accounts, crmConfig.
@@ -65,6 +66,7 @@ pub mod phone;
 pub mod reply;
 pub mod request;
 pub mod routes;
+pub mod runtime;
 mod server;
 pub mod state_file;
 pub mod store;

@@ -64,6 +64,16 @@ struct Args {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     idle_timeout: u64,
+    /// Threads serving requests. The default, half the cores, leaves the rest to the
+    /// tests that drive the simulator; 1 serves from a single-threaded runtime.
+    #[arg(
+        long,
+        env = "LEADIM_SIM_WORKERS",
+        default_value_t = leadim_simulator::runtime::default_workers(),
+        value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024)
+    )]
+    workers: usize,
     /// Require this token (header X-Admin-Token) on every /__admin/ route.
     #[arg(long, env = "LEADIM_SIM_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -116,7 +126,7 @@ enum LogFormat {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match leadim_simulator::runtime::build(args.workers) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("leadim-sim: cannot start the runtime: {e}");
