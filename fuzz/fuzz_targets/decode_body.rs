@@ -36,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
         uri: Uri::from_static("/apiproxy/3305/api/lead_update.ashx?by_id=100001"),
         headers,
         body: Bytes::copy_from_slice(body),
+        received: jiff::Timestamp::UNIX_EPOCH,
     };
     let merged = runtime().block_on(request.merged_params(BodyKinds::FormOrJson));
     // The journal decodes the parameters again when read: it must show what the

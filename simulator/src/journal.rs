@@ -146,7 +146,7 @@ impl Record {
             path: self.request.path().to_owned(),
             query: self.request.query().map(str::to_owned),
             account: self.account,
-            params: self.request.to_request().decode_again(self.params),
+            params: self.request.to_request(self.at).decode_again(self.params),
             headers: self
                 .request
                 .headers()
@@ -280,8 +280,9 @@ impl KeptRequest {
         self.piece(self.count() - 1)
     }
 
-    /// The request again, to decode its parameters when the journal is read.
-    pub fn to_request(&self) -> Request {
+    /// The request again, received at `received`, to decode its parameters when the
+    /// journal is read.
+    pub fn to_request(&self, received: jiff::Timestamp) -> Request {
         let mut headers = HeaderMap::with_capacity(self.count() / 2);
         for (name, value) in self.headers() {
             if let (Ok(name), Ok(value)) = (
@@ -296,6 +297,7 @@ impl KeptRequest {
             uri: self.target().parse().unwrap_or_default(),
             headers,
             body: Bytes::copy_from_slice(self.body()),
+            received,
         }
     }
 }
@@ -471,6 +473,7 @@ mod tests {
                     uri: path.parse().unwrap(),
                     headers,
                     body: Bytes::new(),
+                    received: jiff::Timestamp::UNIX_EPOCH,
                 },
                 "x".repeat(answer_len).as_bytes(),
             ),
@@ -538,6 +541,7 @@ mod tests {
                 .unwrap(),
             headers,
             body: Bytes::from("%D7%9E%D7%98%D7%A4%D7%9C=%D7%A8%D7%95%D7%A0%D7%99%D7%AA"),
+            received: jiff::Timestamp::UNIX_EPOCH,
         };
         let kept = KeptRequest::new(&req, br#"{"status":"success"}"#);
         assert_eq!(kept.method(), Method::POST);
@@ -556,7 +560,8 @@ mod tests {
         assert_eq!(kept.answer(), br#"{"status":"success"}"#);
         let used = ParamsUsed::Merged(crate::request::BodyKinds::FormOrJson);
         assert_eq!(
-            kept.to_request().decode_again(used),
+            kept.to_request(jiff::Timestamp::UNIX_EPOCH)
+                .decode_again(used),
             [
                 ("by_id".to_owned(), "100001".to_owned()),
                 ("מטפל".to_owned(), "רונית".to_owned())

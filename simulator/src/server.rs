@@ -161,6 +161,7 @@ async fn handle(
         uri: parts.uri,
         headers: parts.headers,
         body: body.as_ref().cloned().unwrap_or_default(),
+        received: at,
     };
     let route = route(request.path());
     let is_api = route.is_api();

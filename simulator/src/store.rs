@@ -109,7 +109,8 @@ struct Form {
     lm_key: String,
     name: String,
     enabled: bool,
-    thank_you_url: String,
+    /// Shared with each submit's answer, which redirects to it: no copy per lead.
+    thank_you_url: Arc<str>,
     /// Parameter key → field name, as defined (for listing).
     definition: Vec<(String, String)>,
     /// Distinct field names in definition order; leads refer to them by index.
@@ -139,7 +140,7 @@ impl Form {
             lm_key,
             name,
             enabled,
-            thank_you_url,
+            thank_you_url: thank_you_url.into(),
             definition: Vec::new(),
             field_names: Vec::new(),
             json_keys: Vec::new(),
@@ -195,7 +196,7 @@ impl Form {
             lm_key: self.lm_key.clone(),
             name: self.name.clone(),
             enabled: self.enabled,
-            thank_you_url: self.thank_you_url.clone(),
+            thank_you_url: self.thank_you_url.to_string(),
             fields: self
                 .definition
                 .iter()
@@ -507,7 +508,7 @@ pub struct Submitted {
     /// Its account.
     pub aid: u64,
     /// The form's thank-you URL, for the default redirect.
-    pub thank_you_url: String,
+    pub thank_you_url: Arc<str>,
     /// What was cut, ignored or unknown, in plain words.
     pub diagnostics: Vec<String>,
 }
@@ -1432,8 +1433,11 @@ impl State {
 
     fn insert_lead(&mut self, lead: Lead, phone_match: PhoneMatch) {
         let (aid, lid) = (lead.aid, lead.lid);
-        let phone = lead.phone(&self.forms[&lead.form_id]).to_owned();
-        self.index_phone(aid, lid, &phone, phone_match);
+        // The index key is worked out from the borrowed phone: no copy per lead.
+        let key = index_key(aid, lead.phone(&self.forms[&lead.form_id]), phone_match);
+        if let Some(key) = key {
+            self.index_lid(key, lid);
+        }
         if let Some(account) = self.accounts.get_mut(&aid) {
             account.leads.push(lid);
         }
@@ -1441,19 +1445,16 @@ impl State {
     }
 
     fn index_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
-        // An empty key (no phone, or in normalized mode one without digits) would
-        // make every such lead match every other digitless `by_phone`.
-        let key = phone_match.key(phone);
-        if key.is_empty() {
-            return;
+        if let Some(key) = index_key(aid, phone, phone_match) {
+            self.index_lid(key, lid);
         }
-        let key = phone_hash(aid, &key);
-        match self.by_phone.get_mut(&key) {
-            Some(lids) => lids.push(lid),
-            None => {
-                self.by_phone.insert(key, Lids::One(lid));
-            }
-        }
+    }
+
+    fn index_lid(&mut self, key: u64, lid: u64) {
+        self.by_phone
+            .entry(key)
+            .and_modify(|lids| lids.push(lid))
+            .or_insert(Lids::One(lid));
     }
 
     fn unindex_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
@@ -1681,6 +1682,14 @@ fn write_time(out: &mut Vec<u8>, secs: i64) {
 
 /// The phone index's key for (account, phone key): a fixed hash, so the index holds
 /// no strings.
+/// The phone index's key for `phone` in account `aid`; none for a phone without one.
+fn index_key(aid: u64, phone: &str, phone_match: PhoneMatch) -> Option<u64> {
+    // An empty key (no phone, or in normalized mode one without digits) would make
+    // every such lead match every other digitless `by_phone`.
+    let key = phone_match.key(phone);
+    (!key.is_empty()).then(|| phone_hash(aid, &key))
+}
+
 fn phone_hash(aid: u64, key: &str) -> u64 {
     // A fixed seed: the same phone hashes the same across resets and snapshots.
     foldhash::fast::FixedState::with_seed(0x1ead_1e55).hash_one((aid, key))

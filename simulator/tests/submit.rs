@@ -49,6 +49,16 @@ async fn a_get_submission_creates_the_lead_and_answers_its_id() {
     assert_eq!(entry.param("name"), Some("דנה כהן"));
     assert_eq!(entry.param("fld_city"), Some("באר שבע"));
     assert!(entry.answer.contains(&lid.to_string()), "{}", entry.answer);
+    // The lead is dated by its request's arrival, the journal entry's time.
+    let arrived: jiff::Timestamp = entry.at.parse().unwrap();
+    let created: jiff::Timestamp = lead.created_at.parse().unwrap();
+    assert_eq!(
+        created.as_second(),
+        arrived.as_second(),
+        "{} vs {}",
+        lead.created_at,
+        entry.at
+    );
     assert!(entry.diagnostics.is_empty(), "{:?}", entry.diagnostics);
 }
 

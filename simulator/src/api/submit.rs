@@ -27,7 +27,7 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
         || params
             .get("lm_format")
             .is_some_and(|v| v.eq_ignore_ascii_case("json"));
-    let outcome = store.submit(&params, jiff::Timestamp::now());
+    let outcome = store.submit(&params, req.received);
     let form_id = params.get("lm_form").and_then(|f| f.trim().parse().ok());
     let redirect = params.get("lm_redirect").map(str::to_owned);
     ex.params = used;
@@ -45,9 +45,9 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
                     ex.note(format!(
                         "lm_redirect '{other}' is neither 'no' nor an absolute http(s) URL: redirected to the form's thank-you page"
                     ));
-                    done.thank_you_url
+                    done.thank_you_url.to_string()
                 }
-                None => done.thank_you_url,
+                None => done.thank_you_url.to_string(),
             };
             ex.note(format!("lead {} created; answered with a redirect to {target} (send lm_redirect=no for JSON)", done.lid));
             Reply::redirect(&target)

@@ -13,7 +13,7 @@ pub async fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) 
         Ok(p) => p,
         Err(e) => return api_failure(ex, ApiError::Decode(e)),
     };
-    let outcome = store.update(aid, token(req), &params, jiff::Timestamp::now());
+    let outcome = store.update(aid, token(req), &params, req.received);
     ex.params = ParamsUsed::Merged(BodyKinds::FormOrJson);
     match outcome {
         Err(e) => api_failure(ex, e),
