@@ -388,6 +388,10 @@ const MAX_ID_GAP: u64 = 1_000_000;
 
 /// Leads by id. Ids are handed out densely from a base, so a vector indexed by
 /// `lid - base` is the index: no hashing, no per-entry overhead.
+// A lead's boxes give `Option<Lead>` a niche: the table's slots cost no more than
+// the leads, and a `Vec<Lead>` becomes the table in place.
+const _: () = assert!(size_of::<Option<Lead>>() == size_of::<Lead>());
+
 #[derive(Debug, Clone, Default)]
 struct LeadTable {
     base: u64,
@@ -1331,12 +1335,38 @@ impl State {
             built.sort_by_key(|l| (l.lid != 0, l.lid, l.created_at));
         }
         state.by_phone.reserve(built.len());
+        for lead in built.iter_mut().filter(|l| l.lid == 0) {
+            lead.lid = state.next_lid;
+            state.next_lid += 1;
+        }
+        if built.windows(2).all(|w| w[1].lid == w[0].lid + 1) {
+            // Ids one after another (a generated dataset, or a snapshot without gaps):
+            // the built leads become the table where they lie. Collecting `Some` of
+            // each reuses their allocation, as `Option<Lead>` is the size of a lead,
+            // so a million leads are not copied (80 MB) into memory touched afresh.
+            for lead in &built {
+                let key = index_key(
+                    lead.aid,
+                    lead.phone(&state.forms[&lead.form_id]),
+                    phone_match,
+                );
+                if let Some(key) = key {
+                    state.index_lid(key, lead.lid);
+                }
+                if let Some(account) = state.accounts.get_mut(&lead.aid) {
+                    account.leads.push(lead.lid);
+                }
+            }
+            state.leads = LeadTable {
+                base: built.first().map_or(0, |l| l.lid),
+                count: built.len(),
+                slots: built.into_iter().map(Some).collect(),
+            };
+            return Ok(state);
+        }
         state.leads.slots.reserve(built.len());
-        for mut lead in built {
-            if lead.lid == 0 {
-                lead.lid = state.next_lid;
-                state.next_lid += 1;
-            } else if state.leads.contains_key(&lead.lid) {
+        for lead in built {
+            if state.leads.contains_key(&lead.lid) {
                 return Err(FixtureError {
                     file: leads_file,
                     place: format!("lead {}", lead.lid),
