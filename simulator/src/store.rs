@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Every map of the store: foldhash, several times faster than SipHash on these
 /// short keys; the keys are ours or already checked, so flooding is not a concern.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use smallvec::SmallVec;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -209,9 +210,15 @@ impl Form {
 /// A lead's values packed by [`Lead::pack`].
 struct Packed {
     text: Box<str>,
-    fields: Box<[(u16, u32)]>,
+    fields: Ends,
     plain: bool,
 }
+
+/// A lead's field ends, inline for up to eight fields (a typical lead has six to
+/// eight): a lookup of one lead among a million then reads its ends from the lead
+/// itself rather than from an allocation of their own, one cache miss fewer, and the
+/// lead takes no more memory than with that allocation (136 bytes against 80 + 64).
+type Ends = SmallVec<[(u16, u32); 8]>;
 
 /// True when `s` goes into a JSON string as it is: no quote, backslash or control
 /// character. Checked a word at a time: this runs over every value stored.
@@ -256,7 +263,7 @@ struct Lead {
     text: Box<str>,
     /// (field index into the form's names, end of its value in `text`), by field
     /// index: the order the answers list them in.
-    fields: Box<[(u16, u32)]>,
+    fields: Ends,
     /// No value needs escaping in JSON (true of nearly every real lead), so answers
     /// copy the values as they are.
     plain: bool,
@@ -278,14 +285,14 @@ impl Lead {
         )
     }
 
-    /// Packs pairs already in field order, each field once. The text and the ends are
-    /// allocated at their exact sizes, so boxing them does not reallocate.
+    /// Packs pairs already in field order, each field once. The text is allocated at
+    /// its exact size, so boxing it does not reallocate.
     fn pack_sorted<'v>(pairs: impl Iterator<Item = (u16, &'v str)> + Clone) -> Packed {
         let (count, len) = pairs
             .clone()
             .fold((0, 0), |(n, len), (_, v)| (n + 1, len + v.len()));
         let mut text = String::with_capacity(len);
-        let mut ends = Vec::with_capacity(count);
+        let mut ends = Ends::with_capacity(count);
         let mut plain = true;
         for (idx, value) in pairs {
             plain &= is_plain(value);
@@ -294,7 +301,7 @@ impl Lead {
         }
         Packed {
             text: text.into_boxed_str(),
-            fields: ends.into_boxed_slice(),
+            fields: ends,
             plain,
         }
     }
@@ -391,6 +398,8 @@ const MAX_ID_GAP: u64 = 1_000_000;
 // A lead's boxes give `Option<Lead>` a niche: the table's slots cost no more than
 // the leads, and a `Vec<Lead>` becomes the table in place.
 const _: () = assert!(size_of::<Option<Lead>>() == size_of::<Lead>());
+// A million leads: each byte here is a megabyte.
+const _: () = assert!(size_of::<Lead>() <= 136);
 
 #[derive(Debug, Clone, Default)]
 struct LeadTable {
@@ -1804,7 +1813,7 @@ mod tests {
         ) {
             let mut lead = Lead {
                 lid: 1, aid: 1, form_id: 1, created_at: 0, updated_at: 0, status_id: 1,
-                is_disrupted: false, text: "".into(), fields: Box::new([]), plain: true,
+                is_disrupted: false, text: "".into(), fields: Ends::new(), plain: true,
             };
             let packed = Lead::pack(before.iter().map(|(i, v)| (*i, v.as_str())).collect());
             (lead.text, lead.fields, lead.plain) = (packed.text, packed.fields, packed.plain);
