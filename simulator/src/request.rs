@@ -146,6 +146,8 @@ impl<'a> Params<'a> {
     pub fn overlay(&mut self, over: Params<'a>) {
         if self.0.is_empty() {
             // The usual case (a form post without a query string): no copying over.
+            // Taking `over` whole is the same merge, as every decoder refuses a name
+            // given twice.
             *self = over;
             return;
         }
