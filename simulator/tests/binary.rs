@@ -59,6 +59,17 @@ async fn start(args: &[&str]) -> (tokio::process::Child, String, tokio::task::Jo
     (child, base, drain)
 }
 
+/// Runs the program with `args`, which it must refuse, naming `needle` on stderr.
+async fn assert_refused(args: &[&str], needle: &str) {
+    let out = tokio::time::timeout(PATIENCE, program().args(args).output())
+        .await
+        .expect("the program exits")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} accepted: {stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+}
+
 #[tokio::test]
 async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
     let (mut child, base, drain) = start(&["--port", "0"]).await;
@@ -217,16 +228,7 @@ async fn idle_timeout_closes_a_silent_connection_and_zero_is_refused() {
     child.kill().await.unwrap();
     drain.await.unwrap();
 
-    let out = tokio::time::timeout(PATIENCE, program().args(["--idle-timeout", "0"]).output())
-        .await
-        .expect("the program exits")
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--idle-timeout"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_refused(&["--idle-timeout", "0"], "--idle-timeout").await;
 }
 
 #[tokio::test]
@@ -287,14 +289,5 @@ async fn workers_serve_other_requests_while_one_is_delayed_and_zero_is_refused()
         drain.await.unwrap();
     }
 
-    let out = tokio::time::timeout(PATIENCE, program().args(["--workers", "0"]).output())
-        .await
-        .expect("the program exits")
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--workers"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_refused(&["--workers", "0"], "--workers").await;
 }
