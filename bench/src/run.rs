@@ -557,10 +557,16 @@ pub struct DriveOptions {
     /// create, the same requests sent all the same.
     #[arg(long)]
     pub raw: bool,
+    /// The simulator runs on a dataset of N leads from `leadim-sim fixtures generate`
+    /// (one account): drive that account's leads instead of creating an account, to
+    /// profile the scale phase's requests.
+    #[arg(long, value_name = "N", conflicts_with_all = ["raw", "seed"])]
+    pub dataset_leads: Option<u64>,
 }
 
 /// Drives a running simulator with one scenario: creates an account, seeds it with
-/// `--seed` leads, sends the requests, and prints how it went.
+/// `--seed` leads (or takes the generated dataset's account), sends the requests, and
+/// prints how it went.
 pub fn drive(options: DriveOptions) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -568,7 +574,15 @@ pub fn drive(options: DriveOptions) -> anyhow::Result<Outcome> {
     runtime.block_on(async {
         let addr = options.addr;
         let seed = options.seed.max(1);
-        let (account, known) = if options.raw {
+        let (account, known) = if let Some(leads) = options.dataset_leads {
+            let account = dataset::account();
+            let lids = sample_lids(addr, &account, leads).await?;
+            let known = Known {
+                phones: leads,
+                lids: Arc::new(lids),
+            };
+            (account, known)
+        } else if options.raw {
             let lids = (0..seed).map(|i| 100_001 + i).collect();
             let known = Known {
                 phones: seed,
