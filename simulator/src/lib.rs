@@ -41,7 +41,8 @@
 //! - [`api`] — the Lead.IM endpoints: `submit`, `leads`, `update`.
 //! - `admin` — `/__admin/…` (private; the handle calls the same store functions).
 //! - `ui` — the lead page (askama, right-to-left).
-//! - [`store`] — accounts, forms, tokens, leads and their indexes, under one lock.
+//! - [`store`] — accounts, forms, tokens, leads and their indexes, under one lock;
+//!   the phone index is one probed array of entries (`store/phone_index.rs`).
 //! - [`journal`] — the bounded request journal.
 //! - [`faults`] — fault injection: latency, error statuses, broken bodies, dropped
 //!   connections, before or after the handler.

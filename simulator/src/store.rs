@@ -13,7 +13,10 @@ use crate::model::{AccountView, FormView, LeadView, NewAccount, TokenView};
 use crate::phone::PhoneMatch;
 use crate::request::Params;
 use jiff::Timestamp;
+use phone_index::PhoneIndex;
 use std::collections::{BTreeMap, HashMap};
+
+mod phone_index;
 
 /// Every map of the store: foldhash, several times faster than SipHash on these
 /// short keys; the keys are ours or already checked, so flooding is not a concern.
@@ -465,39 +468,6 @@ fn format_time(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Lead ids sharing one phone key in one account, oldest first. Most numbers have one
-/// lead, so that case holds no heap allocation.
-#[derive(Debug, Clone)]
-enum Lids {
-    One(u64),
-    Many(Vec<u64>),
-}
-
-impl Lids {
-    fn push(&mut self, lid: u64) {
-        match self {
-            Lids::One(first) => *self = Lids::Many(vec![*first, lid]),
-            Lids::Many(v) => v.push(lid),
-        }
-    }
-    /// Removes `lid`; true when none are left.
-    fn remove(&mut self, lid: u64) -> bool {
-        match self {
-            Lids::One(l) => *l == lid,
-            Lids::Many(v) => {
-                v.retain(|l| *l != lid);
-                v.is_empty()
-            }
-        }
-    }
-    fn as_slice(&self) -> &[u64] {
-        match self {
-            Lids::One(l) => std::slice::from_ref(l),
-            Lids::Many(v) => v,
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 struct State {
     accounts: BTreeMap<u64, Account>,
@@ -507,7 +477,7 @@ struct State {
     /// Hash of (account, phone key) → lead ids. Keyed by the hash alone to spare a
     /// string per lead; a lookup checks each lead's own phone, so a collision costs
     /// nothing but a comparison.
-    by_phone: Map<u64, Lids>,
+    by_phone: PhoneIndex,
     next_lid: u64,
     next_aid: u64,
     next_form: u64,
@@ -869,17 +839,11 @@ impl Store {
         let key = phone_match.key(phone);
         let mut found: Vec<&Lead> = state
             .by_phone
-            .get(&phone_hash(aid, &key))
-            .map(|lids| {
-                lids.as_slice()
-                    .iter()
-                    .filter_map(|lid| state.leads.get(lid))
-                    .filter(|l| {
-                        l.aid == aid && phone_match.key(l.phone(&state.forms[&l.form_id])) == key
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+            .get(phone_hash(aid, &key))
+            .iter()
+            .filter_map(|lid| state.leads.get(lid))
+            .filter(|l| l.aid == aid && phone_match.key(l.phone(&state.forms[&l.form_id])) == key)
+            .collect();
         found.sort_by_key(|l| std::cmp::Reverse((l.created_at, l.lid)));
         Ok((aid, found))
     }
@@ -1222,7 +1186,7 @@ impl State {
             forms: Map::default(),
             tokens: Map::default(),
             leads: LeadTable::default(),
-            by_phone: Map::default(),
+            by_phone: PhoneIndex::default(),
             next_lid: lid_floor.max(FIRST_LID),
             next_aid: FIRST_CREATED_AID,
             next_form: FIRST_CREATED_FORM,
@@ -1475,7 +1439,7 @@ impl State {
             phone_match,
         );
         if let Some(key) = key {
-            self.index_lid(key, lead.lid);
+            self.by_phone.insert(key, lead.lid);
         }
         if let Some(account) = self.accounts.get_mut(&lead.aid) {
             account.leads.push(lead.lid);
@@ -1484,24 +1448,13 @@ impl State {
 
     fn index_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
         if let Some(key) = index_key(aid, phone, phone_match) {
-            self.index_lid(key, lid);
+            self.by_phone.insert(key, lid);
         }
-    }
-
-    fn index_lid(&mut self, key: u64, lid: u64) {
-        self.by_phone
-            .entry(key)
-            .and_modify(|lids| lids.push(lid))
-            .or_insert(Lids::One(lid));
     }
 
     fn unindex_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
-        let key = phone_hash(aid, &phone_match.key(phone));
-        if let Some(lids) = self.by_phone.get_mut(&key)
-            && lids.remove(lid)
-        {
-            self.by_phone.remove(&key);
-        }
+        self.by_phone
+            .remove(phone_hash(aid, &phone_match.key(phone)), lid);
     }
 
     fn authorize(
@@ -1718,9 +1671,8 @@ fn write_time(out: &mut Vec<u8>, secs: i64) {
     ]);
 }
 
-/// The phone index's key for (account, phone key): a fixed hash, so the index holds
-/// no strings.
-/// The phone index's key for `phone` in account `aid`; none for a phone without one.
+/// The phone index's key for `phone` in account `aid`: a fixed hash, so the index
+/// holds no strings. None for a phone without one.
 fn index_key(aid: u64, phone: &str, phone_match: PhoneMatch) -> Option<u64> {
     // An empty key (no phone, or in normalized mode one without digits) would make
     // every such lead match every other digitless `by_phone`.
