@@ -686,3 +686,37 @@ async fn a_chunked_body_split_inside_an_escape_is_read_whole() {
     assert_eq!(lead.fields["עיר"], "קריית שמונה");
     assert_eq!(lead.phone, "052-444-7788");
 }
+
+/// A submission held up before its handler (a `latency` fault of more than a second)
+/// is dated by its arrival, the journal entry's time, not by when the handler ran.
+#[tokio::test]
+async fn a_delayed_submission_is_dated_by_its_arrival() {
+    use leadim_simulator::faults::{Endpoint, FaultKind, FaultSpec};
+    let sim = Simulator::start().await.unwrap();
+    sim.inject(FaultSpec::new(Endpoint::Submit, FaultKind::Latency { ms: 1_100 }).times(1))
+        .unwrap();
+    let lid = submit_ok(
+        &sim,
+        FORM,
+        KEY,
+        &[
+            ("name", "אביגיל שושן"),
+            ("phone", "054-318-2290"),
+            ("fld_city", "נהריה"),
+        ],
+    )
+    .await;
+    let lead = stored_lead(&sim, AID, lid).unwrap();
+    let entry = last_entry(&sim, "/v2/submit");
+    let arrived: jiff::Timestamp = entry.at.parse().unwrap();
+    let created: jiff::Timestamp = lead.created_at.parse().unwrap();
+    // More than a second apart, a clock read in the handler would give another second.
+    assert_eq!(
+        created.as_second(),
+        arrived.as_second(),
+        "{} vs {}",
+        lead.created_at,
+        entry.at
+    );
+    assert_eq!(lead.updated_at, lead.created_at);
+}
