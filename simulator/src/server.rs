@@ -322,12 +322,18 @@ async fn inject(
     }
 }
 
+/// How much of a `truncated` answer of `len` bytes is sent: the first half. The
+/// answer and the journal's record of it both go by this.
+fn cut_at(len: usize) -> usize {
+    len / 2
+}
+
 /// The response for the `truncated` fault: `Content-Length` of the whole body, half of
 /// it sent and flushed, then an error, which makes hyper drop the connection.
 fn cut(reply: Reply) -> Response<Body> {
     let extra = reply.headers.clone();
     let whole = reply.body.len();
-    let half = reply.body.slice(..whole / 2);
+    let half = reply.body.slice(..cut_at(whole));
     let first = futures_util::stream::iter([Ok(Frame::data(half))]);
     let then_fail = futures_util::stream::once(async {
         // Long enough for the head and the first half to reach the client.
@@ -608,7 +614,7 @@ fn record(
     let (status, answer, shown): (u16, Answer, &[u8]) = match outcome {
         Outcome::Answer(r) => (r.status.as_u16(), Answer::Body, &r.body),
         Outcome::Cut(r) => {
-            let sent = r.body.len() / 2;
+            let sent = cut_at(r.body.len());
             let total = r.body.len();
             (
                 r.status.as_u16(),
