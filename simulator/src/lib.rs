@@ -89,6 +89,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// The default of [`SimulatorBuilder::idle_timeout`] and of `leadim-sim --idle-timeout`.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Why the simulator could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -166,7 +169,7 @@ impl Default for SimulatorBuilder {
             journal_bytes: journal::DEFAULT_MAX_BYTES,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
-            idle_timeout: server::IDLE_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -198,8 +201,9 @@ impl SimulatorBuilder {
     }
 
     /// Closes a connection that sends no whole request head for this long while no
-    /// request of its own is being answered (default 30 s): a client that opens
-    /// connections and stalls cannot use up the simulator's connection slots.
+    /// request of its own is being answered (default [`DEFAULT_IDLE_TIMEOUT`]): a
+    /// client that opens connections and stalls cannot use up the simulator's
+    /// connection slots.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self

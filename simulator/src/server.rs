@@ -40,8 +40,6 @@ pub const MAX_CONNECTIONS: usize = 4096;
 const DRAIN: Duration = Duration::from_secs(10);
 /// The longest a `hang` fault holds a request (the client has given up long before).
 const MAX_HANG: Duration = Duration::from_secs(600);
-/// The default of [`crate::SimulatorBuilder::idle_timeout`].
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A response body: whole, or (for the `truncated` fault) half of one, then an error.
 type Body = Either<Full<Bytes>, UnsyncBoxBody<Bytes, io::Error>>;

@@ -59,7 +59,7 @@ struct Args {
     #[arg(
         long,
         env = "LEADIM_SIM_IDLE_TIMEOUT",
-        default_value_t = 30,
+        default_value_t = leadim_simulator::DEFAULT_IDLE_TIMEOUT.as_secs(),
         value_name = "SECS",
         value_parser = clap::value_parser!(u64).range(1..)
     )]
