@@ -14,17 +14,17 @@ use crate::phone::PhoneMatch;
 use crate::request::Params;
 use jiff::Timestamp;
 use phone_index::PhoneIndex;
+use smallvec::SmallVec;
 use std::collections::{BTreeMap, HashMap};
-
-mod phone_index;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Every map of the store: foldhash, several times faster than SipHash on these
 /// short keys; the keys are ours or already checked, so flooding is not a concern.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-use smallvec::SmallVec;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+
+mod phone_index;
 
 /// Cap of `msg`, `lm_source` and the form's message field, in characters.
 pub const LONG_CAP: usize = 3500;
@@ -1453,8 +1453,9 @@ impl State {
     }
 
     fn unindex_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
-        self.by_phone
-            .remove(phone_hash(aid, &phone_match.key(phone)), lid);
+        if let Some(key) = index_key(aid, phone, phone_match) {
+            self.by_phone.remove(key, lid);
+        }
     }
 
     fn authorize(

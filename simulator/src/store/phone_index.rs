@@ -117,7 +117,8 @@ impl PhoneIndex {
             }
             return true;
         }
-        if val == 0 || val != lid {
+        // Empty, or another lead's entry (lids are never 0).
+        if val != lid {
             return false;
         }
         self.vacate(at);
