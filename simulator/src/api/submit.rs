@@ -21,15 +21,13 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
         Ok(p) => p,
         Err(e) => return failure(store, ex, SubmitError::Decode(e), None),
     };
-    let wants_json = params
-        .get("lm_redirect")
-        .is_some_and(|v| v.eq_ignore_ascii_case("no"))
+    let redirect = params.get("lm_redirect");
+    let wants_json = redirect.is_some_and(|v| v.eq_ignore_ascii_case("no"))
         || params
             .get("lm_format")
             .is_some_and(|v| v.eq_ignore_ascii_case("json"));
     let outcome = store.submit(&params, req.received);
     let form_id = params.get("lm_form").and_then(|f| f.trim().parse().ok());
-    let redirect = params.get("lm_redirect").map(str::to_owned);
     ex.params = used;
     match outcome {
         Err(e) => failure(store, ex, e, form_id),
@@ -39,18 +37,19 @@ pub async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
             if wants_json {
                 return Reply::success_result(done.lid);
             }
-            let target = match redirect.as_deref().map(|r| (r, absolute_http(r))) {
-                Some((_, Some(url))) => url,
+            let checked = redirect.map(|r| (r, absolute_http(r)));
+            let target = match &checked {
+                Some((_, Some(url))) => url.as_str(),
                 Some((other, None)) => {
                     ex.note(format!(
                         "lm_redirect '{other}' is neither 'no' nor an absolute http(s) URL: redirected to the form's thank-you page"
                     ));
-                    done.thank_you_url.to_string()
+                    &done.thank_you_url
                 }
-                None => done.thank_you_url.to_string(),
+                None => &done.thank_you_url,
             };
             ex.note(format!("lead {} created; answered with a redirect to {target} (send lm_redirect=no for JSON)", done.lid));
-            Reply::redirect(&target)
+            Reply::redirect(target)
         }
     }
 }
