@@ -327,8 +327,9 @@ pub fn serve_raw() -> anyhow::Result<()> {
     })
 }
 
-/// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder with the embedded fixtures (or `fixtures`), default journal
-/// bounds, `Simulator::run` on a listener bound to `127.0.0.1:0`.
+/// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder
+/// with the embedded fixtures (or `fixtures`), default journal bounds,
+/// `Simulator::run` on a listener bound to `127.0.0.1:0`.
 pub fn serve_sim(fixtures: Option<&Path>) -> anyhow::Result<()> {
     runtime::build(runtime::default_workers())?.block_on(async {
         let dataset = match fixtures {
