@@ -924,12 +924,15 @@ impl Store {
         }
         let phone_field = form.phone_field;
         let phone_match = self.shared.phone_match;
+        let phone_key =
+            |lead: &Lead| index_key(aid, lead.field(phone_field).unwrap_or(""), phone_match);
         // `Some(old)` when the update sets the phone; `old` is `None` for a lead that
-        // had no phone, which must be indexed under its new one all the same.
-        let old_phone = changes
+        // had no phone (or none with a key), which is filed under its new one all the
+        // same.
+        let old_key = changes
             .iter()
             .any(|(i, _)| *i == phone_field)
-            .then(|| state.leads[&lid].field(phone_field).map(str::to_owned));
+            .then(|| phone_key(&state.leads[&lid]));
         let lead = state.leads.get_mut(&lid).expect("checked above");
         let mut changed = lead.set_fields(&changes);
         if let Some(s) = status {
@@ -940,14 +943,16 @@ impl Store {
             lead.updated_at = now.as_second();
             self.changed();
         }
-        if let Some(old_phone) = old_phone
-            && old_phone.as_deref() != lead.field(phone_field)
-        {
-            let new_phone = lead.field(phone_field).map(str::to_owned);
-            if let Some(old) = old_phone.as_deref() {
-                state.unindex_phone(aid, lid, old, phone_match);
+        if let Some(old_key) = old_key {
+            let new_key = phone_key(lead);
+            if old_key != new_key {
+                if let Some(key) = old_key {
+                    state.by_phone.remove(key, lid);
+                }
+                if let Some(key) = new_key {
+                    state.by_phone.insert(key, lid);
+                }
             }
-            state.index_phone(aid, lid, new_phone.as_deref().unwrap_or(""), phone_match);
         }
         Ok((aid, diagnostics))
     }
@@ -1446,18 +1451,6 @@ impl State {
         }
     }
 
-    fn index_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
-        if let Some(key) = index_key(aid, phone, phone_match) {
-            self.by_phone.insert(key, lid);
-        }
-    }
-
-    fn unindex_phone(&mut self, aid: u64, lid: u64, phone: &str, phone_match: PhoneMatch) {
-        if let Some(key) = index_key(aid, phone, phone_match) {
-            self.by_phone.remove(key, lid);
-        }
-    }
-
     fn authorize(
         &self,
         aid: &str,
@@ -1856,6 +1849,30 @@ mod tests {
             parse_urlencoded(b"lm_form=5001&lm_key=k-5001-3fa9c21e&name=x", Part::Query).unwrap();
         store.submit(&ok, Timestamp::now()).unwrap();
         assert_ne!(store.generation(), before);
+    }
+
+    #[test]
+    fn a_changed_phone_leaves_no_entry_under_the_old_one() {
+        // Lookups check each lead's own phone, so a stale entry would not show in an
+        // answer: it would only make the index grow with every phone change.
+        let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
+        let token = Some(Ok("t-3305-rw"));
+        let (_, found) = store
+            .leads_by_phone("3305", token, Some("0521234567"))
+            .unwrap();
+        let lid = found[0].lid;
+        let by_id = format!("by_id={lid}&phone=054-318-2290");
+        let change = parse_urlencoded(by_id.as_bytes(), Part::Body).unwrap();
+        store
+            .update("3305", token, &change, Timestamp::now())
+            .unwrap();
+        let state = store.lock();
+        let filed = |phone| {
+            let key = index_key(3305, phone, PhoneMatch::Exact).unwrap();
+            state.by_phone.get(key).contains(&lid)
+        };
+        assert!(!filed("0521234567"), "still filed under the old phone");
+        assert!(filed("054-318-2290"), "not filed under the new phone");
     }
 
     #[test]
