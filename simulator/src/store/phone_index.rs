@@ -17,7 +17,7 @@ const MANY: u64 = 1 << 63;
 
 /// An entry: `val == 0` marks it empty (lead ids start at 1); otherwise `val` is the
 /// key's one lead id, or `MANY | i` for the list `many[i]`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Entry {
     key: u64,
     val: u64,
