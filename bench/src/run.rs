@@ -635,3 +635,40 @@ fn progress(len: u64, unit: &str) -> ProgressBar {
     );
     bar
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadim_simulator::{Dataset, Simulator};
+
+    /// `drive --dataset-leads` addresses a generated dataset's own account: its phones
+    /// are found and its leads updated, with no failure envelope among the answers.
+    #[test]
+    fn drive_takes_a_generated_datasets_account() {
+        let dir = tempfile::tempdir().unwrap();
+        dataset::write(dir.path(), 300, |_| {}).unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let sim = runtime
+            .block_on(
+                Simulator::builder()
+                    .dataset(Dataset::load_dir(dir.path()).unwrap())
+                    .start(),
+            )
+            .unwrap();
+        for scenario in [Scenario::Lookup, Scenario::Update] {
+            let outcome = drive(DriveOptions {
+                addr: sim.addr(),
+                scenario,
+                requests: 200,
+                connections: 4,
+                seed: SEEDED,
+                raw: false,
+                dataset_leads: Some(300),
+            })
+            .unwrap();
+            assert_eq!(outcome.errors, 0, "{scenario}: {:?}", outcome.first_error);
+            assert_eq!(outcome.requests, 200, "{scenario}");
+        }
+        assert_eq!(sim.store().accounts().len(), 1, "no account was created");
+    }
+}
