@@ -99,10 +99,17 @@ mod tests {
         let store =
             leadim_simulator::Store::new(dataset, leadim_simulator::PhoneMatch::Exact).unwrap();
         let a = account();
-        let (_, found) = store
-            .leads_by_phone(&a.aid.to_string(), Some(Ok(&a.token)), Some(&phone(123)))
-            .unwrap();
+        let token = leadim_simulator::internals::TokenHeader::Value(&a.token);
+        let json = leadim_simulator::internals::lookup(
+            &store,
+            &a.aid.to_string(),
+            token,
+            Some(&phone(123)),
+        )
+        .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let found = answer["data"].as_array().unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].field("שם"), Some(name(123).as_str()));
+        assert_eq!(found[0]["fields"]["שם"], name(123).as_str());
     }
 }

@@ -6,7 +6,7 @@
 //! other binary built first (cargo does not build a dependency's binaries). The
 //! simulator side calls the same library entry point as `leadim-sim`
 //! (`Simulator::builder().dataset(..).build()?.run(listener, shutdown)`) on the same
-//! runtime ([`leadim_simulator::runtime`], half the cores); `--sim-bin` runs a
+//! runtime ([`leadim_simulator::internals::runtime`], half the cores); `--sim-bin` runs a
 //! `leadim-sim` binary instead. The raw hyper baseline runs on that runtime too, so
 //! the comparison is of the work per request, not of two runtime setups.
 //!
@@ -23,7 +23,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use leadim_simulator::{Dataset, Simulator, runtime};
+use leadim_simulator::internals::runtime;
+use leadim_simulator::{Dataset, Simulator};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use hyper::{HeaderMap, Method, Uri, header};
-use leadim_simulator::request::{BodyKinds, ParamsUsed, Request};
+use leadim_simulator::internals::{BodyKinds, ParamsUsed, Request};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

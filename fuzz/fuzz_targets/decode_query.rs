@@ -3,7 +3,7 @@
 //! `form_urlencoded` crate's (lenient) decoder finds in that input.
 #![no_main]
 
-use leadim_simulator::request::{MAX_PARAMS, Part, parse_urlencoded};
+use leadim_simulator::internals::{MAX_PARAMS, Part, parse_urlencoded};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

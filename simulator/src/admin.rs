@@ -25,8 +25,9 @@ struct EnabledBody {
     enabled: bool,
 }
 
-/// Handles one admin request.
-pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> Reply {
+/// Handles one admin request: the token, then the method (405 with the route's
+/// `Allow`), then the resource's handler.
+pub(crate) fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> Reply {
     if let Some(expected) = &app.admin_token
         && !presents(req, expected)
     {
@@ -36,151 +37,166 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
         )
         .with_header(header::WWW_AUTHENTICATE, "Bearer");
     }
-    let m = &req.method;
+    let methods = route.methods();
+    if !methods.allows(&req.method) {
+        return Reply::method_not_allowed(&req.method, req.path(), methods.allow());
+    }
+    let (get, post) = (req.method == Method::GET, req.method == Method::POST);
     match route {
-        AdminRoute::Health if m == Method::GET => {
-            let (accounts, leads) = app.store.counts();
-            Reply::json(
-                StatusCode::OK,
-                &json!({"status": "ready", "accounts": accounts, "leads": leads, "phone_match": app.store.phone_match()}),
-            )
-        }
-        AdminRoute::Accounts if m == Method::GET => {
-            Reply::json(StatusCode::OK, &app.store.accounts())
-        }
-        AdminRoute::Accounts if m == Method::POST => {
-            let body = if req.body.iter().all(u8::is_ascii_whitespace) {
-                NewAccountBody::default()
-            } else {
-                match json_body::<NewAccountBody>(req) {
-                    Ok(b) => b,
-                    Err(reply) => return reply,
-                }
-            };
-            let created = app.store.create_account(body.name.as_deref());
-            Reply::json(
-                StatusCode::CREATED,
-                &created.crm_config(&app.base_url_for(req)),
-            )
-        }
-        AdminRoute::Account(aid) if m == Method::GET => match parse_id(aid) {
-            Ok(aid) => match app.store.account(aid) {
-                Some(a) => Reply::json(StatusCode::OK, &a),
-                None => not_found(format!("account {aid} not found")),
-            },
-            Err(r) => r,
-        },
-        AdminRoute::Account(aid) if m == Method::PATCH => {
-            let (aid, body) = match (parse_id(aid), json_body::<EnabledBody>(req)) {
-                (Ok(a), Ok(b)) => (a, b),
-                (Err(r), _) | (_, Err(r)) => return r,
-            };
-            if app.store.set_account_enabled(aid, body.enabled) {
-                Reply::json(
-                    StatusCode::OK,
-                    &json!({"aid": aid, "enabled": body.enabled}),
-                )
-            } else {
-                not_found(format!("account {aid} not found"))
-            }
-        }
-        AdminRoute::AccountForm(aid, form) if m == Method::PATCH => {
-            let (aid, form, body) =
-                match (parse_id(aid), parse_id(form), json_body::<EnabledBody>(req)) {
-                    (Ok(a), Ok(f), Ok(b)) => (a, f, b),
-                    (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
-                };
-            if app.store.set_form_enabled(aid, form, body.enabled) {
-                Reply::json(
-                    StatusCode::OK,
-                    &json!({"aid": aid, "lm_form": form, "enabled": body.enabled}),
-                )
-            } else {
-                not_found(format!("account {aid} has no form {form}"))
-            }
-        }
-        AdminRoute::AccountLeads(aid) if m == Method::GET => match parse_id(aid) {
-            Ok(aid) => match app.store.account_leads(aid) {
-                Some(leads) => Reply::json(StatusCode::OK, &leads),
-                None => not_found(format!("account {aid} not found")),
-            },
-            Err(r) => r,
-        },
-        AdminRoute::AccountLeads(aid) if m == Method::POST => {
-            let (aid, leads) = match (parse_id(aid), json_body::<Vec<SeedLead>>(req)) {
-                (Ok(a), Ok(l)) => (a, l),
-                (Err(r), _) | (_, Err(r)) => return r,
-            };
-            match app.store.seed_leads(aid, leads) {
-                Ok(lids) => Reply::json(StatusCode::CREATED, &json!({"lids": lids})),
-                Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason),
-            }
-        }
-        AdminRoute::Requests if m == Method::GET => match journal_filter(req) {
-            Ok(filter) => Reply::json(StatusCode::OK, &app.journal.read(&filter)),
-            Err(r) => r,
-        },
-        AdminRoute::Requests if m == Method::DELETE => {
+        AdminRoute::Health => health(app),
+        AdminRoute::Accounts if get => Reply::json(StatusCode::OK, &app.store.accounts()),
+        AdminRoute::Accounts => create_account(app, req),
+        AdminRoute::Account(aid) if get => show_account(app, aid),
+        AdminRoute::Account(aid) => set_account_enabled(app, aid, req),
+        AdminRoute::AccountForm(aid, form) => set_form_enabled(app, aid, form, req),
+        AdminRoute::AccountLeads(aid) if get => list_leads(app, aid),
+        AdminRoute::AccountLeads(aid) => seed_leads(app, aid, req),
+        AdminRoute::Requests if get => read_journal(app, req),
+        AdminRoute::Requests => {
             app.journal.clear();
             Reply::json(StatusCode::OK, &json!({"status": "cleared"}))
         }
-        AdminRoute::Faults if m == Method::GET => {
+        AdminRoute::Faults if get => {
             Reply::json(StatusCode::OK, &json!({"faults": app.faults.list()}))
         }
-        AdminRoute::Faults if m == Method::POST => {
-            let spec = match json_body::<crate::faults::FaultSpec>(req) {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
-            match app.faults.add(spec) {
-                Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
-                Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason),
-            }
-        }
-        AdminRoute::Faults if m == Method::DELETE => {
+        AdminRoute::Faults if post => add_fault(app, req),
+        AdminRoute::Faults => {
             app.faults.clear();
             Reply::json(StatusCode::OK, &json!({"status": "cleared"}))
         }
-        AdminRoute::Fault(id) if m == Method::DELETE => match parse_id(id) {
-            Ok(id) if app.faults.remove(id) => {
-                Reply::json(StatusCode::OK, &json!({"status": "cleared", "id": id}))
-            }
-            Ok(id) => not_found(format!("no fault {id}")),
-            Err(r) => r,
-        },
-        AdminRoute::Reset if m == Method::POST => {
-            if let Err(e) = app.store.reset() {
-                return Reply::error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("the fixtures no longer load, so nothing was reset: {e}"),
-                );
-            }
-            app.journal.clear();
-            app.faults.clear();
-            let (accounts, leads) = app.store.counts();
-            Reply::json(
-                StatusCode::OK,
-                &json!({"status": "reset", "accounts": accounts, "leads": leads}),
-            )
-        }
-        AdminRoute::Divergences if m == Method::GET => {
-            Reply::json(StatusCode::OK, &json!({"modeled": MODELED}))
-        }
-        _ => {
-            let allow = match route {
-                AdminRoute::Accounts => "GET, POST",
-                AdminRoute::Account(_) => "GET, PATCH",
-                AdminRoute::AccountForm(..) => "PATCH",
-                AdminRoute::AccountLeads(_) => "GET, POST",
-                AdminRoute::Requests => "GET, DELETE",
-                AdminRoute::Faults => "GET, POST, DELETE",
-                AdminRoute::Fault(_) => "DELETE",
-                AdminRoute::Reset => "POST",
-                _ => "GET",
-            };
-            Reply::method_not_allowed(&req.method, req.path(), allow)
-        }
+        AdminRoute::Fault(id) => clear_fault(app, id),
+        AdminRoute::Reset => reset(app),
+        AdminRoute::Divergences => Reply::json(StatusCode::OK, &json!({"modeled": MODELED})),
     }
+}
+
+fn health(app: &App) -> Reply {
+    let counts = app.store.counts();
+    Reply::json(
+        StatusCode::OK,
+        &json!({"status": "ready", "accounts": counts.accounts, "leads": counts.leads, "phone_match": app.store.phone_match()}),
+    )
+}
+
+fn show_account(app: &App, aid: &str) -> Reply {
+    match parse_id(aid) {
+        Ok(aid) => match app.store.account(aid) {
+            Some(a) => Reply::json(StatusCode::OK, &a),
+            None => not_found(format!("account {aid} not found")),
+        },
+        Err(r) => r,
+    }
+}
+
+fn set_account_enabled(app: &App, aid: &str, req: &Request) -> Reply {
+    let (aid, body) = match (parse_id(aid), json_body::<EnabledBody>(req)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    if app.store.set_account_enabled(aid, body.enabled) {
+        Reply::json(
+            StatusCode::OK,
+            &json!({"aid": aid, "enabled": body.enabled}),
+        )
+    } else {
+        not_found(format!("account {aid} not found"))
+    }
+}
+
+fn create_account(app: &App, req: &Request) -> Reply {
+    let body = if req.body.iter().all(u8::is_ascii_whitespace) {
+        NewAccountBody::default()
+    } else {
+        match json_body::<NewAccountBody>(req) {
+            Ok(b) => b,
+            Err(reply) => return reply,
+        }
+    };
+    let created = app.store.create_account(body.name.as_deref());
+    Reply::json(
+        StatusCode::CREATED,
+        &created.account_config(&app.base_url_for(req)),
+    )
+}
+
+fn set_form_enabled(app: &App, aid: &str, form: &str, req: &Request) -> Reply {
+    let (aid, form, body) = match (parse_id(aid), parse_id(form), json_body::<EnabledBody>(req)) {
+        (Ok(a), Ok(f), Ok(b)) => (a, f, b),
+        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+    };
+    if app.store.set_form_enabled(aid, form, body.enabled) {
+        Reply::json(
+            StatusCode::OK,
+            &json!({"aid": aid, "lm_form": form, "enabled": body.enabled}),
+        )
+    } else {
+        not_found(format!("account {aid} has no form {form}"))
+    }
+}
+
+fn list_leads(app: &App, aid: &str) -> Reply {
+    match parse_id(aid) {
+        Ok(aid) => match app.store.account_leads(aid) {
+            Some(leads) => Reply::json(StatusCode::OK, &leads),
+            None => not_found(format!("account {aid} not found")),
+        },
+        Err(r) => r,
+    }
+}
+
+fn seed_leads(app: &App, aid: &str, req: &Request) -> Reply {
+    let (aid, leads) = match (parse_id(aid), json_body::<Vec<SeedLead>>(req)) {
+        (Ok(a), Ok(l)) => (a, l),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match app.store.seed_leads(aid, leads) {
+        Ok(lids) => Reply::json(StatusCode::CREATED, &json!({"lids": lids})),
+        Err(refused) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &refused.to_string()),
+    }
+}
+
+fn read_journal(app: &App, req: &Request) -> Reply {
+    match journal_filter(req) {
+        Ok(filter) => Reply::json(StatusCode::OK, &app.journal.read(&filter)),
+        Err(r) => r,
+    }
+}
+
+fn add_fault(app: &App, req: &Request) -> Reply {
+    let spec = match json_body::<crate::faults::FaultSpec>(req) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match app.faults.add(spec) {
+        Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
+        Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason.to_string()),
+    }
+}
+
+fn clear_fault(app: &App, id: &str) -> Reply {
+    match parse_id(id) {
+        Ok(id) if app.faults.remove(id) => {
+            Reply::json(StatusCode::OK, &json!({"status": "cleared", "id": id}))
+        }
+        Ok(id) => not_found(format!("no fault {id}")),
+        Err(r) => r,
+    }
+}
+
+fn reset(app: &App) -> Reply {
+    if let Err(e) = app.store.reset() {
+        return Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the fixtures no longer load, so nothing was reset: {e}"),
+        );
+    }
+    app.journal.clear();
+    app.faults.clear();
+    let counts = app.store.counts();
+    Reply::json(
+        StatusCode::OK,
+        &json!({"status": "reset", "accounts": counts.accounts, "leads": counts.leads}),
+    )
 }
 
 /// Whether the request carries the admin token.

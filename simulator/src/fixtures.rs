@@ -22,6 +22,16 @@ pub enum Scope {
     Write,
 }
 
+impl Scope {
+    /// `read` or `write`, as the dataset and the answers spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+        }
+    }
+}
+
 /// One account of the dataset.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

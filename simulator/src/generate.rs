@@ -298,6 +298,9 @@ mod tests {
         assert_eq!(phone(2), "972530000002");
     }
 
+    use crate::model::fields;
+    use crate::request::TokenHeader;
+
     #[test]
     fn a_generated_dataset_loads_and_every_lead_is_found_by_its_phone() {
         let dir = tempfile::tempdir().unwrap();
@@ -306,15 +309,19 @@ mod tests {
         assert_eq!(reported.last(), Some(&40_000));
         assert!(reported.windows(2).all(|w| w[0] < w[1]));
         let store = Store::new(Dataset::load_dir(dir.path()).unwrap(), PhoneMatch::Exact).unwrap();
-        assert_eq!(store.counts(), (3, 40_000));
+        let counts = store.counts();
+        assert_eq!((counts.accounts, counts.leads), (3, 40_000));
         for i in [0, 1, 2, 12_345, 39_999] {
             let a = account(i % 3);
-            let (_, found) = store
-                .leads_by_phone(&a.aid.to_string(), Some(Ok(&a.token)), Some(&phone(i)))
+            let token = TokenHeader::Value(&a.token);
+            let json = crate::api::lookup::find(&store, &a.aid.to_string(), token, Some(&phone(i)))
+                .map(|found| found.body)
                 .unwrap();
+            let answer: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let found = answer["data"].as_array().unwrap();
             assert_eq!(found.len(), 1, "lead {i}");
-            assert_eq!(found[0].field("שם"), Some(name(i).as_str()));
-            assert_eq!(found[0].field("מטפל"), handler(i));
+            assert_eq!(found[0]["fields"][fields::NAME], name(i).as_str());
+            assert_eq!(found[0]["fields"][fields::HANDLER].as_str(), handler(i));
         }
     }
 }

@@ -1,25 +1,26 @@
 //! A faithful, fast fake of the Lead.IM CRM HTTP API.
 //!
-//! It serves, on one port, every endpoint a Lead.IM adapter talks to — `/v2/submit`,
-//! `leads_get.ashx`, `lead_get.ashx`, `lead_update.ashx` under `/apiproxy/{aid}/api/`,
-//! and the lead pages `/a/{aid}/leads/{lid}` — with token scopes, Hebrew fixture data,
-//! per-account isolation and a journal that says, in plain words, what each request
-//! did wrong. The rules it follows are in `docs/contract.md`; the ones that are our
-//! guesses are listed by [`contract::MODELED`].
+//! It serves, on one port, every endpoint a Lead.IM adapter talks to — `submit`
+//! (`/v2/submit`), `lookup` (`leads_get.ashx`), `get` (`lead_get.ashx`), `update`
+//! (`lead_update.ashx`) under `/apiproxy/{aid}/api/`, and the `lead_page`
+//! (`/a/{aid}/leads/{lid}`) — with token scopes, Hebrew fixture data, per-account
+//! isolation and a journal that says, in plain words, what each request did wrong.
+//! The rules it follows are in `docs/contract.md`; the ones that are our guesses are
+//! listed by [`contract::MODELED`].
 //!
 //! In a Rust test, start it in-process:
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! use leadim_simulator::Simulator;
+//! use leadim_simulator::{AUTH_HEADER, Simulator};
 //!
 //! let sim = Simulator::start().await.expect("simulator starts");
 //! let account = sim.create_account();
 //! let answer: serde_json::Value = reqwest::Client::new()
 //!     .get(&account.get_customer_details_url)
 //!     .query(&[("by_phone", "0521234567")])
-//!     .header("X-LEAD-IM-AUTH", &account.token)
+//!     .header(AUTH_HEADER, &account.token)
 //!     .send()
 //!     .await
 //!     .unwrap()
@@ -33,333 +34,108 @@
 //!
 //! # Layout
 //!
-//! - [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`] — start, use, stop.
-//! - `server` — connections (idle watchdog), body limit, dispatch, journaling
-//!   (private).
-//! - [`routes`] — the one route table.
-//! - [`request`] — our request type and strict parameter decoding.
-//! - [`api`] — the Lead.IM endpoints: `submit`, `leads`, `update`.
-//! - `admin` — `/__admin/…` (private; the handle calls the same store functions).
-//! - `ui` — the lead page (askama, right-to-left).
-//! - [`store`] — accounts, forms, tokens, leads and their indexes, under one lock;
-//!   the phone index is one probed array of entries (`store/phone_index.rs`).
+//! - `simulator` — [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`]: start,
+//!   use, stop.
+//! - `server` — connections (idle watchdog), body limit, dispatch, journaling.
+//! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets.
+//! - `request` — our request type and strict parameter decoding.
+//! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
+//!   `lookup`, `get`, `update`, `lead_page`, and `lead_json` (the lead object they
+//!   answer with).
+//! - `admin` — `/__admin/…` (the handle calls the same store functions).
+//! - `store` — accounts, forms, tokens and leads under one lock: `accounts`, `auth`,
+//!   `lead` (the packed lead), `table` (leads by id), `phone_index`, `load` (datasets
+//!   and snapshots), `manage` (what the admin API does).
 //! - [`journal`] — the bounded request journal.
 //! - [`faults`] — fault injection: latency, error statuses, broken bodies, dropped
 //!   connections, before or after the handler.
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default;
 //!   [`generate`] — large realistic datasets.
-//! - [`runtime`] — the tokio runtime the program serves on (half the cores).
+//! - `runtime` — the tokio runtime the program serves on (half the cores).
 //! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
-//! - [`error`] — typed errors of the endpoints; [`reply`] — answers.
-//! - [`model`] — public views: leads, accounts, crmConfig.
+//! - `error` — typed errors of the endpoints; `reply` — answers.
+//! - [`model`] — public views: leads, accounts, the account config, field names.
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
+//! - [`internals`] — hidden: what the fuzz targets, the benchmark and the binary
+//!   reach that is not the API.
 
 mod admin;
-pub mod api;
+mod api;
 pub mod contract;
-pub mod error;
+mod error;
 pub mod faults;
 pub mod fixtures;
 pub mod generate;
 pub mod journal;
 pub mod model;
 pub mod phone;
-pub mod reply;
-pub mod request;
-pub mod routes;
-pub mod runtime;
+mod reply;
+mod request;
+mod routes;
+mod runtime;
 mod server;
+mod simulator;
 pub mod state_file;
-pub mod store;
-mod ui;
+mod store;
 
-pub use faults::{ActiveFault, FaultKind, FaultSpec};
-pub use fixtures::{Dataset, FixtureError};
+pub use api::AUTH_HEADER;
+pub use faults::{ActiveFault, FaultKind, FaultSpec, When};
+pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
 pub use journal::{JournalEntry, JournalFilter, JournalPage};
-pub use model::{AccountView, CrmConfig, LeadView};
+pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};
 pub use phone::PhoneMatch;
-pub use store::Store;
+pub use routes::Endpoint;
+pub use simulator::{
+    DEFAULT_IDLE_TIMEOUT, Simulator, SimulatorBuilder, SimulatorHandle, StartError,
+};
+pub use store::{
+    Counts, DefaultAccount, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
+};
 
-use journal::Journal;
-use server::App;
-use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+/// What the fuzz targets, the benchmark and the `leadim-sim` binary reach that is not
+/// the simulator's API: no stability is promised here.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::error::{ApiError, SubmitError};
+    pub use crate::journal::mask_token;
+    pub use crate::request::{
+        BodyKinds, DecodeError, MAX_PARAMS, Params, ParamsUsed, Part, Request, TokenHeader,
+        parse_urlencoded,
+    };
 
-/// The default of [`SimulatorBuilder::idle_timeout`] and of `leadim-sim --idle-timeout`.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Why the simulator could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The dataset is malformed.
-    #[error("fixtures refused: {0}")]
-    Fixtures(#[from] FixtureError),
-    /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
-}
-
-/// A configured simulator, ready to serve a listener. Build it with
-/// [`Simulator::builder`]; start it in the background with
-/// [`SimulatorBuilder::start`], or serve a listener of your own with
-/// [`Simulator::run`] (what the `leadim-sim` binary does).
-#[derive(Debug)]
-pub struct Simulator {
-    app: Arc<App>,
-}
-
-impl Simulator {
-    /// A builder with the defaults: embedded Hebrew fixtures, exact phone matching,
-    /// the default journal bounds, `127.0.0.1:0`.
-    pub fn builder() -> SimulatorBuilder {
-        SimulatorBuilder::default()
+    /// The tokio runtime `leadim-sim` serves on, for the benchmark's baseline.
+    pub mod runtime {
+        pub use crate::runtime::{build, default_workers};
     }
 
-    /// Starts a simulator with the defaults on `127.0.0.1:0`.
-    pub async fn start() -> Result<SimulatorHandle, StartError> {
-        Simulator::builder().start().await
+    use crate::model::LeadView;
+    use crate::store::Store;
+
+    /// Creates the lead `params` describe, as `/v2/submit` does: its id, or why not.
+    pub fn submit(store: &Store, params: &Params<'_>, now: i64) -> Result<u64, SubmitError> {
+        crate::api::submit::create(store, params, now, &mut Vec::new()).map(|c| c.lid)
     }
 
-    /// The store, for direct use.
-    pub fn store(&self) -> &Store {
-        &self.app.store
+    /// Looks `phone` up in account `aid` as `leads_get.ashx` does: the answer's JSON.
+    pub fn lookup(
+        store: &Store,
+        aid: &str,
+        token: TokenHeader<'_>,
+        phone: Option<&str>,
+    ) -> Result<Vec<u8>, ApiError> {
+        crate::api::lookup::find(store, aid, token, phone).map(|found| found.body)
     }
 
-    /// Serves `listener` until `shutdown` resolves, then finishes the requests in
-    /// flight (up to 10 s).
-    pub async fn run(
-        self,
-        listener: TcpListener,
-        shutdown: impl Future<Output = ()>,
-    ) -> std::io::Result<()> {
-        if let Ok(addr) = listener.local_addr() {
-            let _ = self.app.base_url.set(format!("http://{addr}"));
-        }
-        server::serve(listener, self.app, shutdown).await
-    }
-}
-
-/// Configures a [`Simulator`].
-#[derive(Debug)]
-pub struct SimulatorBuilder {
-    dataset: Option<Dataset>,
-    phone_match: PhoneMatch,
-    journal_entries: usize,
-    journal_bytes: usize,
-    addr: SocketAddr,
-    admin_token: Option<String>,
-    idle_timeout: Duration,
-}
-
-impl Default for SimulatorBuilder {
-    fn default() -> Self {
-        SimulatorBuilder {
-            dataset: None,
-            phone_match: PhoneMatch::Exact,
-            journal_entries: journal::DEFAULT_MAX_ENTRIES,
-            journal_bytes: journal::DEFAULT_MAX_BYTES,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            admin_token: None,
-            idle_timeout: DEFAULT_IDLE_TIMEOUT,
-        }
-    }
-}
-
-impl SimulatorBuilder {
-    /// Uses this dataset instead of the embedded fixtures.
-    pub fn dataset(mut self, dataset: Dataset) -> Self {
-        self.dataset = Some(dataset);
-        self
-    }
-
-    /// How `by_phone` matches stored phones.
-    pub fn phone_match(mut self, mode: PhoneMatch) -> Self {
-        self.phone_match = mode;
-        self
-    }
-
-    /// Bounds the journal by entries and bytes.
-    pub fn journal_limits(mut self, entries: usize, bytes: usize) -> Self {
-        self.journal_entries = entries.max(1);
-        self.journal_bytes = bytes;
-        self
-    }
-
-    /// Where [`SimulatorBuilder::start`] listens (default `127.0.0.1:0`).
-    pub fn bind(mut self, addr: SocketAddr) -> Self {
-        self.addr = addr;
-        self
-    }
-
-    /// Closes a connection that sends no whole request head for this long while no
-    /// request of its own is being answered (default [`DEFAULT_IDLE_TIMEOUT`]): a
-    /// client that opens connections and stalls cannot use up the simulator's
-    /// connection slots.
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = timeout;
-        self
-    }
-
-    /// Requires this token (header `X-Admin-Token`, or `Authorization: Bearer …`) on
-    /// every `/__admin/` route. Without one the admin API is open, which is right on
-    /// a loopback address and wrong on any other.
-    pub fn admin_token(mut self, token: Option<String>) -> Self {
-        self.admin_token = token.filter(|t| !t.is_empty());
-        self
-    }
-
-    /// Loads the dataset and builds the simulator, without listening yet.
-    pub fn build(self) -> Result<Simulator, StartError> {
-        let dataset = self.dataset.unwrap_or_else(Dataset::embedded);
-        let store = Store::new(dataset, self.phone_match)?;
-        Ok(Simulator {
-            app: Arc::new(App {
-                store,
-                journal: Journal::new(self.journal_entries, self.journal_bytes),
-                faults: faults::Faults::default(),
-                admin_token: self.admin_token,
-                idle_timeout: self.idle_timeout,
-                base_url: OnceLock::new(),
-                closing: watch::channel(false).0,
-            }),
-        })
-    }
-
-    /// Builds, binds (before spawning, so the handle is ready to use at once) and
-    /// serves in the background.
-    pub async fn start(self) -> Result<SimulatorHandle, StartError> {
-        let addr = self.addr;
-        let simulator = self.build()?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { addr, source })?;
-        let app = simulator.app.clone();
-        let (stop, mut stopped) = watch::channel(());
-        let task = tokio::spawn(simulator.run(listener, async move {
-            // Resolves when the handle sends or is dropped.
-            let _ = stopped.changed().await;
-        }));
-        Ok(SimulatorHandle {
-            addr: local,
-            base_url: format!("http://{local}"),
-            app,
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-}
-
-/// A running simulator. Dropping it stops the server without blocking; call
-/// [`SimulatorHandle::shutdown`] to wait until it has stopped.
-#[must_use = "dropping the handle stops the simulator"]
-#[derive(Debug)]
-pub struct SimulatorHandle {
-    addr: SocketAddr,
-    base_url: String,
-    app: Arc<App>,
-    stop: Option<watch::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl SimulatorHandle {
-    /// `http://127.0.0.1:PORT`, no trailing slash.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Creates a fresh, isolated account with one form and three tokens, and returns
-    /// its ready crmConfig (the same as `POST /__admin/accounts`).
-    pub fn create_account(&self) -> CrmConfig {
-        self.app
-            .store
-            .create_account(None)
-            .crm_config(&self.base_url)
-    }
-
-    /// The whole journal, oldest first.
-    pub fn journal(&self) -> Vec<JournalEntry> {
-        self.app.journal.read(&JournalFilter::default()).entries
-    }
-
-    /// The journal entries matching `filter` (the same as `GET /__admin/requests`).
-    pub fn requests(&self, filter: &JournalFilter) -> JournalPage {
-        self.app.journal.read(filter)
-    }
-
-    /// One account's journal entries, oldest first.
-    pub fn journal_for(&self, aid: u64) -> Vec<JournalEntry> {
-        self.requests(&JournalFilter {
-            account: Some(aid),
-            ..Default::default()
-        })
-        .entries
-    }
-
-    /// The store: accounts, leads, seeding, enabling and disabling.
-    pub fn store(&self) -> &Store {
-        &self.app.store
-    }
-
-    /// Back to the fixtures, journal and faults cleared (the same as
-    /// `POST /__admin/reset`). Fails only when a `--fixtures` dataset's files
-    /// changed since start and no longer load; then nothing is cleared.
-    pub fn reset(&self) -> Result<(), FixtureError> {
-        self.app.store.reset()?;
-        self.app.journal.clear();
-        self.app.faults.clear();
-        Ok(())
-    }
-
-    /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why
-    /// the spec is refused.
-    pub fn inject(&self, spec: FaultSpec) -> Result<u64, String> {
-        self.app.faults.add(spec)
-    }
-
-    /// The faults set, with their counters.
-    pub fn faults(&self) -> Vec<ActiveFault> {
-        self.app.faults.list()
-    }
-
-    /// Clears one fault; false if there was none with that id.
-    pub fn clear_fault(&self, id: u64) -> bool {
-        self.app.faults.remove(id)
-    }
-
-    /// Clears every fault.
-    pub fn clear_faults(&self) {
-        self.app.faults.clear();
-    }
-
-    /// Stops the server and waits until requests in flight have finished.
-    pub async fn shutdown(mut self) {
-        self.stop.take();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for SimulatorHandle {
-    fn drop(&mut self) {
-        // Dropping the sender wakes the server's shutdown future; nothing blocks here.
-        self.stop.take();
+    /// The leads of account `aid` with `phone`, newest first, as views: what the
+    /// lookup's JSON must say.
+    pub fn lookup_views(store: &Store, aid: u64, phone: &str) -> Vec<LeadView> {
+        let mut leads: Vec<LeadView> = store
+            .account_leads(aid)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|l| store.phone_match().key(&l.phone) == store.phone_match().key(phone))
+            .collect();
+        leads.reverse();
+        leads
     }
 }

@@ -3,6 +3,27 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The Hebrew field names of a standard Lead.IM form, as leads carry them (and as a
+/// created account's form names its fields).
+pub mod fields {
+    /// The name: `שם`.
+    pub const NAME: &str = "שם";
+    /// The phone: `טלפון`.
+    pub const PHONE: &str = "טלפון";
+    /// The e-mail: `דוא"ל`.
+    pub const EMAIL: &str = "דוא\"ל";
+    /// The message: `הודעה`.
+    pub const MESSAGE: &str = "הודעה";
+    /// The link to the chat: `קישור לצ'אט`.
+    pub const CHAT_URL: &str = "קישור לצ'אט";
+    /// The city: `עיר`.
+    pub const CITY: &str = "עיר";
+    /// The handler (the person handling the lead): `מטפל`.
+    pub const HANDLER: &str = "מטפל";
+    /// The status as text: `סטטוס`.
+    pub const STATUS: &str = "סטטוס";
+}
+
 /// A lead as the lookup endpoints and the admin API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadView {
@@ -93,7 +114,7 @@ pub struct AccountView {
 /// `crmConfig` of a Texter customer plus the update URL and the narrower tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CrmConfig {
+pub struct AccountConfig {
     /// Account id.
     pub aid: u64,
     /// Form id.
@@ -124,7 +145,7 @@ pub struct CrmConfig {
     pub only_display_data: bool,
 }
 
-/// What the store hands back when it creates an account; [`NewAccount::crm_config`]
+/// What the store hands back when it creates an account; [`NewAccount::account_config`]
 /// turns it into URLs for a given server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
@@ -144,9 +165,9 @@ pub struct NewAccount {
 
 impl NewAccount {
     /// The ready crmConfig for a simulator listening at `base_url` (no trailing `/`).
-    pub fn crm_config(&self, base_url: &str) -> CrmConfig {
+    pub fn account_config(&self, base_url: &str) -> AccountConfig {
         let aid = self.aid;
-        CrmConfig {
+        AccountConfig {
             aid,
             lm_form: self.lm_form.to_string(),
             lm_key: self.lm_key.clone(),
@@ -158,7 +179,7 @@ impl NewAccount {
             update_url: format!("{base_url}/apiproxy/{aid}/api/lead_update.ashx"),
             submit_url: format!("{base_url}/v2/submit"),
             ui_url: base_url.to_owned(),
-            name_field: "שם".into(),
+            name_field: fields::NAME.into(),
             only_display_data: false,
         }
     }

@@ -193,6 +193,17 @@ impl BodyKinds {
     }
 }
 
+/// A token header as a request carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenHeader<'a> {
+    /// No such header.
+    Missing,
+    /// A value that is not visible ASCII.
+    NotAscii,
+    /// The value, untrimmed.
+    Value(&'a str),
+}
+
 /// One HTTP request, its body already read.
 #[derive(Debug)]
 pub struct Request {
@@ -306,9 +317,13 @@ impl Request {
         decoded.map(|p| p.to_pairs()).unwrap_or_default()
     }
 
-    /// A header's value as text, if present and visible ASCII.
-    pub fn header_str(&self, name: &header::HeaderName) -> Option<Result<&str, ()>> {
-        self.headers.get(name).map(|v| v.to_str().map_err(|_| ()))
+    /// A token header's value as text: missing, not visible ASCII, or the value.
+    pub fn token_header(&self, name: &header::HeaderName) -> TokenHeader<'_> {
+        match self.headers.get(name).map(|v| v.to_str()) {
+            None => TokenHeader::Missing,
+            Some(Err(_)) => TokenHeader::NotAscii,
+            Some(Ok(value)) => TokenHeader::Value(value),
+        }
     }
 }
 

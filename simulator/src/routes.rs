@@ -1,34 +1,211 @@
-//! The one route table: a path becomes a [`Route`]; methods are checked by the
-//! dispatcher, so a known path with the wrong method gets 405 rather than 404.
+//! The one route table: every path the simulator serves, the methods each takes,
+//! and whether faults can strike it. Dispatch, the 405 answer and its `Allow`
+//! header, and the fault layer's endpoint all read it; nothing else names a path or
+//! a method.
 
-/// Where a request goes. Path segments stay borrowed and unparsed: a malformed id
-/// is the handler's to answer, with the envelope the endpoint uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route<'a> {
-    /// `/v2/submit`.
+use hyper::Method;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A Lead.IM endpoint the simulator serves. One name each — `submit`, `lookup`,
+/// `get`, `update`, `lead_page` — in types, the journal, faults, the suite and the
+/// docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// Create a lead: `/v2/submit`.
     Submit,
-    /// `/apiproxy/{aid}/api/leads_get.ashx`.
-    LeadsGet(&'a str),
-    /// `/apiproxy/{aid}/api/lead_get.ashx`.
-    LeadGet(&'a str),
-    /// `/apiproxy/{aid}/api/lead_update.ashx`.
-    LeadUpdate(&'a str),
-    /// `/a/{aid}/leads/{lid}`.
-    LeadPage {
-        /// Account id segment.
-        aid: &'a str,
-        /// Lead id segment.
-        lid: &'a str,
+    /// Look leads up by phone: `leads_get.ashx`.
+    Lookup,
+    /// One lead by id: `lead_get.ashx`.
+    Get,
+    /// Update a lead: `lead_update.ashx`.
+    Update,
+    /// The lead's page in the UI: `/a/{aid}/leads/{lid}`.
+    LeadPage,
+}
+
+impl Endpoint {
+    /// Every endpoint, in the contract's order.
+    pub const ALL: [Endpoint; 5] = [
+        Endpoint::Submit,
+        Endpoint::Lookup,
+        Endpoint::Get,
+        Endpoint::Update,
+        Endpoint::LeadPage,
+    ];
+
+    /// Its name: `submit`, `lookup`, `get`, `update`, `lead_page`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Submit => "submit",
+            Endpoint::Lookup => "lookup",
+            Endpoint::Get => "get",
+            Endpoint::Update => "update",
+            Endpoint::LeadPage => "lead_page",
+        }
+    }
+
+    fn row(self) -> &'static ApiRow {
+        API_ROUTES
+            .iter()
+            .find(|row| row.endpoint == self)
+            .expect("every endpoint has a row")
+    }
+
+    /// The methods it takes, as an `Allow` header lists them.
+    pub fn allow(self) -> &'static str {
+        self.row().methods.allow
+    }
+
+    /// Whether it takes `method`.
+    pub fn allows(self, method: &Method) -> bool {
+        self.row().methods.allows(method)
+    }
+
+    /// Whether injected faults can strike it (the lead page stands for the UI, not
+    /// the API, so it is never faulted).
+    pub fn faultable(self) -> bool {
+        self.row().faultable
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The methods a route takes, and the `Allow` header that lists them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Methods {
+    list: &'static [&'static str],
+    allow: &'static str,
+}
+
+impl Methods {
+    const fn of(list: &'static [&'static str], allow: &'static str) -> Methods {
+        Methods { list, allow }
+    }
+
+    pub fn allows(&self, method: &Method) -> bool {
+        self.list.contains(&method.as_str())
+    }
+
+    /// The `Allow` header's value.
+    pub fn allow(&self) -> &'static str {
+        self.allow
+    }
+}
+
+const GET: Methods = Methods::of(&["GET"], "GET");
+const POST: Methods = Methods::of(&["POST"], "POST");
+const PATCH: Methods = Methods::of(&["PATCH"], "PATCH");
+const DELETE: Methods = Methods::of(&["DELETE"], "DELETE");
+const GET_POST: Methods = Methods::of(&["GET", "POST"], "GET, POST");
+const GET_PATCH: Methods = Methods::of(&["GET", "PATCH"], "GET, PATCH");
+const GET_DELETE: Methods = Methods::of(&["GET", "DELETE"], "GET, DELETE");
+const GET_POST_DELETE: Methods = Methods::of(&["GET", "POST", "DELETE"], "GET, POST, DELETE");
+
+/// One segment of a path pattern.
+#[derive(Debug, Clone, Copy)]
+enum Segment {
+    /// This text.
+    Is(&'static str),
+    /// The account id, as sent (the handler answers a malformed one).
+    Aid,
+    /// The lead id, as sent.
+    Lid,
+}
+
+use Segment::{Aid, Is, Lid};
+
+/// A row of the API's route table.
+#[derive(Debug)]
+struct ApiRow {
+    endpoint: Endpoint,
+    path: &'static [Segment],
+    /// `/apiproxy/` paths match case-insensitively: real clients spell them both
+    /// `apiproxy` and `APIProxy`.
+    any_case: bool,
+    methods: Methods,
+    faultable: bool,
+}
+
+/// The simulated Lead.IM API, in the order of `docs/contract.md`.
+const API_ROUTES: &[ApiRow] = &[
+    ApiRow {
+        endpoint: Endpoint::Submit,
+        path: &[Is("v2"), Is("submit")],
+        any_case: false,
+        methods: GET_POST,
+        faultable: true,
     },
+    ApiRow {
+        endpoint: Endpoint::Lookup,
+        path: &[Is("apiproxy"), Aid, Is("api"), Is("leads_get.ashx")],
+        any_case: true,
+        methods: GET,
+        faultable: true,
+    },
+    ApiRow {
+        endpoint: Endpoint::Get,
+        path: &[Is("apiproxy"), Aid, Is("api"), Is("lead_get.ashx")],
+        any_case: true,
+        methods: GET,
+        faultable: true,
+    },
+    ApiRow {
+        endpoint: Endpoint::Update,
+        path: &[Is("apiproxy"), Aid, Is("api"), Is("lead_update.ashx")],
+        any_case: true,
+        methods: POST,
+        faultable: true,
+    },
+    ApiRow {
+        endpoint: Endpoint::LeadPage,
+        path: &[Is("a"), Aid, Is("leads"), Lid],
+        any_case: false,
+        methods: GET,
+        faultable: false,
+    },
+];
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route<'a> {
+    /// A Lead.IM endpoint.
+    Api(ApiRoute<'a>),
     /// `/__admin/...`.
     Admin(AdminRoute<'a>),
     /// Anything else.
     NotFound,
 }
 
+/// A request for a Lead.IM endpoint. Path segments stay borrowed and unparsed: a
+/// malformed id is the handler's to answer, with the envelope the endpoint uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ApiRoute<'a> {
+    pub endpoint: Endpoint,
+    /// The `{aid}` segment (empty for `/v2/submit`).
+    pub aid: &'a str,
+    /// The `{lid}` segment (the lead page's only).
+    pub lid: &'a str,
+}
+
+impl<'a> ApiRoute<'a> {
+    fn of(endpoint: Endpoint) -> ApiRoute<'a> {
+        ApiRoute {
+            endpoint,
+            aid: "",
+            lid: "",
+        }
+    }
+}
+
 /// The simulator's own admin surface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminRoute<'a> {
+pub(crate) enum AdminRoute<'a> {
     /// `/__admin/health`.
     Health,
     /// `/__admin/accounts`.
@@ -51,117 +228,126 @@ pub enum AdminRoute<'a> {
     Fault(&'a str),
 }
 
+impl AdminRoute<'_> {
+    /// The methods this admin route takes.
+    pub fn methods(&self) -> Methods {
+        match self {
+            AdminRoute::Health | AdminRoute::Divergences => GET,
+            AdminRoute::Accounts | AdminRoute::AccountLeads(_) => GET_POST,
+            AdminRoute::Account(_) => GET_PATCH,
+            AdminRoute::AccountForm(..) => PATCH,
+            AdminRoute::Requests => GET_DELETE,
+            AdminRoute::Faults => GET_POST_DELETE,
+            AdminRoute::Fault(_) => DELETE,
+            AdminRoute::Reset => POST,
+        }
+    }
+}
+
 impl Route<'_> {
     /// Whether this route is part of the simulated Lead.IM API (journaled), rather
     /// than the admin surface.
     pub fn is_api(&self) -> bool {
         !matches!(self, Route::Admin(_))
     }
+
+    /// The endpoint a fault may strike: a faultable endpoint asked with a method it
+    /// takes (a request answered 405 does not use up a fault).
+    pub fn fault_endpoint(&self, method: &Method) -> Option<Endpoint> {
+        match self {
+            Route::Api(api) if api.endpoint.faultable() && api.endpoint.allows(method) => {
+                Some(api.endpoint)
+            }
+            _ => None,
+        }
+    }
 }
 
-/// Maps a path to its route. `/apiproxy/` paths match case-insensitively, as real
-/// clients spell them both `apiproxy` and `APIProxy`.
-pub fn route(path: &str) -> Route<'_> {
+/// Most segments a served path has (`/__admin/accounts/{aid}/forms/{form}`).
+const MAX_SEGMENTS: usize = 5;
+
+/// Maps a path to its route; a trailing `/` is ignored.
+pub(crate) fn route(path: &str) -> Route<'_> {
     let trimmed = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
-    // The API's own paths first: they are nearly every request.
-    if trimmed == "/v2/submit" {
-        return Route::Submit;
-    }
-    proxy_route(trimmed).unwrap_or_else(|| split_route(trimmed))
-}
-
-/// Any path, split into segments and matched whole.
-fn split_route(trimmed: &str) -> Route<'_> {
-    let Some(mut rest) = trimmed.strip_prefix('/') else {
+    let Some(segments) = split(trimmed) else {
         return Route::NotFound;
     };
-    // Up to six segments, split by a byte scan: this runs on every request, and the
-    // generic `str::split` costs several times more here.
-    let mut parts: [Option<&str>; 6] = [None; 6];
-    let mut ended = false;
-    for slot in &mut parts {
-        match rest.bytes().position(|b| b == b'/') {
-            Some(i) => {
-                *slot = Some(&rest[..i]);
-                rest = &rest[i + 1..];
-            }
-            None => {
-                *slot = Some(rest);
-                ended = true;
-                break;
-            }
-        }
+    let segments = &segments.list[..segments.len];
+    if let Some(api) = API_ROUTES.iter().find_map(|row| matches(row, segments)) {
+        return Route::Api(api);
     }
-    if !ended {
-        return Route::NotFound;
-    }
-    let eq = |a: Option<&str>, b: &str| a.is_some_and(|a| a.eq_ignore_ascii_case(b));
-    match parts {
-        [Some("v2"), Some("submit"), None, ..] => Route::Submit,
-        [p, Some(aid), api, Some(file), None, _] if eq(p, "apiproxy") && eq(api, "api") => {
-            if file.eq_ignore_ascii_case("leads_get.ashx") {
-                Route::LeadsGet(aid)
-            } else if file.eq_ignore_ascii_case("lead_get.ashx") {
-                Route::LeadGet(aid)
-            } else if file.eq_ignore_ascii_case("lead_update.ashx") {
-                Route::LeadUpdate(aid)
-            } else {
-                Route::NotFound
-            }
-        }
-        [Some("a"), Some(aid), Some("leads"), Some(lid), None, _] => Route::LeadPage { aid, lid },
-        [Some("__admin"), Some(rest), a, b, c, d] => admin(rest, [a, b, c, d]),
+    match segments {
+        ["__admin", first, rest @ ..] => admin(first, rest),
         _ => Route::NotFound,
     }
 }
 
-/// `/apiproxy/{aid}/api/{file}`, matched by prefix; `None` leaves any other path
-/// (a wrong file included) to the general splitter.
-fn proxy_route(path: &str) -> Option<Route<'_>> {
-    let starts = |s: &str, prefix: &str| {
-        s.len() >= prefix.len()
-            && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+/// A path's segments.
+struct Segments<'a> {
+    list: [&'a str; MAX_SEGMENTS],
+    len: usize,
+}
+
+/// Splits `/a/b/c` by a byte scan (this runs on every request, and the generic
+/// `str::split` costs several times more here); `None` for a path that is not
+/// absolute or has more segments than any route.
+fn split(path: &str) -> Option<Segments<'_>> {
+    let mut rest = path.strip_prefix('/')?;
+    let mut segments = Segments {
+        list: [""; MAX_SEGMENTS],
+        len: 0,
     };
-    const PROXY: &str = "/apiproxy/";
-    const API: &str = "api/";
-    if !starts(path, PROXY) {
-        return None;
-    }
-    let rest = &path[PROXY.len()..];
-    let (aid, tail) = rest.split_at(rest.find('/')?);
-    let tail = &tail[1..];
-    if !starts(tail, API) {
-        return None;
-    }
-    let file = &tail[API.len()..];
-    if file.eq_ignore_ascii_case("leads_get.ashx") {
-        Some(Route::LeadsGet(aid))
-    } else if file.eq_ignore_ascii_case("lead_update.ashx") {
-        Some(Route::LeadUpdate(aid))
-    } else if file.eq_ignore_ascii_case("lead_get.ashx") {
-        Some(Route::LeadGet(aid))
-    } else {
-        None
+    loop {
+        if segments.len == MAX_SEGMENTS {
+            return None;
+        }
+        match rest.bytes().position(|b| b == b'/') {
+            Some(i) => {
+                segments.list[segments.len] = &rest[..i];
+                segments.len += 1;
+                rest = &rest[i + 1..];
+            }
+            None => {
+                segments.list[segments.len] = rest;
+                segments.len += 1;
+                return Some(segments);
+            }
+        }
     }
 }
 
-fn admin<'a>(first: &'a str, rest: [Option<&'a str>; 4]) -> Route<'a> {
-    let r = match (first, rest) {
-        ("health", [None, ..]) => AdminRoute::Health,
-        ("accounts", [None, ..]) => AdminRoute::Accounts,
-        ("accounts", [Some(aid), None, ..]) => AdminRoute::Account(aid),
-        ("accounts", [Some(aid), Some("leads"), None, _]) => AdminRoute::AccountLeads(aid),
-        ("accounts", [Some(aid), Some("forms"), Some(form), None]) => {
-            AdminRoute::AccountForm(aid, form)
+fn matches<'a>(row: &ApiRow, segments: &[&'a str]) -> Option<ApiRoute<'a>> {
+    if row.path.len() != segments.len() {
+        return None;
+    }
+    let mut found = ApiRoute::of(row.endpoint);
+    for (pattern, segment) in row.path.iter().zip(segments) {
+        match pattern {
+            Is(text) if row.any_case && text.eq_ignore_ascii_case(segment) => {}
+            Is(text) if text == segment => {}
+            Is(_) => return None,
+            Aid => found.aid = segment,
+            Lid => found.lid = segment,
         }
-        ("requests", [None, ..]) => AdminRoute::Requests,
-        ("reset", [None, ..]) => AdminRoute::Reset,
-        ("divergences", [None, ..]) => AdminRoute::Divergences,
-        ("faults", [None, ..]) => AdminRoute::Faults,
-        ("faults", [Some(id), None, ..]) => AdminRoute::Fault(id),
+    }
+    Some(found)
+}
+
+fn admin<'a>(first: &'a str, rest: &[&'a str]) -> Route<'a> {
+    let r = match (first, rest) {
+        ("health", []) => AdminRoute::Health,
+        ("accounts", []) => AdminRoute::Accounts,
+        ("accounts", [aid]) => AdminRoute::Account(aid),
+        ("accounts", [aid, "leads"]) => AdminRoute::AccountLeads(aid),
+        ("accounts", [aid, "forms", form]) => AdminRoute::AccountForm(aid, form),
+        ("requests", []) => AdminRoute::Requests,
+        ("reset", []) => AdminRoute::Reset,
+        ("divergences", []) => AdminRoute::Divergences,
+        ("faults", []) => AdminRoute::Faults,
+        ("faults", [id]) => AdminRoute::Fault(id),
         _ => return Route::NotFound,
     };
     Route::Admin(r)
@@ -171,25 +357,33 @@ fn admin<'a>(first: &'a str, rest: [Option<&'a str>; 4]) -> Route<'a> {
 mod tests {
     use super::*;
 
+    fn api(endpoint: Endpoint, aid: &'static str, lid: &'static str) -> Route<'static> {
+        Route::Api(ApiRoute { endpoint, aid, lid })
+    }
+
     #[test]
     fn api_paths() {
-        assert_eq!(route("/v2/submit"), Route::Submit);
-        assert_eq!(route("/v2/submit/"), Route::Submit);
+        assert_eq!(route("/v2/submit"), api(Endpoint::Submit, "", ""));
+        assert_eq!(route("/v2/submit/"), api(Endpoint::Submit, "", ""));
         assert_eq!(
             route("/apiproxy/3305/api/leads_get.ashx"),
-            Route::LeadsGet("3305")
+            api(Endpoint::Lookup, "3305", "")
         );
         assert_eq!(
             route("/APIProxy/3305/API/Lead_Update.ashx"),
-            Route::LeadUpdate("3305")
+            api(Endpoint::Update, "3305", "")
         );
-        assert_eq!(route("/apiproxy/x/api/lead_get.ashx"), Route::LeadGet("x"));
+        assert_eq!(
+            route("/apiproxy/x/api/lead_get.ashx"),
+            api(Endpoint::Get, "x", "")
+        );
+        assert_eq!(
+            route("/apiproxy//api/lead_get.ashx"),
+            api(Endpoint::Get, "", "")
+        );
         assert_eq!(
             route("/a/3305/leads/100017"),
-            Route::LeadPage {
-                aid: "3305",
-                lid: "100017"
-            }
+            api(Endpoint::LeadPage, "3305", "100017")
         );
     }
 
@@ -207,34 +401,21 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_paths_agree_with_the_splitter() {
-        for p in [
-            "/v2/submit",
-            "/apiproxy/3305/api/leads_get.ashx",
-            "/ApiProxy/3305/Api/LEADS_GET.ASHX",
-            "/apiproxy//api/lead_get.ashx",
-            "/APIPROXY/3305/API/lead_update.ashx",
-            "/apiproxy/3305/api/other.ashx",
-            "/apiproxy/3305/apix/leads_get.ashx",
-            "/apiproxy/3305/api/leads_get.ashx/x",
-            "/apiproxy/3305/x/api/leads_get.ashx",
-            "/apiproxy/3305",
-            "/apiproxy/",
-            "/apiproxyx/3305/api/leads_get.ashx",
-        ] {
-            assert_eq!(route(p), split_route(p), "{p}");
-        }
-    }
-
-    #[test]
     fn everything_else_is_not_found() {
         for p in [
             "",
             "/",
             "v2/submit",
             "/v2/submit/x",
+            "/V2/Submit",
+            "/A/3305/leads/1",
             "/apiproxy/3305/api/other.ashx",
+            "/apiproxy/3305/apix/leads_get.ashx",
             "/apiproxy/3305/api/leads_get.ashx/x",
+            "/apiproxy/3305/x/api/leads_get.ashx",
+            "/apiproxyx/3305/api/leads_get.ashx",
+            "/apiproxy/3305",
+            "/apiproxy/",
             "/../etc/passwd",
             "/a/1/leads/2/3/4/5/6",
             "/apiproxy/3305/api/leads_get.ashx/a/b",
@@ -243,5 +424,28 @@ mod tests {
         ] {
             assert_eq!(route(p), Route::NotFound, "{p}");
         }
+    }
+
+    #[test]
+    fn the_allow_header_lists_exactly_the_methods_taken() {
+        let all = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"];
+        for endpoint in Endpoint::ALL {
+            let taken: Vec<&str> = all
+                .into_iter()
+                .filter(|m| endpoint.allows(&Method::from_bytes(m.as_bytes()).unwrap()))
+                .collect();
+            assert_eq!(endpoint.allow(), taken.join(", "), "{endpoint}");
+        }
+        assert_eq!(Endpoint::Submit.allow(), "GET, POST");
+        assert_eq!(Endpoint::Update.allow(), "POST");
+    }
+
+    #[test]
+    fn faults_strike_the_api_with_its_methods_only() {
+        let lookup = route("/apiproxy/1/api/leads_get.ashx");
+        assert_eq!(lookup.fault_endpoint(&Method::GET), Some(Endpoint::Lookup));
+        assert_eq!(lookup.fault_endpoint(&Method::POST), None);
+        assert_eq!(route("/a/1/leads/2").fault_endpoint(&Method::GET), None);
+        assert_eq!(route("/__admin/health").fault_endpoint(&Method::GET), None);
     }
 }

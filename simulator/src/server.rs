@@ -7,9 +7,8 @@ use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
 use crate::journal::{Answer, Journal, KeptRequest, Record};
 use crate::reply::{Exchange, HTML, Reply};
 use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
-use crate::routes::{Route, route};
+use crate::routes::{ApiRoute, Endpoint as RouteEndpoint, Route, route};
 use crate::store::Store;
-use crate::ui;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -167,7 +166,10 @@ async fn handle(
     // Worked out at most once: only when a fault scoped to an account asks, or when
     // a fault strikes and the journal needs it.
     let mut account: Option<Option<u64>> = None;
-    let strike = match (&body, endpoint_of(route, &request.method)) {
+    let strike = match (
+        &body,
+        route.fault_endpoint(&request.method).map(fault_endpoint),
+    ) {
         (Ok(_), Some(endpoint)) => app.faults.strike(endpoint, || {
             *account.insert(account_of(&app.store, route, &request))
         }),
@@ -355,16 +357,14 @@ fn cut(reply: Reply) -> Response<Body> {
     response
 }
 
-/// The fault endpoint of a request the handler would serve; a request answered 405
-/// does not use up a fault.
-fn endpoint_of(route: Route<'_>, method: &Method) -> Option<Endpoint> {
-    let (get, post) = (method == Method::GET, method == Method::POST);
-    match route {
-        Route::Submit if get || post => Some(Endpoint::Submit),
-        Route::LeadsGet(_) if get => Some(Endpoint::Lookup),
-        Route::LeadGet(_) if get => Some(Endpoint::Get),
-        Route::LeadUpdate(_) if post => Some(Endpoint::Update),
-        _ => None,
+/// The fault layer's name for an endpoint.
+fn fault_endpoint(endpoint: RouteEndpoint) -> Endpoint {
+    match endpoint {
+        RouteEndpoint::Submit => Endpoint::Submit,
+        RouteEndpoint::Lookup => Endpoint::Lookup,
+        RouteEndpoint::Get => Endpoint::Get,
+        RouteEndpoint::Update => Endpoint::Update,
+        RouteEndpoint::LeadPage => Endpoint::All,
     }
 }
 
@@ -372,9 +372,12 @@ fn endpoint_of(route: Route<'_>, method: &Method) -> Option<Endpoint> {
 /// is the account of `lm_form`, read as the handler reads it: the query, and a
 /// POST's form-encoded body.
 fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
-    match route {
-        Route::LeadsGet(aid) | Route::LeadGet(aid) | Route::LeadUpdate(aid) => aid.parse().ok(),
-        Route::Submit => {
+    let Route::Api(api) = route else {
+        return None;
+    };
+    match api.endpoint {
+        RouteEndpoint::Lookup | RouteEndpoint::Get | RouteEndpoint::Update => api.aid.parse().ok(),
+        RouteEndpoint::Submit => {
             // As the handler reads it: a GET's body is ignored.
             let from_body = (req.method == Method::POST)
                 .then(|| parse_urlencoded(&req.body, Part::Body).ok())
@@ -386,7 +389,7 @@ fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
                 .find_map(|p| p.get("lm_form").and_then(|f| f.trim().parse().ok()))?;
             store.account_of_form(form)
         }
-        _ => None,
+        RouteEndpoint::LeadPage => None,
     }
 }
 
@@ -566,18 +569,17 @@ async fn collect(
 }
 
 async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange) -> Reply {
-    let m = &req.method;
     match route {
-        Route::Submit if m == Method::GET || m == Method::POST => {
-            api::submit::handle(&app.store, req, ex).await
+        Route::Api(api) if api.endpoint.allows(&req.method) => serve_api(app, api, req, ex).await,
+        Route::Api(api) => {
+            let allow = api.endpoint.allow();
+            ex.note(format!(
+                "method {} not allowed here; use {allow}",
+                req.method
+            ));
+            Reply::method_not_allowed(&req.method, req.path(), allow)
         }
-        Route::LeadsGet(aid) if m == Method::GET => api::leads::by_phone(&app.store, req, aid, ex),
-        Route::LeadGet(aid) if m == Method::GET => api::leads::by_id(&app.store, req, aid, ex),
-        Route::LeadUpdate(aid) if m == Method::POST => {
-            api::update::handle(&app.store, req, aid, ex).await
-        }
-        Route::LeadPage { aid, lid } if m == Method::GET => ui::lead_page(&app.store, aid, lid, ex),
-        Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
+        Route::Admin(admin_route) => admin::handle(app, admin_route, req),
         Route::NotFound => {
             ex.note(format!("no such endpoint: {}", req.path()));
             Reply::error(
@@ -585,18 +587,18 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
                 &format!("no such endpoint: {} {}", req.method, req.path()),
             )
         }
-        _ => {
-            let allow = match route {
-                Route::Submit => "GET, POST",
-                Route::LeadUpdate(_) => "POST",
-                _ => "GET",
-            };
-            ex.note(format!(
-                "method {} not allowed here; use {allow}",
-                req.method
-            ));
-            Reply::method_not_allowed(&req.method, req.path(), allow)
-        }
+    }
+}
+
+/// A Lead.IM endpoint asked with a method it takes: its handler.
+async fn serve_api(app: &App, api: ApiRoute<'_>, req: &Request, ex: &mut Exchange) -> Reply {
+    let store = &app.store;
+    match api.endpoint {
+        RouteEndpoint::Submit => api::submit::handle(store, req, ex).await,
+        RouteEndpoint::Lookup => api::lookup::handle(store, req, api.aid, ex),
+        RouteEndpoint::Get => api::get::handle(store, req, api.aid, ex),
+        RouteEndpoint::Update => api::update::handle(store, req, api.aid, ex).await,
+        RouteEndpoint::LeadPage => api::lead_page::handle(store, api.aid, api.lid, ex),
     }
 }
 

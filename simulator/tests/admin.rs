@@ -209,7 +209,11 @@ async fn an_account_may_be_created_with_a_hebrew_name_and_bad_bodies_are_refused
     .await;
     assert_eq!(status, 400);
     assert_failure(&answer, "invalid JSON body");
-    assert_eq!(sim.store().counts().0, 4, "a refused body creates nothing");
+    assert_eq!(
+        sim.store().counts().accounts,
+        4,
+        "a refused body creates nothing"
+    );
 }
 
 #[tokio::test]

@@ -124,7 +124,10 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
 
     assert_eq!(
         sim.store().counts(),
-        (counts.0, counts.1 + 1),
+        leadim_simulator::Counts {
+            leads: counts.leads + 1,
+            ..counts
+        },
         "only the lead at the limit"
     );
     still_serving(&sim).await;

@@ -5,10 +5,10 @@ mod common;
 
 use common::{AUTH, client};
 use leadim_simulator::faults::{Endpoint, FaultKind, FaultSpec, When};
-use leadim_simulator::{CrmConfig, Simulator, SimulatorHandle};
+use leadim_simulator::{AccountConfig, Simulator, SimulatorHandle};
 use std::time::{Duration, Instant};
 
-fn submit_query(account: &CrmConfig, name: &str, phone: &str) -> Vec<(&'static str, String)> {
+fn submit_query(account: &AccountConfig, name: &str, phone: &str) -> Vec<(&'static str, String)> {
     vec![
         ("lm_form", account.lm_form.clone()),
         ("lm_key", account.lm_key.clone()),
@@ -19,7 +19,7 @@ fn submit_query(account: &CrmConfig, name: &str, phone: &str) -> Vec<(&'static s
 }
 
 async fn submit(
-    account: &CrmConfig,
+    account: &AccountConfig,
     name: &str,
     phone: &str,
 ) -> reqwest::Result<reqwest::Response> {
@@ -31,7 +31,7 @@ async fn submit(
         .await
 }
 
-fn leads_of(sim: &SimulatorHandle, account: &CrmConfig) -> usize {
+fn leads_of(sim: &SimulatorHandle, account: &AccountConfig) -> usize {
     sim.store().account_leads(account.aid).unwrap().len()
 }
 

@@ -89,7 +89,7 @@ pub enum WorldError {
 pub struct LeadimWorld {
     ctx: Arc<RunContext>,
     /// The scenario's own account: ids, key, tokens and URLs.
-    pub account: leadim_simulator::CrmConfig,
+    pub account: leadim_simulator::AccountConfig,
     /// The crmConfig given to the adapter.
     pub crm_config: CrmConfig,
     /// The chat the adapter and the flows run on.

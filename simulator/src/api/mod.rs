@@ -1,28 +1,52 @@
-//! The simulated Lead.IM endpoints, one module each. Every handler answers the way
-//! the contract says, records what the journal needs in the [`Exchange`], and never
-//! fails: a problem is an answer.
+//! The simulated Lead.IM endpoints, one file each, holding that endpoint's rules:
+//! which parameters it takes and requires, in which order it checks them, and the
+//! shape of its answer. Each file names the section of `docs/contract.md` it
+//! implements. Every handler answers the way the contract says, records what the
+//! journal needs in the [`Exchange`], and never fails: a problem is an answer.
 
-pub mod leads;
-pub mod submit;
-pub mod update;
+pub(crate) mod get;
+pub(crate) mod lead_json;
+pub(crate) mod lead_page;
+pub(crate) mod lookup;
+pub(crate) mod submit;
+pub(crate) mod update;
 
 use crate::error::ApiError;
 use crate::reply::{Exchange, Reply};
-use crate::request::Request;
+use crate::request::{Request, TokenHeader};
 
-/// The header that carries the token.
-pub const AUTH_HEADER: &str = "x-lead-im-auth";
+/// The header that carries an `/apiproxy/` token, as Lead.IM names it.
+pub const AUTH_HEADER: &str = "X-LEAD-IM-AUTH";
 
 /// The token of a request, as the store's authorization takes it.
-pub(crate) fn token(req: &Request) -> Option<Result<&str, ()>> {
+pub(crate) fn token(req: &Request) -> TokenHeader<'_> {
     // A ready `HeaderName`: looking a header up by `&str` parses the name each time.
-    const AUTH: hyper::header::HeaderName = hyper::header::HeaderName::from_static(AUTH_HEADER);
-    req.header_str(&AUTH)
+    const AUTH: hyper::header::HeaderName =
+        hyper::header::HeaderName::from_static("x-lead-im-auth");
+    req.token_header(&AUTH)
+}
+
+/// A parameter the endpoint requires: present and not empty.
+pub(crate) fn required<'p>(
+    value: Option<&'p str>,
+    name: &'static str,
+) -> Result<&'p str, ApiError> {
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::MissingParam(name))
+}
+
+/// `by_id`, as `lead_get.ashx` and `lead_update.ashx` take it: required, a number.
+pub(crate) fn lead_id(by_id: Option<&str>) -> Result<u64, ApiError> {
+    let raw = required(by_id, "by_id")?;
+    raw.trim()
+        .parse()
+        .map_err(|_| ApiError::MalformedId(raw.into()))
 }
 
 /// Answers an `/apiproxy/` failure: the envelope says what the answer may say, the
 /// journal says everything.
-pub(crate) fn api_failure(ex: &mut Exchange, error: ApiError) -> Reply {
+pub(crate) fn api_failure(ex: &mut Exchange, error: &ApiError) -> Reply {
     ex.note(error.diagnostic());
     Reply::failure(&error.to_string())
 }

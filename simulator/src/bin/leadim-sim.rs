@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use leadim_simulator::state_file::StateFile;
-use leadim_simulator::{Dataset, PhoneMatch, Simulator, contract};
+use leadim_simulator::{Dataset, DefaultAccount, PhoneMatch, Simulator, contract};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -69,7 +69,7 @@ struct Args {
     #[arg(
         long,
         env = "LEADIM_SIM_WORKERS",
-        default_value_t = leadim_simulator::runtime::default_workers(),
+        default_value_t = leadim_simulator::internals::runtime::default_workers(),
         value_name = "N",
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024)
     )]
@@ -126,7 +126,7 @@ enum LogFormat {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let runtime = match leadim_simulator::runtime::build(args.workers) {
+    let runtime = match leadim_simulator::internals::runtime::build(args.workers) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("leadim-sim: cannot start the runtime: {e}");
@@ -203,13 +203,20 @@ async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
 
-    let (accounts, leads) = simulator.store().counts();
+    let counts = simulator.store().counts();
     println!("leadim-sim listening on {base}");
     println!(
-        "  fixtures: {origin} ({accounts} accounts, {leads} leads); phone match: {phone_match}"
+        "  fixtures: {origin} ({} accounts, {} leads); phone match: {phone_match}",
+        counts.accounts, counts.leads
     );
     println!("  journal:  {base}/__admin/requests   health: {base}/__admin/health");
-    if let Some((aid, form, key, token)) = simulator.store().default_account() {
+    if let Some(DefaultAccount {
+        aid,
+        lm_form: form,
+        lm_key: key,
+        token,
+    }) = simulator.store().default_account()
+    {
         let config = serde_json::json!({
             "lm_form": form.to_string(),
             "lm_key": key,
@@ -279,8 +286,13 @@ fn fixtures(command: &FixturesCommand) -> anyhow::Result<()> {
         }
         FixturesCommand::Check { dir } => {
             let store = leadim_simulator::Store::new(Dataset::load_dir(dir)?, PhoneMatch::Exact)?;
-            let (accounts, leads) = store.counts();
-            println!("{}: {accounts} accounts, {leads} leads: ok", dir.display());
+            let counts = store.counts();
+            println!(
+                "{}: {} accounts, {} leads: ok",
+                dir.display(),
+                counts.accounts,
+                counts.leads
+            );
         }
     }
     Ok(())

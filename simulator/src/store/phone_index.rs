@@ -8,11 +8,14 @@
 //! nearly always has one lead, held in its entry; the few with several (the same
 //! number submitted twice) name a list kept aside.
 
+use crate::phone::PhoneMatch;
+use std::hash::BuildHasher;
+
 /// The smallest array the index allocates.
 const MIN_SIZE: usize = 16;
 
 /// Marks an entry's `val` as naming a list of lead ids in [`PhoneIndex::many`]. Lead
-/// ids stay far below it (`store::MAX_LID` is 2^53 - 1).
+/// ids stay far below it (`store::load::MAX_LID` is 2^53 - 1).
 const MANY: u64 = 1 << 63;
 
 /// An entry: `val == 0` marks it empty (lead ids start at 1); otherwise `val` is the
@@ -24,7 +27,7 @@ struct Entry {
 }
 
 /// A multi-map from phone key to lead ids, oldest first. Keys are hashes already (see
-/// `store::index_key`); lids must not be 0.
+/// [`key`]); lids must not be 0.
 #[derive(Debug, Clone, Default)]
 pub(super) struct PhoneIndex {
     /// A power of two long, or empty; at most half full, so probe runs stay short.
@@ -193,6 +196,21 @@ impl PhoneIndex {
             self.entries[at] = e;
         }
     }
+}
+
+/// The index's key for `phone` in account `aid`: a fixed hash, so the index holds
+/// no strings. None for a phone without one.
+pub(super) fn key(aid: u64, phone: &str, phone_match: PhoneMatch) -> Option<u64> {
+    // An empty key (no phone, or in normalized mode one without digits) would make
+    // every such lead match every other digitless `by_phone`.
+    let key = phone_match.key(phone);
+    (!key.is_empty()).then(|| hash(aid, &key))
+}
+
+/// The hash of a phone key already worked out by [`PhoneMatch::key`].
+pub(super) fn hash(aid: u64, key: &str) -> u64 {
+    // A fixed seed: the same phone hashes the same across resets and snapshots.
+    foldhash::fast::FixedState::with_seed(0x1ead_1e55).hash_one((aid, key))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use leadim_simulator::{CrmConfig, JournalEntry, JournalFilter, LeadView, SimulatorHandle};
+use leadim_simulator::{AccountConfig, JournalEntry, JournalFilter, LeadView, SimulatorHandle};
 use reqwest::{Client, Response, header};
 use serde_json::Value;
 
@@ -120,7 +120,11 @@ pub async fn submit_json(
 }
 
 /// Submits to a created account's form.
-pub async fn submit_to(sim: &SimulatorHandle, account: &CrmConfig, params: &[(&str, &str)]) -> u64 {
+pub async fn submit_to(
+    sim: &SimulatorHandle,
+    account: &AccountConfig,
+    params: &[(&str, &str)],
+) -> u64 {
     submit_ok(sim, &account.lm_form, &account.lm_key, params).await
 }
 
@@ -148,7 +152,7 @@ pub fn lids(answer: &Value) -> Vec<u64> {
 }
 
 /// Looks a phone up in a created account with its read+write token; the lead ids.
-pub async fn lookup_lids(account: &CrmConfig, phone: &str) -> Vec<u64> {
+pub async fn lookup_lids(account: &AccountConfig, phone: &str) -> Vec<u64> {
     lids(&lookup_at(&account.get_customer_details_url, &account.token, phone).await)
 }
 

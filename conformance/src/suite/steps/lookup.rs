@@ -51,7 +51,9 @@ fn leads(w: &mut LeadimWorld, step: &Step) -> StepResult {
         specs.push(spec);
     }
     let store = w.ctx().sim.store();
-    let lids = store.seed_leads(w.account.aid, specs)?;
+    let lids = store
+        .seed_leads(w.account.aid, specs)
+        .map_err(|e| e.to_string())?;
     let stored = w.leads();
     w.seeded.extend(
         lids.iter()

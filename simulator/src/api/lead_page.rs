@@ -1,8 +1,10 @@
-//! `GET /a/{aid}/leads/{lid}`: the lead's page, the target of `crmData.deepLink`.
-//! Right-to-left, UTF-8, every value escaped by askama (field values come from
-//! anyone who can submit a form).
+//! `GET /a/{aid}/leads/{lid}` — `docs/contract.md`, "The lead page": the target of
+//! `crmData.deepLink`. Right-to-left, UTF-8, every value escaped by askama (field
+//! values come from anyone who can submit a form). No token: the page stands for
+//! the UI, where the user is logged in.
 
 use crate::model::LeadView;
+use crate::model::fields::NAME as NAME_FIELD;
 use crate::reply::{Exchange, Reply};
 use crate::store::Store;
 use askama::Template;
@@ -20,7 +22,7 @@ struct LeadPage<'a> {
 }
 
 /// Renders the page, or a 404 page naming what was not found.
-pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Reply {
+pub(crate) fn handle(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Reply {
     let (Ok(aid_n), Ok(lid_n)) = (aid.parse::<u64>(), lid.parse::<u64>()) else {
         ex.note(format!(
             "lead page: '{aid}/{lid}' is not a numeric account and lead id"
@@ -28,17 +30,18 @@ pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Repl
         return not_found("כתובת ליד לא תקינה");
     };
     ex.account = Some(aid_n);
-    let Some((account, form, lead)) = store.lead_page(aid_n, lid_n) else {
+    let Some(shown) = store.lead_page(aid_n, lid_n) else {
         ex.note(format!("lead page: account {aid_n} has no lead {lid_n}"));
         return not_found("הליד לא נמצא");
     };
+    let lead = &shown.lead;
     let fields: Vec<(&str, &str)> = lead
         .fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
         .collect();
     let title = lead
-        .field("שם")
+        .field(NAME_FIELD)
         .filter(|n| !n.is_empty())
         .unwrap_or("ליד ללא שם");
     let utm = [
@@ -54,9 +57,9 @@ pub fn lead_page(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Repl
     .collect();
     let page = LeadPage {
         title,
-        account: &account,
-        form: &form,
-        lead: &lead,
+        account: &shown.account_name,
+        form: &shown.form_name,
+        lead,
         fields,
         utm,
     };

@@ -1,0 +1,292 @@
+//! The simulator itself: configure it ([`SimulatorBuilder`]), serve a listener of
+//! your own ([`Simulator::run`]) or start it in the background and drive it from a
+//! test ([`SimulatorHandle`]).
+
+use crate::faults::{self, ActiveFault, FaultSpec};
+use crate::fixtures::{Dataset, FixtureError};
+use crate::journal::{self, Journal, JournalEntry, JournalFilter, JournalPage};
+use crate::model::AccountConfig;
+use crate::phone::PhoneMatch;
+use crate::server::{self, App};
+use crate::store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// The default of [`SimulatorBuilder::idle_timeout`] and of `leadim-sim --idle-timeout`.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The dataset is malformed.
+    #[error("fixtures refused: {0}")]
+    Fixtures(#[from] FixtureError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A configured simulator, ready to serve a listener. Build it with
+/// [`Simulator::builder`]; start it in the background with
+/// [`SimulatorBuilder::start`], or serve a listener of your own with
+/// [`Simulator::run`] (what the `leadim-sim` binary does).
+#[derive(Debug)]
+pub struct Simulator {
+    app: Arc<App>,
+}
+
+impl Simulator {
+    /// A builder with the defaults: embedded Hebrew fixtures, exact phone matching,
+    /// the default journal bounds, `127.0.0.1:0`.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Starts a simulator with the defaults on `127.0.0.1:0`.
+    pub async fn start() -> Result<SimulatorHandle, StartError> {
+        Simulator::builder().start().await
+    }
+
+    /// The store, for direct use.
+    pub fn store(&self) -> &Store {
+        &self.app.store
+    }
+
+    /// Serves `listener` until `shutdown` resolves, then finishes the requests in
+    /// flight (up to 10 s).
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        if let Ok(addr) = listener.local_addr() {
+            let _ = self.app.base_url.set(format!("http://{addr}"));
+        }
+        server::serve(listener, self.app, shutdown).await
+    }
+}
+
+/// Configures a [`Simulator`].
+#[derive(Debug)]
+pub struct SimulatorBuilder {
+    dataset: Option<Dataset>,
+    phone_match: PhoneMatch,
+    journal_entries: usize,
+    journal_bytes: usize,
+    addr: SocketAddr,
+    admin_token: Option<String>,
+    idle_timeout: Duration,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            dataset: None,
+            phone_match: PhoneMatch::Exact,
+            journal_entries: journal::DEFAULT_MAX_ENTRIES,
+            journal_bytes: journal::DEFAULT_MAX_BYTES,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_token: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// Uses this dataset instead of the embedded fixtures.
+    pub fn dataset(mut self, dataset: Dataset) -> Self {
+        self.dataset = Some(dataset);
+        self
+    }
+
+    /// How `by_phone` matches stored phones.
+    pub fn phone_match(mut self, mode: PhoneMatch) -> Self {
+        self.phone_match = mode;
+        self
+    }
+
+    /// Bounds the journal by entries and bytes.
+    pub fn journal_limits(mut self, entries: usize, bytes: usize) -> Self {
+        self.journal_entries = entries.max(1);
+        self.journal_bytes = bytes;
+        self
+    }
+
+    /// Where [`SimulatorBuilder::start`] listens (default `127.0.0.1:0`).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Closes a connection that sends no whole request head for this long while no
+    /// request of its own is being answered (default [`DEFAULT_IDLE_TIMEOUT`]): a
+    /// client that opens connections and stalls cannot use up the simulator's
+    /// connection slots.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Requires this token (header `X-Admin-Token`, or `Authorization: Bearer …`) on
+    /// every `/__admin/` route. Without one the admin API is open, which is right on
+    /// a loopback address and wrong on any other.
+    pub fn admin_token(mut self, token: Option<String>) -> Self {
+        self.admin_token = token.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// Loads the dataset and builds the simulator, without listening yet.
+    pub fn build(self) -> Result<Simulator, StartError> {
+        let dataset = self.dataset.unwrap_or_else(Dataset::embedded);
+        let store = Store::new(dataset, self.phone_match)?;
+        Ok(Simulator {
+            app: Arc::new(App {
+                store,
+                journal: Journal::new(self.journal_entries, self.journal_bytes),
+                faults: faults::Faults::default(),
+                admin_token: self.admin_token,
+                idle_timeout: self.idle_timeout,
+                base_url: OnceLock::new(),
+                closing: watch::channel(false).0,
+            }),
+        })
+    }
+
+    /// Builds, binds (before spawning, so the handle is ready to use at once) and
+    /// serves in the background.
+    pub async fn start(self) -> Result<SimulatorHandle, StartError> {
+        let addr = self.addr;
+        let simulator = self.build()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let app = simulator.app.clone();
+        let (stop, mut stopped) = watch::channel(());
+        let task = tokio::spawn(simulator.run(listener, async move {
+            // Resolves when the handle sends or is dropped.
+            let _ = stopped.changed().await;
+        }));
+        Ok(SimulatorHandle {
+            addr: local,
+            base_url: format!("http://{local}"),
+            app,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running simulator. Dropping it stops the server without blocking; call
+/// [`SimulatorHandle::shutdown`] to wait until it has stopped.
+#[must_use = "dropping the handle stops the simulator"]
+#[derive(Debug)]
+pub struct SimulatorHandle {
+    addr: SocketAddr,
+    base_url: String,
+    app: Arc<App>,
+    stop: Option<watch::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl SimulatorHandle {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Creates a fresh, isolated account with one form and three tokens, and returns
+    /// its ready crmConfig (the same as `POST /__admin/accounts`).
+    pub fn create_account(&self) -> AccountConfig {
+        self.app
+            .store
+            .create_account(None)
+            .account_config(&self.base_url)
+    }
+
+    /// The whole journal, oldest first.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.app.journal.read(&JournalFilter::default()).entries
+    }
+
+    /// The journal entries matching `filter` (the same as `GET /__admin/requests`).
+    pub fn requests(&self, filter: &JournalFilter) -> JournalPage {
+        self.app.journal.read(filter)
+    }
+
+    /// One account's journal entries, oldest first.
+    pub fn journal_for(&self, aid: u64) -> Vec<JournalEntry> {
+        self.requests(&JournalFilter {
+            account: Some(aid),
+            ..Default::default()
+        })
+        .entries
+    }
+
+    /// The store: accounts, leads, seeding, enabling and disabling.
+    pub fn store(&self) -> &Store {
+        &self.app.store
+    }
+
+    /// Back to the fixtures, journal and faults cleared (the same as
+    /// `POST /__admin/reset`). Fails only when a `--fixtures` dataset's files
+    /// changed since start and no longer load; then nothing is cleared.
+    pub fn reset(&self) -> Result<(), FixtureError> {
+        self.app.store.reset()?;
+        self.app.journal.clear();
+        self.app.faults.clear();
+        Ok(())
+    }
+
+    /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why
+    /// the spec is refused.
+    pub fn inject(&self, spec: FaultSpec) -> Result<u64, String> {
+        self.app.faults.add(spec)
+    }
+
+    /// The faults set, with their counters.
+    pub fn faults(&self) -> Vec<ActiveFault> {
+        self.app.faults.list()
+    }
+
+    /// Clears one fault; false if there was none with that id.
+    pub fn clear_fault(&self, id: u64) -> bool {
+        self.app.faults.remove(id)
+    }
+
+    /// Clears every fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    /// Stops the server and waits until requests in flight have finished.
+    pub async fn shutdown(mut self) {
+        self.stop.take();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimulatorHandle {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the server's shutdown future; nothing blocks here.
+        self.stop.take();
+    }
+}

@@ -1,0 +1,520 @@
+//! The simulator's state: accounts, forms, tokens and leads, with the indexes every
+//! endpoint looks through.
+//!
+//! One `std::sync::Mutex` guards it all. Every operation is synchronous and short,
+//! so the lock is never held across an `.await`, and a read-modify-write (an update,
+//! a submit that takes the next id) happens under the one lock: no lost updates.
+//!
+//! The store decides nothing about what a request means: each endpoint's rules live
+//! in its file under `api/`, and the store runs them under its lock
+//! ([`Store::read_account`], [`Store::create_lead`], [`Store::update_lead`]) and
+//! applies what they decided.
+
+mod accounts;
+mod auth;
+mod lead;
+mod load;
+mod manage;
+mod phone_index;
+mod table;
+
+pub(crate) use accounts::Form;
+pub use accounts::STANDARD_FIELDS;
+pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};
+pub use load::{SNAPSHOT_VERSION, Snapshot};
+pub use manage::{Counts, DefaultAccount, SeedError, SeedLead};
+
+use crate::error::ApiError;
+use crate::fixtures::{Dataset, FixtureError, LeadsSource, Scope};
+use crate::phone::PhoneMatch;
+use crate::request::TokenHeader;
+use accounts::{Account, Scopes};
+use lead::LeadHead;
+use phone_index::PhoneIndex;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::RandomState;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use table::LeadTable;
+
+/// Every map of the store: foldhash, several times faster than SipHash on these
+/// short keys; the keys are ours or already checked, so flooding is not a concern.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+const FIRST_LID: u64 = 100_001;
+const FIRST_CREATED_AID: u64 = 9_001;
+const FIRST_CREATED_FORM: u64 = 90_001;
+
+#[derive(Debug, Clone)]
+struct State {
+    accounts: BTreeMap<u64, Account>,
+    forms: Map<u64, Form>,
+    tokens: Map<Box<str>, (u64, Scopes)>,
+    leads: LeadTable,
+    /// Hash of (account, phone key) → lead ids. Keyed by the hash alone to spare a
+    /// string per lead; a lookup checks each lead's own phone, so a collision costs
+    /// nothing but a comparison.
+    by_phone: PhoneIndex,
+    next_lid: u64,
+    next_aid: u64,
+    next_form: u64,
+    phone_match: PhoneMatch,
+}
+
+/// The store. Cloning it is cheap and shares the state.
+#[derive(Debug, Clone)]
+pub struct Store {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    generation: AtomicU64,
+    state: Mutex<State>,
+    dataset: Dataset,
+    phone_match: PhoneMatch,
+    /// Hashes a created account's ids into its key and tokens.
+    keys: RandomState,
+}
+
+/// An authorized account's leads, seen under the store's lock by an endpoint's rules.
+#[derive(Clone, Copy)]
+pub(crate) struct AccountLeads<'s> {
+    state: &'s State,
+    aid: u64,
+}
+
+impl<'s> AccountLeads<'s> {
+    /// The account.
+    pub fn aid(&self) -> u64 {
+        self.aid
+    }
+
+    /// The account's leads whose phone matches `phone` in the store's mode, in no
+    /// particular order.
+    pub fn by_phone(&self, phone: &str) -> Vec<&'s Lead> {
+        let state = self.state;
+        let key = state.phone_match.key(phone);
+        state
+            .by_phone
+            .get(phone_index::hash(self.aid, &key))
+            .iter()
+            .filter_map(|lid| state.leads.get(*lid))
+            .filter(|l| l.aid == self.aid && state.phone_match.key(self.phone_of(l)) == key)
+            .collect()
+    }
+
+    /// A lead of this account (a lead of another account is not found).
+    pub fn lead(&self, lid: u64) -> Option<&'s Lead> {
+        self.state.leads.get(lid).filter(|l| l.aid == self.aid)
+    }
+
+    /// The form a lead came through.
+    pub fn form_of(&self, lead: &Lead) -> &'s Form {
+        &self.state.forms[&lead.form_id]
+    }
+
+    fn phone_of(&self, lead: &'s Lead) -> &'s str {
+        lead.phone(self.form_of(lead))
+    }
+}
+
+/// The form a submission names, as its rules see it.
+pub(crate) struct SubmitTarget<'s> {
+    pub form: &'s Form,
+    pub account_enabled: bool,
+}
+
+/// A lead the submit rules decided to create: its account and thank-you URL (the
+/// form's), its values by field index.
+pub(crate) struct NewLead<'p> {
+    pub aid: u64,
+    pub thank_you_url: Arc<str>,
+    pub values: Vec<(u16, &'p str)>,
+    pub status_id: u32,
+    pub is_disrupted: bool,
+}
+
+/// A lead the store created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CreatedLead {
+    pub lid: u64,
+    pub aid: u64,
+    /// The form's thank-you URL, shared, for the default redirect.
+    pub thank_you_url: Arc<str>,
+}
+
+/// What the update rules decided to change in one lead.
+pub(crate) struct LeadUpdate<'p> {
+    pub lid: u64,
+    pub values: Vec<(u16, &'p str)>,
+    pub status_id: Option<u32>,
+}
+
+impl Store {
+    /// Builds the state from a dataset, checking it: every error names the file,
+    /// the place and the reason.
+    pub fn new(dataset: Dataset, phone_match: PhoneMatch) -> Result<Store, FixtureError> {
+        let state = State::from_dataset(&dataset, phone_match, FIRST_LID)?;
+        Ok(Store {
+            shared: Arc::new(Shared {
+                generation: AtomicU64::new(0),
+                state: Mutex::new(state),
+                dataset,
+                phone_match,
+                keys: RandomState::new(),
+            }),
+        })
+    }
+
+    /// The phone matching mode in force.
+    pub fn phone_match(&self) -> PhoneMatch {
+        self.shared.phone_match
+    }
+
+    /// Marks the state changed, so a snapshot knows there is something new to write.
+    /// Called, with the lock held, by an operation that did change something; a
+    /// refused one (a wrong key, say) leaves the generation alone.
+    fn changed(&self) {
+        self.shared.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A number that changes whenever the state changes.
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-written in a way
+        // later requests would trip on (every mutation is checked before it starts),
+        // so a poisoned lock is still used rather than taking the server down.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Everything, in the dataset format with lead ids: what `--state` writes.
+    /// The state is cloned under the lock and converted outside it.
+    pub fn export(&self) -> Snapshot {
+        let state = self.lock().clone();
+        state.to_snapshot()
+    }
+
+    /// Replaces the state with a snapshot's, checking it as a dataset. On error the
+    /// state is untouched.
+    pub fn restore(&self, snapshot: Snapshot, origin: &str) -> Result<(), FixtureError> {
+        let refuse = |place: &str, reason: String| FixtureError {
+            file: origin.into(),
+            place: place.into(),
+            reason,
+        };
+        if snapshot.version != SNAPSHOT_VERSION {
+            let reason = format!(
+                "snapshot version {} is not {SNAPSHOT_VERSION}",
+                snapshot.version
+            );
+            return Err(refuse("version", reason));
+        }
+        if snapshot.next_lid > load::MAX_LID {
+            let reason = format!("next_lid {} is out of range", snapshot.next_lid);
+            return Err(refuse("next_lid", reason));
+        }
+        let dataset = Dataset {
+            origin: origin.into(),
+            accounts: snapshot.accounts,
+            leads: LeadsSource::Specs(snapshot.leads),
+        };
+        self.replace_with(&dataset, snapshot.next_lid)
+    }
+
+    /// Back to the dataset the store started from. Lead, created-account and
+    /// created-form ids keep increasing, so an id handed out before the reset is
+    /// never reused.
+    ///
+    /// The dataset is rebuilt under the lock, so that no request can take an id in
+    /// between: with a large `--fixtures` dataset (read again from its files) that
+    /// holds requests for as long as loading it takes at start. If the files changed
+    /// and no longer load, the error says why and the state is left as it was.
+    pub fn reset(&self) -> Result<(), FixtureError> {
+        self.replace_with(&self.shared.dataset, 0)
+    }
+
+    /// Builds a state from `dataset` and swaps it in, all under one lock, keeping
+    /// every id counter at least where it was.
+    fn replace_with(&self, dataset: &Dataset, lid_floor: u64) -> Result<(), FixtureError> {
+        let mut state = self.lock();
+        let floor = state.next_lid.max(lid_floor);
+        let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
+        // Created accounts and forms keep increasing too: a crmConfig handed out
+        // before (same aid, so the same derived tokens and key) must not reach an
+        // account created after.
+        fresh.next_aid = fresh.next_aid.max(state.next_aid);
+        fresh.next_form = fresh.next_form.max(state.next_form);
+        *state = fresh;
+        self.changed();
+        Ok(())
+    }
+
+    /// Runs an endpoint's `read` over account `aid`'s leads once `token` may act on
+    /// it with `scope`, all under the lock.
+    pub(crate) fn read_account<T>(
+        &self,
+        aid: &str,
+        token: TokenHeader<'_>,
+        scope: Scope,
+        read: impl FnOnce(AccountLeads<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let state = self.lock();
+        let aid = state.authorize(aid, token, scope)?;
+        read(AccountLeads { state: &state, aid })
+    }
+
+    /// Creates the lead the submit rules `decide` on, given the form `lm_form` names
+    /// (`None`: no such form, which the rules refuse). The new lead's id is the next one, taken under the
+    /// lock; it is dated `now`, the request's arrival.
+    pub(crate) fn create_lead<'p, E>(
+        &self,
+        lm_form: u64,
+        now: i64,
+        decide: impl FnOnce(Option<SubmitTarget<'_>>) -> Result<NewLead<'p>, E>,
+    ) -> Result<CreatedLead, E> {
+        let mut state = self.lock();
+        let target = state.forms.get(&lm_form).map(|form| SubmitTarget {
+            form,
+            account_enabled: state.accounts.get(&form.aid).is_some_and(|a| a.enabled),
+        });
+        let NewLead {
+            aid,
+            thank_you_url,
+            values,
+            status_id,
+            is_disrupted,
+        } = decide(target)?;
+        let lid = state.next_lid;
+        state.next_lid += 1;
+        let head = LeadHead {
+            lid,
+            aid,
+            form_id: lm_form,
+            created_at: now,
+            updated_at: now,
+            status_id,
+            is_disrupted,
+        };
+        state.insert_lead(Lead::new(head, Lead::pack(values)));
+        self.changed();
+        Ok(CreatedLead {
+            lid,
+            aid,
+            thank_you_url,
+        })
+    }
+
+    /// Applies the change the update rules `plan` for a lead of account `aid`, once
+    /// `token` may act on it with `scope`. Nothing changes unless the plan is made;
+    /// the lead is dated `now` only when a value really changes. Returns the account.
+    pub(crate) fn update_lead<'p>(
+        &self,
+        aid: &str,
+        token: TokenHeader<'_>,
+        scope: Scope,
+        now: i64,
+        plan: impl FnOnce(AccountLeads<'_>) -> Result<LeadUpdate<'p>, ApiError>,
+    ) -> Result<u64, ApiError> {
+        let mut state = self.lock();
+        let aid = state.authorize(aid, token, scope)?;
+        let update = plan(AccountLeads { state: &state, aid })?;
+        if state.apply(&update, now) {
+            self.changed();
+        }
+        Ok(aid)
+    }
+
+    /// A lead of an account with the names its page shows. No token: the page stands
+    /// for the UI, where the user is logged in.
+    pub(crate) fn lead_page(&self, aid: u64, lid: u64) -> Option<LeadPageData> {
+        let state = self.lock();
+        let lead = state.leads.get(lid).filter(|l| l.aid == aid)?;
+        let form = &state.forms[&lead.form_id];
+        let account = state.accounts.get(&aid)?;
+        Some(LeadPageData {
+            account_name: account.name.clone(),
+            form_name: form.name.clone(),
+            lead: lead.view(form),
+        })
+    }
+}
+
+/// What a lead's page shows.
+#[derive(Debug, Clone)]
+pub(crate) struct LeadPageData {
+    pub account_name: String,
+    pub form_name: String,
+    pub lead: crate::model::LeadView,
+}
+
+impl State {
+    fn insert_lead(&mut self, lead: Lead) {
+        self.index_lead(&lead);
+        self.leads.insert(lead);
+    }
+
+    /// Files `lead` under its phone and in its account's list; putting it in the
+    /// table is the caller's part.
+    fn index_lead(&mut self, lead: &Lead) {
+        // The index key is worked out from the borrowed phone: no copy per lead.
+        let phone = lead.phone(&self.forms[&lead.form_id]);
+        if let Some(key) = phone_index::key(lead.aid, phone, self.phone_match) {
+            self.by_phone.insert(key, lead.lid);
+        }
+        if let Some(account) = self.accounts.get_mut(&lead.aid) {
+            account.leads.push(lead.lid);
+        }
+    }
+
+    /// Applies an update to its lead, refiling it when its phone changed; true when
+    /// something changed.
+    fn apply(&mut self, update: &LeadUpdate<'_>, now: i64) -> bool {
+        let lid = update.lid;
+        let (aid, phone_field, phone_match) = {
+            let lead = &self.leads.get(lid).expect("the plan names a lead it found");
+            (
+                lead.aid,
+                self.forms[&lead.form_id].phone_field,
+                self.phone_match,
+            )
+        };
+        let phone_key =
+            |lead: &Lead| phone_index::key(aid, lead.field(phone_field).unwrap_or(""), phone_match);
+        // `Some(old)` when the update sets the phone; `old` is `None` for a lead that
+        // had no phone (or none with a key), which is filed under its new one all the
+        // same.
+        let old_key = update
+            .values
+            .iter()
+            .any(|(i, _)| *i == phone_field)
+            .then(|| phone_key(self.leads.get(lid).expect("checked above")));
+        let lead = self.leads.get_mut(lid).expect("checked above");
+        let mut changed = lead.set_fields(&update.values);
+        if let Some(s) = update.status_id {
+            changed |= lead.status_id != s;
+            lead.status_id = s;
+        }
+        if changed {
+            lead.updated_at = now;
+        }
+        if let Some(old_key) = old_key {
+            let new_key = phone_key(lead);
+            if old_key != new_key {
+                if let Some(key) = old_key {
+                    self.by_phone.remove(key, lid);
+                }
+                if let Some(key) = new_key {
+                    self.by_phone.insert(key, lid);
+                }
+            }
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{lookup, submit, update};
+    use crate::request::{Part, parse_urlencoded};
+
+    fn embedded() -> Store {
+        Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_with_ids_far_apart_is_refused_not_allocated() {
+        let mut snapshot = embedded().export();
+        snapshot.leads[1].lid = Some(u64::MAX / 2);
+        let store = embedded();
+        let err = store.restore(snapshot, "state.json").unwrap_err();
+        assert!(err.reason.contains("within"), "{err}");
+        assert_eq!(store.counts().leads, 48, "the state is untouched");
+
+        // The first lead alone out of range, and ids spaced just under the gap.
+        let base = embedded().export();
+        let mut alone = base.clone();
+        alone.leads.truncate(1);
+        alone.leads[0].lid = Some(u64::MAX);
+        let mut spaced = base.clone();
+        for (i, lead) in spaced.leads.iter_mut().enumerate() {
+            lead.lid = Some(100_001 + i as u64 * (load::MAX_ID_GAP - 1));
+        }
+        for bad in [alone, spaced] {
+            assert!(store.restore(bad, "state.json").is_err());
+        }
+    }
+
+    #[test]
+    fn a_reset_whose_files_no_longer_load_fails_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::generate::write(dir.path(), 20, 1, |_| {}).unwrap();
+        let store = Store::new(Dataset::load_dir(dir.path()).unwrap(), PhoneMatch::Exact).unwrap();
+        let created = store.create_account(None);
+        std::fs::write(dir.path().join("leads.jsonl"), "{\"aid\": 5100, broken\n").unwrap();
+        let err = store.reset().unwrap_err();
+        assert_eq!(err.place, "line 1, column 15", "{err}");
+        let counts = store.counts();
+        assert_eq!((counts.accounts, counts.leads), (2, 20), "nothing changed");
+        assert!(store.account(created.aid).is_some());
+    }
+
+    #[test]
+    fn only_a_change_moves_the_generation() {
+        let store = embedded();
+        let before = store.generation();
+        let wrong = parse_urlencoded(b"lm_form=5001&lm_key=nope", Part::Query).unwrap();
+        assert!(submit::create(&store, &wrong, 0, &mut Vec::new()).is_err());
+        let other = TokenHeader::Value("t-4410-rw");
+        assert!(update::change(&store, "3305", other, &wrong, 0, &mut Vec::new()).is_err());
+        assert_eq!(store.generation(), before, "refused calls change nothing");
+        let ok =
+            parse_urlencoded(b"lm_form=5001&lm_key=k-5001-3fa9c21e&name=x", Part::Query).unwrap();
+        submit::create(&store, &ok, 0, &mut Vec::new()).unwrap();
+        assert_ne!(store.generation(), before);
+    }
+
+    #[test]
+    fn a_changed_phone_leaves_no_entry_under_the_old_one() {
+        // Lookups check each lead's own phone, so a stale entry would not show in an
+        // answer: it would only make the index grow with every phone change.
+        let store = embedded();
+        let token = TokenHeader::Value("t-3305-rw");
+        let lid = store
+            .read_account("3305", token, Scope::Read, |account| {
+                Ok(account.by_phone("0521234567")[0].lid)
+            })
+            .unwrap();
+        let by_id = format!("by_id={lid}&phone=054-318-2290");
+        let change = parse_urlencoded(by_id.as_bytes(), Part::Body).unwrap();
+        update::change(&store, "3305", token, &change, 0, &mut Vec::new()).unwrap();
+        let state = store.lock();
+        let filed = |phone| {
+            let key = phone_index::key(3305, phone, PhoneMatch::Exact).unwrap();
+            state.by_phone.get(key).contains(&lid)
+        };
+        assert!(!filed("0521234567"), "still filed under the old phone");
+        assert!(filed("054-318-2290"), "not filed under the new phone");
+    }
+
+    #[test]
+    fn another_accounts_token_never_tells_which_account_ids_exist() {
+        let store = embedded();
+        let token = TokenHeader::Value("t-4410-rw");
+        let existing = lookup::find(&store, "3305", token, Some("1"))
+            .err()
+            .unwrap();
+        let missing = lookup::find(&store, "999999", token, Some("1"))
+            .err()
+            .unwrap();
+        assert_eq!(existing.to_string(), "invalid token");
+        assert_eq!(missing.to_string(), existing.to_string());
+    }
+}
