@@ -82,7 +82,7 @@ fn show_account(app: &App, aid: &str) -> Reply {
     match parse_id(aid) {
         Ok(aid) => match app.store.account(aid) {
             Some(a) => Reply::json(StatusCode::OK, &a),
-            None => not_found(format!("account {aid} not found")),
+            None => not_found(&format!("account {aid} not found")),
         },
         Err(r) => r,
     }
@@ -99,7 +99,7 @@ fn set_account_enabled(app: &App, aid: &str, req: &Request) -> Reply {
             &json!({"aid": aid, "enabled": body.enabled}),
         )
     } else {
-        not_found(format!("account {aid} not found"))
+        not_found(&format!("account {aid} not found"))
     }
 }
 
@@ -130,7 +130,7 @@ fn set_form_enabled(app: &App, aid: &str, form: &str, req: &Request) -> Reply {
             &json!({"aid": aid, "lm_form": form, "enabled": body.enabled}),
         )
     } else {
-        not_found(format!("account {aid} has no form {form}"))
+        not_found(&format!("account {aid} has no form {form}"))
     }
 }
 
@@ -138,7 +138,7 @@ fn list_leads(app: &App, aid: &str) -> Reply {
     match parse_id(aid) {
         Ok(aid) => match app.store.account_leads(aid) {
             Some(leads) => Reply::json(StatusCode::OK, &leads),
-            None => not_found(format!("account {aid} not found")),
+            None => not_found(&format!("account {aid} not found")),
         },
         Err(r) => r,
     }
@@ -178,7 +178,7 @@ fn clear_fault(app: &App, id: &str) -> Reply {
         Ok(id) if app.faults.remove(id) => {
             Reply::json(StatusCode::OK, &json!({"status": "cleared", "id": id}))
         }
-        Ok(id) => not_found(format!("no fault {id}")),
+        Ok(id) => not_found(&format!("no fault {id}")),
         Err(r) => r,
     }
 }
@@ -216,8 +216,8 @@ fn parse_id(raw: &str) -> Result<u64, Reply> {
     })
 }
 
-fn not_found(message: String) -> Reply {
-    Reply::error(StatusCode::NOT_FOUND, &message)
+fn not_found(message: &str) -> Reply {
+    Reply::error(StatusCode::NOT_FOUND, message)
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, Reply> {

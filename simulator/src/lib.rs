@@ -92,6 +92,12 @@ pub use store::{
     Counts, DefaultAccount, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
 };
 
+/// The README's Rust examples, compiled and run as doctests by `cargo test`, so that
+/// what a new user copies works.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// What the fuzz targets, the benchmark and the `leadim-sim` binary reach that is not
 /// the simulator's API: no stability is promised here.
 #[doc(hidden)]

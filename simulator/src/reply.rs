@@ -1,6 +1,7 @@
 //! Answers, and what each exchange leaves for the journal.
 
 use crate::request::ParamsUsed;
+use crate::routes::Endpoint;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode, header};
@@ -157,6 +158,8 @@ impl<'a> Failure<'a> {
 /// What a handler leaves for the journal besides the request and the answer.
 #[derive(Debug, Default)]
 pub struct Exchange {
+    /// The endpoint the path names, whatever the method.
+    pub endpoint: Option<Endpoint>,
     /// The account concerned, once known.
     pub account: Option<u64>,
     /// Which parameters were decoded (the journal decodes them again when read).

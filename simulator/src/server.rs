@@ -4,7 +4,7 @@
 use crate::admin;
 use crate::api;
 use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
-use crate::journal::{Answer, Journal, KeptRequest, Record};
+use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{Exchange, HTML, Reply};
 use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
 use crate::routes::{ApiRoute, Endpoint as RouteEndpoint, Route, route};
@@ -162,7 +162,13 @@ async fn handle(
     };
     let route = route(request.path());
     let is_api = route.is_api();
-    let mut ex = Exchange::default();
+    let mut ex = Exchange {
+        endpoint: match route {
+            Route::Api(api) => Some(api.endpoint),
+            _ => None,
+        },
+        ..Exchange::default()
+    };
     // Worked out at most once: only when a fault scoped to an account asks, or when
     // a fault strikes and the journal needs it.
     let mut account: Option<Option<u64>> = None;
@@ -331,9 +337,14 @@ fn cut_at(len: usize) -> usize {
 /// The response for the `truncated` fault: `Content-Length` of the whole body, half of
 /// it sent and flushed, then an error, which makes hyper drop the connection.
 fn cut(reply: Reply) -> Response<Body> {
-    let extra = reply.headers.clone();
-    let whole = reply.body.len();
-    let half = reply.body.slice(..cut_at(whole));
+    let Reply {
+        status,
+        content_type,
+        body,
+        headers: extra,
+    } = reply;
+    let whole = body.len();
+    let half = body.slice(..cut_at(whole));
     let first = futures_util::stream::iter([Ok(Frame::data(half))]);
     let then_fail = futures_util::stream::once(async {
         // Long enough for the head and the first half to reach the client.
@@ -342,11 +353,11 @@ fn cut(reply: Reply) -> Response<Body> {
     });
     let body = StreamBody::new(first.chain(then_fail));
     let mut response = Response::new(Either::Right(BodyExt::boxed_unsync(body)));
-    *response.status_mut() = reply.status;
+    *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static(reply.content_type),
+        header::HeaderValue::from_static(content_type),
     );
     headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(whole));
     for (name, value) in extra {
@@ -626,9 +637,13 @@ fn record(
         Outcome::Reset => (0, Answer::None("connection reset"), &[]),
         Outcome::Hang => (0, Answer::None("the request hangs"), &[]),
     };
+    let request = ExchangeCopy::new(&req, shown);
+    // The request's views into the connection's read buffer go now, copied.
+    drop(req);
     Record {
         at,
-        request: KeptRequest::new(&req, shown),
+        request,
+        endpoint: ex.endpoint,
         account: ex.account,
         params: ex.params,
         status,

@@ -37,14 +37,14 @@ pub(crate) async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> R
     };
     let params = match decoded {
         Ok(p) => p,
-        Err(e) => return failure(store, ex, SubmitError::Decode(e), None),
+        Err(e) => return failure(store, ex, &SubmitError::Decode(e), None),
     };
     ex.params = used;
     let mut diagnostics = Vec::new();
     match create(store, &params, req.received.as_second(), &mut diagnostics) {
         Err(e) => {
             let lm_form = form_id(&params).ok();
-            failure(store, ex, e, lm_form)
+            failure(store, ex, &e, lm_form)
         }
         Ok(created) => {
             ex.account = Some(created.aid);
@@ -210,7 +210,7 @@ fn answer(params: &Params<'_>, lid: u64, thank_you_url: &str, ex: &mut Exchange)
 
 /// A refusal: the envelope with the v1 code, and the account in the journal when the
 /// form names one.
-fn failure(store: &Store, ex: &mut Exchange, error: SubmitError, form_id: Option<u64>) -> Reply {
+fn failure(store: &Store, ex: &mut Exchange, error: &SubmitError, form_id: Option<u64>) -> Reply {
     ex.account = ex
         .account
         .or_else(|| form_id.and_then(|f| store.account_of_form(f)));

@@ -2,7 +2,7 @@
 //! parameters, the answer and diagnostics in plain words.
 //!
 //! Recording happens on every request, so a [`Record`] is cheap to build: one
-//! compact copy of the request and of the answer's head ([`KeptRequest`]), and a note
+//! compact copy of the request and of the answer's head ([`ExchangeCopy`]), and a note
 //! of which parameters were decoded ([`ParamsUsed`]). The readable [`JournalEntry`]
 //! — parameters decoded again, masked token, answer as text — is made only when the
 //! journal is read. Bounded by entry count and by bytes: the oldest entries go
@@ -10,10 +10,12 @@
 //! partial. It has its own lock (separate from the store's: no operation needs both
 //! at once).
 
-use crate::request::{ParamsUsed, Request};
-use bytes::Bytes;
-use hyper::header::{HeaderName, HeaderValue};
-use hyper::{HeaderMap, Method};
+mod copy;
+
+pub use copy::{ExchangeCopy, MAX_ANSWER_BYTES};
+
+use crate::request::ParamsUsed;
+use crate::routes::Endpoint;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -38,6 +40,8 @@ pub struct JournalEntry {
     pub path: String,
     /// Raw query string, if any.
     pub query: Option<String>,
+    /// The Lead.IM endpoint its path names (whatever the method), if any.
+    pub endpoint: Option<Endpoint>,
     /// The account it concerned, when known.
     pub account: Option<u64>,
     /// The decoded parameters (query and body), in order.
@@ -72,7 +76,7 @@ impl JournalEntry {
 }
 
 /// What the client got back. The bytes the journal shows of it are kept with the
-/// request ([`KeptRequest::answer`]).
+/// request ([`ExchangeCopy::answer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
     /// A whole body.
@@ -88,17 +92,15 @@ pub enum Answer {
     None(&'static str),
 }
 
-/// Most bytes of an answer the journal keeps: enough for the 4096 characters it
-/// shows, so that the journal's byte bound bounds its memory too.
-pub const KEEP: usize = 4 * MAX_ANSWER_CHARS;
-
 /// One exchange as the server records it: cheap to build, rendered on reading.
 #[derive(Debug, Clone)]
 pub struct Record {
     /// When it arrived.
     pub at: jiff::Timestamp,
     /// The request as it came (headers unmasked: masked when rendered).
-    pub request: KeptRequest,
+    pub request: ExchangeCopy,
+    /// The endpoint its path names.
+    pub endpoint: Option<Endpoint>,
     /// The account, when known.
     pub account: Option<u64>,
     /// Which parameters the exchange decoded; decoded again when rendered.
@@ -118,7 +120,7 @@ pub struct Record {
 impl Record {
     /// Estimated bytes held, for the journal's byte bound.
     fn weight(&self) -> usize {
-        320 + self.request.data.len()
+        320 + self.request.size()
             + self.diagnostics.iter().map(|d| d.len() + 24).sum::<usize>()
             + self.fault.as_ref().map_or(0, String::len)
     }
@@ -145,6 +147,7 @@ impl Record {
             method: self.request.method().to_string(),
             path: self.request.path().to_owned(),
             query: self.request.query().map(str::to_owned),
+            endpoint: self.endpoint,
             account: self.account,
             params: self.request.to_request(self.at).decode_again(self.params),
             headers: self
@@ -165,139 +168,6 @@ impl Record {
             diagnostics: self.diagnostics.clone(),
             fault: self.fault.clone(),
             micros: self.micros,
-        }
-    }
-}
-
-/// What the journal keeps of an exchange's bytes: the request's target, headers and
-/// body, and the part of the answer it shows, copied into one allocation of its own.
-/// Holding the request's own parts would hold views into the connection's read
-/// buffer, so hyper could not reuse it: every request would then get a fresh buffer,
-/// and the journal's thousands of entries would pin megabytes the CPU caches cannot
-/// hold (measured: a quarter of a lookup's CPU time). One allocation also makes the
-/// entry cheap to drop when it leaves the journal, long after it was last touched.
-#[derive(Debug, Clone)]
-pub struct KeptRequest {
-    method: Method,
-    /// A count `n` (u32, little-endian), then `n` piece ends (u32 each, relative
-    /// to what follows), then the pieces: the target, each header's name and value,
-    /// the body, the answer.
-    data: Box<[u8]>,
-}
-
-const WORD: usize = 4;
-
-impl KeptRequest {
-    /// A copy of `req`, and of as much of `answer` as the journal shows (at most
-    /// [`KEEP`] bytes).
-    pub fn new(req: &Request, answer: &[u8]) -> KeptRequest {
-        let answer = &answer[..answer.len().min(KEEP)];
-        let target = req.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        let count = 1 + 2 * req.headers.len() + 2;
-        let size = target.len()
-            + req
-                .headers
-                .iter()
-                .map(|(k, v)| k.as_str().len() + v.len())
-                .sum::<usize>()
-            + req.body.len()
-            + answer.len();
-        let mut data = Vec::with_capacity(WORD * (1 + count) + size);
-        data.extend_from_slice(&(count as u32).to_le_bytes());
-        data.resize(WORD * (1 + count), 0);
-        let mut end = 0;
-        let mut next = WORD;
-        let mut piece = |data: &mut Vec<u8>, bytes: &[u8]| {
-            data.extend_from_slice(bytes);
-            end += bytes.len();
-            data[next..next + WORD].copy_from_slice(&(end as u32).to_le_bytes());
-            next += WORD;
-        };
-        piece(&mut data, target.as_bytes());
-        for (name, value) in &req.headers {
-            piece(&mut data, name.as_str().as_bytes());
-            piece(&mut data, value.as_bytes());
-        }
-        piece(&mut data, &req.body);
-        piece(&mut data, answer);
-        KeptRequest {
-            method: req.method.clone(),
-            data: data.into_boxed_slice(),
-        }
-    }
-
-    fn word(&self, i: usize) -> usize {
-        let bytes = &self.data[WORD * i..WORD * (i + 1)];
-        u32::from_le_bytes(bytes.try_into().expect("four bytes")) as usize
-    }
-
-    fn count(&self) -> usize {
-        self.word(0)
-    }
-
-    fn piece(&self, i: usize) -> &[u8] {
-        let payload = &self.data[WORD * (1 + self.count())..];
-        let start = if i == 0 { 0 } else { self.word(i) };
-        &payload[start..self.word(i + 1)]
-    }
-
-    /// The target as sent: a valid URI's path and query, so ASCII.
-    fn target(&self) -> &str {
-        std::str::from_utf8(self.piece(0)).unwrap_or("/")
-    }
-
-    /// The method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The path as sent.
-    pub fn path(&self) -> &str {
-        let target = self.target();
-        target.split_once('?').map_or(target, |(path, _)| path)
-    }
-
-    /// The raw query string, if any.
-    pub fn query(&self) -> Option<&str> {
-        self.target().split_once('?').map(|(_, query)| query)
-    }
-
-    /// The headers, names in lower case as hyper gives them.
-    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        (1..self.count() - 2).step_by(2).map(|i| {
-            let name = std::str::from_utf8(self.piece(i)).unwrap_or_default();
-            (name, self.piece(i + 1))
-        })
-    }
-
-    /// The body.
-    pub fn body(&self) -> &[u8] {
-        self.piece(self.count() - 2)
-    }
-
-    /// What the journal shows of the answer: at most [`KEEP`] bytes of it.
-    pub fn answer(&self) -> &[u8] {
-        self.piece(self.count() - 1)
-    }
-
-    /// The request again, received at `received`, to decode its parameters when the
-    /// journal is read.
-    pub fn to_request(&self, received: jiff::Timestamp) -> Request {
-        let mut headers = HeaderMap::with_capacity(self.count() / 2);
-        for (name, value) in self.headers() {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_bytes(value),
-            ) {
-                headers.append(name, value);
-            }
-        }
-        Request {
-            method: self.method.clone(),
-            uri: self.target().parse().unwrap_or_default(),
-            headers,
-            body: Bytes::copy_from_slice(self.body()),
-            received,
         }
     }
 }
@@ -454,6 +324,9 @@ pub fn mask_token(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::Request;
+    use bytes::Bytes;
+    use hyper::{HeaderMap, Method};
 
     fn entry(path: &str, account: Option<u64>, answer_len: usize) -> Record {
         entry_with(path, account, answer_len, HeaderMap::new())
@@ -467,7 +340,7 @@ mod tests {
     ) -> Record {
         Record {
             at: jiff::Timestamp::UNIX_EPOCH,
-            request: KeptRequest::new(
+            request: ExchangeCopy::new(
                 &Request {
                     method: Method::GET,
                     uri: path.parse().unwrap(),
@@ -477,6 +350,7 @@ mod tests {
                 },
                 "x".repeat(answer_len).as_bytes(),
             ),
+            endpoint: None,
             account,
             params: ParamsUsed::None,
             status: 200,
@@ -516,56 +390,15 @@ mod tests {
         let j = Journal::new(10, usize::MAX);
         j.record(entry("/apiproxy/3305/api/leads_get.ashx", None, 5_000_000));
         let (_, bytes) = j.usage();
-        assert!(bytes < KEEP + 1024, "{bytes} bytes held for one entry");
+        assert!(
+            bytes < MAX_ANSWER_BYTES + 1024,
+            "{bytes} bytes held for one entry"
+        );
         let shown = &j.read(&JournalFilter::default()).entries[0].answer;
         assert_eq!(
             shown.chars().count(),
             MAX_ANSWER_CHARS + 1,
             "4096 characters and '…'"
-        );
-    }
-
-    #[test]
-    fn a_kept_request_gives_back_what_came() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "content-type",
-            "application/x-www-form-urlencoded".parse().unwrap(),
-        );
-        headers.append("x-tag", "a".parse().unwrap());
-        headers.append("x-tag", "b".parse().unwrap());
-        let req = Request {
-            method: Method::POST,
-            uri: "/apiproxy/3305/api/lead_update.ashx?by_id=100001"
-                .parse()
-                .unwrap(),
-            headers,
-            body: Bytes::from("%D7%9E%D7%98%D7%A4%D7%9C=%D7%A8%D7%95%D7%A0%D7%99%D7%AA"),
-            received: jiff::Timestamp::UNIX_EPOCH,
-        };
-        let kept = KeptRequest::new(&req, br#"{"status":"success"}"#);
-        assert_eq!(kept.method(), Method::POST);
-        assert_eq!(kept.path(), "/apiproxy/3305/api/lead_update.ashx");
-        assert_eq!(kept.query(), Some("by_id=100001"));
-        let headers: Vec<(&str, &[u8])> = kept.headers().collect();
-        assert_eq!(
-            headers,
-            [
-                ("content-type", &b"application/x-www-form-urlencoded"[..]),
-                ("x-tag", b"a"),
-                ("x-tag", b"b")
-            ]
-        );
-        assert_eq!(kept.body(), &req.body[..]);
-        assert_eq!(kept.answer(), br#"{"status":"success"}"#);
-        let used = ParamsUsed::Merged(crate::request::BodyKinds::FormOrJson);
-        assert_eq!(
-            kept.to_request(jiff::Timestamp::UNIX_EPOCH)
-                .decode_again(used),
-            [
-                ("by_id".to_owned(), "100001".to_owned()),
-                ("מטפל".to_owned(), "רונית".to_owned())
-            ]
         );
     }
 
