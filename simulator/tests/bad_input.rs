@@ -73,9 +73,7 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
 
     // Exactly the limit is accepted (and the message cut to its cap).
     let answer = json_200(post_raw(&submit_url(&sim), FORM_TYPE, body.clone(), None).await).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     assert_eq!(
         stored_lead(&sim, AID, lid)
             .unwrap()
@@ -225,7 +223,7 @@ async fn invalid_utf8_is_refused_by_name_and_stores_nothing() {
     )
     .await;
     journaled(&sim, "leads_get", "invalid UTF-8");
-    let dana = lids(&lookup_at(&leads_get_url(&sim, AID), RW, DANA_PHONE).await)[0];
+    let dana = dana_lid(&sim).await;
     let before = stored_lead(&sim, AID, dana).unwrap();
     let body = format!("by_id={dana}&fld_handler=%E9%E5%F1%E9");
     decode_failure(
@@ -326,7 +324,7 @@ async fn broken_percent_encoding_is_refused_with_its_place() {
 async fn a_content_type_the_endpoint_does_not_take_is_named() {
     let sim = Simulator::start().await.unwrap();
     let counts = sim.store().counts();
-    let dana = lids(&lookup_at(&leads_get_url(&sim, AID), RW, DANA_PHONE).await)[0];
+    let dana = dana_lid(&sim).await;
     let before = stored_lead(&sim, AID, dana).unwrap();
 
     let resp = post_raw(
@@ -537,24 +535,23 @@ async fn a_token_that_is_not_ascii_text_is_refused() {
 #[tokio::test]
 async fn an_lm_redirect_with_control_characters_cannot_inject_headers() {
     let sim = Simulator::start().await.unwrap();
+    let (http, account) = (client(), shamir(&sim));
     let before = lead_count(&sim, AID);
     for target in [
         "https://www.example.co.il/todah\r\nSet-Cookie: session=stolen",
         "https://www.example.co.il/\ttab\r\nLocation: https://evil.example",
         "https://www.example.co.il/a\u{0}b",
     ] {
-        let resp = client()
-            .get(submit_url(&sim))
-            .query(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
+        let resp = submit_get(
+            &http,
+            &account,
+            &[
                 ("name", "ניסיון"),
                 ("phone", "0541119997"),
                 ("lm_redirect", target),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(resp.status(), 302, "{target:?}");
         assert!(resp.headers().get("set-cookie").is_none(), "{target:?}");
         let locations: Vec<_> = resp.headers().get_all(LOCATION).iter().collect();

@@ -91,28 +91,20 @@ async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
     assert_eq!(health["accounts"], 3);
     assert_eq!(health["leads"], FIXTURE_LEADS);
 
-    let found = lookup_at(
-        &format!("{base}/apiproxy/3305/api/leads_get.ashx"),
-        RW,
-        DANA_PHONE,
-    )
-    .await;
+    let (http, account) = (client(), shamir_at(&base));
+    let found = lookup(&http, &account, DANA_PHONE).await;
     assert_eq!(found["data"][0]["fields"]["שם"], "דנה כהן");
-    let answer = json_200(
-        client()
-            .get(format!("{base}/v2/submit"))
-            .query(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
-                ("lm_redirect", "no"),
-                ("name", "בדיקת תהליך"),
-                ("phone", "0500000777"),
-            ])
-            .send()
-            .await
-            .unwrap(),
+    let resp = submit_get(
+        &http,
+        &account,
+        &[
+            ("lm_redirect", "no"),
+            ("name", "בדיקת תהליך"),
+            ("phone", "0500000777"),
+        ],
     )
     .await;
+    let answer = json_200(resp).await;
     assert_eq!(answer["status"], "success");
 
     child.kill().await.unwrap();

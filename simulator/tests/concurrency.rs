@@ -12,17 +12,16 @@ use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_concurrent_submissions_get_distinct_increasing_ids() {
-    let sim = Arc::new(Simulator::start().await.unwrap());
+    let sim = Simulator::start().await.unwrap();
     let account = Arc::new(sim.create_account());
     let tasks: Vec<_> = (0..64)
         .map(|i| {
-            let sim = sim.clone();
             let account = account.clone();
             tokio::spawn(async move {
                 let phone = format!("05{:08}", 40_000_000 + i);
                 let name = format!("לקוח מספר {i}");
-                let lid = submit_to(
-                    &sim,
+                let lid = submit_lid(
+                    &client(),
                     &account,
                     &[("name", &name), ("phone", &phone), ("fld_city", "מודיעין")],
                 )
@@ -171,18 +170,17 @@ async fn concurrent_updates_of_different_fields_of_one_lead_are_all_applied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn accounts_stay_isolated_under_concurrent_load() {
-    let sim = Arc::new(Simulator::start().await.unwrap());
+    let sim = Simulator::start().await.unwrap();
     let accounts: Vec<_> = (0..8).map(|_| Arc::new(sim.create_account())).collect();
     let mut tasks = Vec::new();
     for (a, account) in accounts.iter().enumerate() {
         for j in 0..8 {
-            let sim = sim.clone();
             let account = account.clone();
             tasks.push(tokio::spawn(async move {
                 // The same phone in every account.
                 let phone = format!("052-000-00{j:02}");
-                let lid = submit_to(
-                    &sim,
+                let lid = submit_lid(
+                    &client(),
                     &account,
                     &[("name", &format!("חשבון {a} ליד {j}")), ("phone", &phone)],
                 )

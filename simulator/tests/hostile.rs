@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{KEY, RW, client, submit_url};
+use common::{AID, KEY, RW, client, json_200, lead_get_request, shamir, stored_lead, submit_get};
 use leadim_simulator::{Simulator, SimulatorHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -224,6 +224,7 @@ async fn every_hostile_request_gets_a_clear_answer_and_changes_nothing() {
     assert!(cases.len() >= 60, "only {} cases", cases.len());
     let before = fingerprint(&sim);
     let http = client();
+    let lead_get_url = shamir(&sim).lead_get_url;
     for case in &cases {
         let journaled_before = sim.journal().last().map(|e| e.id).unwrap_or(0);
         let (status, body) = send_raw(&sim, &case.raw).await;
@@ -263,17 +264,11 @@ async fn every_hostile_request_gets_a_clear_answer_and_changes_nothing() {
             case.name
         );
         // The next normal request is answered.
-        let ok = http
-            .get(format!(
-                "{}/apiproxy/3305/api/lead_get.ashx",
-                sim.base_url()
-            ))
-            .query(&[("by_id", lid.to_string())])
-            .header("X-LEAD-IM-AUTH", RW)
+        let ok = lead_get_request(&http, &lead_get_url, RW, &lid.to_string())
             .send()
             .await
             .unwrap_or_else(|e| panic!("after {}: {e}", case.name));
-        let v: serde_json::Value = ok.json().await.unwrap();
+        let v = json_200(ok).await;
         assert_eq!(v["status"], "success", "after {}", case.name);
     }
 }
@@ -283,11 +278,10 @@ async fn markup_in_fields_is_stored_as_text_and_escaped_on_the_lead_page() {
     let sim = Simulator::start().await.unwrap();
     let http = client();
     let name = "<script>alert('שלום')</script>";
-    let answer: serde_json::Value = http
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", "5001"),
-            ("lm_key", KEY),
+    let resp = submit_get(
+        &http,
+        &shamir(&sim),
+        &[
             ("lm_redirect", "no"),
             ("name", name),
             ("phone", "0541239876"),
@@ -295,21 +289,12 @@ async fn markup_in_fields_is_stored_as_text_and_escaped_on_the_lead_page() {
                 "msg",
                 "שורה 1\r\nX-Injected: 1\n<img src=x onerror=alert(1)>",
             ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
+    let answer = json_200(resp).await;
     let lid = answer["result"].as_u64().unwrap();
-    let lead = sim
-        .store()
-        .account_leads(3305)
-        .unwrap()
-        .into_iter()
-        .find(|l| l.lid == lid)
-        .unwrap();
+    let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some(name), "stored exactly as sent");
     let page = http
         .get(format!("{}/a/3305/leads/{lid}", sim.base_url()))
@@ -330,17 +315,15 @@ async fn markup_in_fields_is_stored_as_text_and_escaped_on_the_lead_page() {
 #[tokio::test]
 async fn a_redirect_never_carries_crlf_into_the_location_header() {
     let sim = Simulator::start().await.unwrap();
-    let resp = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", "5001"),
-            ("lm_key", KEY),
+    let resp = submit_get(
+        &client(),
+        &shamir(&sim),
+        &[
             ("name", "טל"),
             ("lm_redirect", "https://example.co.il/x\r\nSet-Cookie: a=b"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), 302);
     assert!(resp.headers().get("set-cookie").is_none());
     let location = resp.headers()["location"].to_str().unwrap();

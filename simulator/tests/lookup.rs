@@ -138,14 +138,14 @@ async fn leads_with_one_phone_come_newest_first() {
     assert!(data[0]["lid"].as_u64() > data[1]["lid"].as_u64());
 
     let account = sim.create_account();
-    let first = submit_to(
-        &sim,
+    let first = submit_lid(
+        &client(),
         &account,
         &[("name", "רחל אברהם"), ("phone", "0541111111")],
     )
     .await;
-    let second = submit_to(
-        &sim,
+    let second = submit_lid(
+        &client(),
         &account,
         &[
             ("name", "רחל אברהם"),
@@ -311,10 +311,6 @@ async fn apiproxy_paths_match_case_insensitively() {
     assert_eq!(one["data"][0]["fields"]["שם"], "דנה כהן");
 }
 
-async fn dana_lid(sim: &leadim_simulator::SimulatorHandle) -> u64 {
-    lids(&lookup_at(&leads_get_url(sim, AID), RW, DANA_PHONE).await)[0]
-}
-
 #[tokio::test]
 async fn an_account_never_sees_another_accounts_leads() {
     let sim = Simulator::start().await.unwrap();
@@ -322,8 +318,8 @@ async fn an_account_never_sees_another_accounts_leads() {
     let b = sim.create_account();
     assert_ne!(a.aid, b.aid);
     let phone = "0527001122";
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &a,
         &[
             ("name", "מאיה פרידמן"),
@@ -484,14 +480,14 @@ async fn a_phone_without_digits_matches_nothing_in_normalized_mode() {
         .await
         .unwrap();
     let account = sim.create_account();
-    let garbled = submit_to(
-        &sim,
+    let garbled = submit_lid(
+        &client(),
         &account,
         &[("name", "גלית נחום"), ("phone", "לא מסרה")],
     )
     .await;
-    let real = submit_to(
-        &sim,
+    let real = submit_lid(
+        &client(),
         &account,
         &[("name", "אבי נחום"), ("phone", "054-321-0000")],
     )

@@ -5,26 +5,24 @@
 mod common;
 
 use common::*;
-use leadim_simulator::Simulator;
+use leadim_simulator::{CrmConfig, JournalEntry, LeadView, Simulator};
 use reqwest::header::LOCATION;
 
 #[tokio::test]
 async fn a_get_submission_creates_the_lead_and_answers_its_id() {
     let sim = Simulator::start().await.unwrap();
-    let resp = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", FORM),
-            ("lm_key", KEY),
+    let resp = submit_get(
+        &client(),
+        &shamir(&sim),
+        &[
             ("lm_redirect", "no"),
             ("name", "דנה כהן"),
             ("phone", "0507654321"),
             ("email", "dana.k@walla.co.il"),
             ("fld_city", "באר שבע"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let answer = json_200(resp).await;
     assert_eq!(answer["status"], "success");
     let lid = answer["result"].as_u64().expect("result is the lead id");
@@ -56,19 +54,17 @@ async fn a_get_submission_creates_the_lead_and_answers_its_id() {
 #[tokio::test]
 async fn a_form_post_with_lm_format_json_answers_the_lead_id() {
     let sim = Simulator::start().await.unwrap();
-    let resp = client()
-        .post(submit_url(&sim))
-        .form(&[
-            ("lm_form", FORM),
-            ("lm_key", KEY),
+    let resp = submit_post(
+        &client(),
+        &shamir(&sim),
+        &[
             ("lm_format", "json"),
             ("fld_name", "יוסי מזרחי"),
             ("fld_phone", "972541112233"),
             ("fld_message", "מבקש הצעה לביטוח רכב מקיף"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let answer = json_200(resp).await;
     assert_eq!(answer["status"], "success", "{answer}");
     let lid = answer["result"].as_u64().unwrap();
@@ -85,6 +81,7 @@ async fn a_form_post_with_lm_format_json_answers_the_lead_id() {
 #[tokio::test]
 async fn an_absolute_lm_redirect_gets_a_302_there_and_the_lead_is_created() {
     let sim = Simulator::start().await.unwrap();
+    let (http, account) = (client(), shamir(&sim));
     let before = lead_count(&sim, AID);
     // Hebrew in the target is sent percent-encoded: a Location header is ASCII.
     for (target, location) in [
@@ -97,18 +94,16 @@ async fn an_absolute_lm_redirect_gets_a_302_there_and_the_lead_is_created() {
             "http://localhost:8080/thanks",
         ),
     ] {
-        let resp = client()
-            .post(submit_url(&sim))
-            .form(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
+        let resp = submit_post(
+            &http,
+            &account,
+            &[
                 ("lm_redirect", target),
                 ("name", "מיכל לוי"),
                 ("phone", "052-765-4321"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(resp.status(), 302);
         assert_eq!(resp.headers()[LOCATION], location, "{target}");
     }
@@ -120,19 +115,15 @@ async fn an_absolute_lm_redirect_gets_a_302_there_and_the_lead_is_created() {
 #[tokio::test]
 async fn without_a_usable_lm_redirect_the_302_goes_to_the_forms_thank_you_page() {
     let sim = Simulator::start().await.unwrap();
+    let (http, account) = (client(), shamir(&sim));
     let before = lead_count(&sim, AID);
 
-    let plain = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", FORM),
-            ("lm_key", KEY),
-            ("name", "אורי שלום"),
-            ("phone", "0531112222"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let plain = submit_get(
+        &http,
+        &account,
+        &[("name", "אורי שלום"), ("phone", "0531112222")],
+    )
+    .await;
     assert_eq!(plain.status(), 302);
     assert_eq!(plain.headers()[LOCATION], THANK_YOU_5001);
     let entry = last_entry(&sim, "/v2/submit");
@@ -143,17 +134,12 @@ async fn without_a_usable_lm_redirect_the_302_goes_to_the_forms_thank_you_page()
     );
 
     for not_absolute in ["/todah", "javascript:alert(1)", "yes", "https://"] {
-        let resp = client()
-            .get(submit_url(&sim))
-            .query(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
-                ("lm_redirect", not_absolute),
-                ("phone", "0531112222"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let resp = submit_get(
+            &http,
+            &account,
+            &[("lm_redirect", not_absolute), ("phone", "0531112222")],
+        )
+        .await;
         assert_eq!(resp.status(), 302, "{not_absolute}");
         assert_eq!(resp.headers()[LOCATION], THANK_YOU_5001, "{not_absolute}");
         let entry = last_entry(&sim, "/v2/submit");
@@ -263,16 +249,12 @@ async fn every_refusal_is_http_200_with_the_failure_envelope_and_its_code() {
         }
     }
     // Without lm_redirect=no a refusal is still the JSON envelope, not a redirect.
-    let resp = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", DISABLED_FORM),
-            ("lm_key", DISABLED_FORM_KEY),
-            ("phone", "0549998877"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let disabled_form = CrmConfig {
+        lm_form: DISABLED_FORM.to_owned(),
+        lm_key: DISABLED_FORM_KEY.to_owned(),
+        ..shamir(&sim)
+    };
+    let resp = submit_get(&client(), &disabled_form, &[("phone", "0549998877")]).await;
     let answer = json_200(resp).await;
     assert_eq!(answer["code"], -5);
     assert_eq!(
@@ -496,9 +478,7 @@ async fn a_post_may_carry_query_and_body_and_the_body_wins() {
         .await
         .unwrap();
     let answer = json_200(resp).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some("אביגיל רוזן"));
     assert_eq!(
@@ -538,9 +518,7 @@ async fn hebrew_survives_plus_and_percent_twenty_in_the_query_and_form_bodies() 
     );
     assert!(url.contains('+') && url.contains("%20"));
     let answer = json_200(client().get(&url).send().await.unwrap()).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some(name));
     assert_eq!(lead.field("עיר"), Some(city));
@@ -577,20 +555,17 @@ async fn hebrew_survives_plus_and_percent_twenty_in_the_query_and_form_bodies() 
 async fn a_multipart_post_creates_the_lead() {
     let sim = Simulator::start().await.unwrap();
     let boundary = "----leadimSimBoundary7MA4YWxk";
-    let mut body = String::new();
-    for (k, v) in [
-        ("lm_form", FORM),
-        ("lm_key", KEY),
-        ("lm_redirect", "no"),
-        ("fld_name", "עמית בן דוד"),
-        ("fld_phone", "0549871234"),
-        ("fld_message", "שורה ראשונה\r\nשורה שנייה"),
-    ] {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
+    let body = multipart(
+        boundary,
+        &[
+            ("lm_form", FORM),
+            ("lm_key", KEY),
+            ("lm_redirect", "no"),
+            ("fld_name", "עמית בן דוד"),
+            ("fld_phone", "0549871234"),
+            ("fld_message", "שורה ראשונה\r\nשורה שנייה"),
+        ],
+    );
     let resp = client()
         .post(submit_url(&sim))
         .header(
@@ -602,9 +577,7 @@ async fn a_multipart_post_creates_the_lead() {
         .await
         .unwrap();
     let answer = json_200(resp).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some("עמית בן דוד"));
     assert_eq!(lead.field("הודעה"), Some("שורה ראשונה\r\nשורה שנייה"));
@@ -615,8 +588,8 @@ async fn submissions_to_a_created_account_land_only_there() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
     let counts = sim.store().counts();
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &account,
         &[("name", "תמר גולן"), ("phone", DANA_PHONE)],
     )
@@ -706,10 +679,7 @@ async fn a_delayed_submission_is_dated_by_its_arrival() {
 
 /// The lead is dated (to the second) by its request's arrival, the journal entry's
 /// time.
-fn assert_dated_by_arrival(
-    lead: &leadim_simulator::LeadView,
-    entry: &leadim_simulator::JournalEntry,
-) {
+fn assert_dated_by_arrival(lead: &LeadView, entry: &JournalEntry) {
     let arrived: jiff::Timestamp = entry.at.parse().unwrap();
     let created: jiff::Timestamp = lead.created_at.parse().unwrap();
     assert_eq!(

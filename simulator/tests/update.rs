@@ -10,39 +10,27 @@ use serde_json::json;
 
 const SUCCESS: &str = r#"{"status":"success"}"#;
 
-/// דנה כהן's lead id in 3305.
+/// דנה כהן's lead in 3305.
 async fn dana(sim: &SimulatorHandle) -> LeadView {
-    let lid = lids(&lookup_at(&leads_get_url(sim, AID), RW, DANA_PHONE).await)[0];
-    stored_lead(sim, AID, lid).unwrap()
-}
-
-fn multipart(boundary: &str, parts: &[(&str, &str)]) -> String {
-    let mut body = String::new();
-    for (name, value) in parts {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    body
+    stored_lead(sim, AID, dana_lid(sim).await).unwrap()
 }
 
 #[tokio::test]
 async fn a_form_encoded_update_sets_fields_by_key_and_by_hebrew_name() {
     let sim = Simulator::start().await.unwrap();
     let before = dana(&sim).await;
-    let resp = client()
-        .post(update_url(&sim, AID))
-        .header(AUTH, RW)
-        .form(&[
+    let resp = update_response(
+        &client(),
+        &update_url(&sim, AID),
+        RW,
+        &[
             ("by_id", before.lid.to_string().as_str()),
             ("fld_handler", "רונית אלמוג"),
             ("סטטוס", "בטיפול"),
             ("fld_city", "רמת השרון"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.headers()["content-type"],
@@ -399,8 +387,8 @@ async fn changing_the_phone_moves_the_lead_in_the_phone_index() {
 async fn a_lead_submitted_without_a_phone_is_found_once_an_update_gives_it_one() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &account,
         &[("name", "עידו שחר"), ("email", "ido.shahar@gmail.com")],
     )
@@ -424,8 +412,8 @@ async fn a_lead_submitted_without_a_phone_is_found_once_an_update_gives_it_one()
 async fn an_update_caps_values_like_a_submission() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &account,
         &[("name", "ליאת מור"), ("phone", "0547778899")],
     )
