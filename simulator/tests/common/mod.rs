@@ -12,6 +12,8 @@
     reason = "each test binary uses a different subset of the helpers"
 )]
 
+pub mod ordering;
+
 use leadim_simulator::{CrmConfig, JournalEntry, JournalFilter, LeadView, SimulatorHandle};
 use reqwest::{Client, RequestBuilder, Response, header};
 use serde_json::Value;
