@@ -150,9 +150,5 @@ async fn anything_but_a_lead_of_that_account_is_a_404_page() {
     }
     let entry = last_entry(&sim, "/a/");
     assert_eq!(entry.status, 404);
-    assert!(
-        entry.has_diagnostic("account 424242 has no lead"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "account 424242 has no lead");
 }

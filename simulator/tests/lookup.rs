@@ -217,10 +217,9 @@ async fn the_token_must_belong_to_the_account_and_carry_the_read_scope() {
         "the answer names no account"
     );
     let entry = last_entry(&sim, "leads_get");
-    assert!(
-        entry.has_diagnostic("invalid token: it belongs to account 4410, not 3305"),
-        "{:?}",
-        entry.diagnostics
+    assert_diagnostic(
+        &entry,
+        "invalid token: it belongs to account 4410, not 3305",
     );
     assert_eq!(entry.account, Some(AID));
 

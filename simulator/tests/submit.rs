@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use leadim_simulator::{CrmConfig, JournalEntry, LeadView, Simulator};
+use leadim_simulator::{CrmConfig, JournalEntry, LeadView, Simulator, SimulatorHandle};
 use reqwest::header::LOCATION;
 
 #[tokio::test]
@@ -127,11 +127,7 @@ async fn without_a_usable_lm_redirect_the_302_goes_to_the_forms_thank_you_page()
     assert_eq!(plain.status(), 302);
     assert_eq!(plain.headers()[LOCATION], THANK_YOU_5001);
     let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("send lm_redirect=no for JSON"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "send lm_redirect=no for JSON");
 
     for not_absolute in ["/todah", "javascript:alert(1)", "yes", "https://"] {
         let resp = submit_get(
@@ -156,96 +152,75 @@ async fn without_a_usable_lm_redirect_the_302_goes_to_the_forms_thank_you_page()
 
 /// Parameters sent, the expected code, a part of the expected error and the account
 /// the journal files it under.
-type Refusal<'a> = (&'a [(&'a str, &'a str)], i64, &'a str, Option<u64>);
+type Refusal = (
+    &'static [(&'static str, &'static str)],
+    i64,
+    &'static str,
+    Option<u64>,
+);
+
+/// Every refusal of a submit, each by one reason.
+const REFUSALS: &[Refusal] = &[
+    (&[("lm_key", KEY)], -3, "lm_form is missing", None),
+    (
+        &[("lm_form", ""), ("lm_key", KEY)],
+        -3,
+        "lm_form is missing",
+        None,
+    ),
+    (
+        &[("lm_form", "5001א"), ("lm_key", KEY)],
+        -3,
+        "lm_form '5001א' is malformed",
+        None,
+    ),
+    (
+        &[("lm_form", "-5001"), ("lm_key", KEY)],
+        -3,
+        "is malformed",
+        None,
+    ),
+    (&[("lm_form", FORM)], -1, "lm_key is missing", Some(AID)),
+    (
+        &[("lm_form", FORM), ("lm_key", "k-5001-00000000")],
+        -1,
+        "wrong lm_key for form 5001",
+        Some(AID),
+    ),
+    // The key of another form is a wrong key too.
+    (
+        &[("lm_form", FORM), ("lm_key", "k-6001-9c1e07ab")],
+        -1,
+        "wrong lm_key for form 5001",
+        Some(AID),
+    ),
+    (
+        &[("lm_form", "9999"), ("lm_key", KEY)],
+        -4,
+        "form 9999 not found",
+        None,
+    ),
+    (
+        &[("lm_form", DISABLED_FORM), ("lm_key", DISABLED_FORM_KEY)],
+        -5,
+        "form 5002 is disabled",
+        Some(AID),
+    ),
+    (
+        &[("lm_form", "8001"), ("lm_key", "k-8001-e4527d90")],
+        -8,
+        "account 7720 is disabled",
+        Some(7720),
+    ),
+];
 
 #[tokio::test]
 async fn every_refusal_is_http_200_with_the_failure_envelope_and_its_code() {
     let sim = Simulator::start().await.unwrap();
     let counts_before = sim.store().counts();
-    let cases: &[Refusal] = &[
-        (&[("lm_key", KEY)], -3, "lm_form is missing", None),
-        (
-            &[("lm_form", ""), ("lm_key", KEY)],
-            -3,
-            "lm_form is missing",
-            None,
-        ),
-        (
-            &[("lm_form", "5001א"), ("lm_key", KEY)],
-            -3,
-            "lm_form '5001א' is malformed",
-            None,
-        ),
-        (
-            &[("lm_form", "-5001"), ("lm_key", KEY)],
-            -3,
-            "is malformed",
-            None,
-        ),
-        (&[("lm_form", FORM)], -1, "lm_key is missing", Some(AID)),
-        (
-            &[("lm_form", FORM), ("lm_key", "k-5001-00000000")],
-            -1,
-            "wrong lm_key for form 5001",
-            Some(AID),
-        ),
-        // The key of another form is a wrong key too.
-        (
-            &[("lm_form", FORM), ("lm_key", "k-6001-9c1e07ab")],
-            -1,
-            "wrong lm_key for form 5001",
-            Some(AID),
-        ),
-        (
-            &[("lm_form", "9999"), ("lm_key", KEY)],
-            -4,
-            "form 9999 not found",
-            None,
-        ),
-        (
-            &[("lm_form", DISABLED_FORM), ("lm_key", DISABLED_FORM_KEY)],
-            -5,
-            "form 5002 is disabled",
-            Some(AID),
-        ),
-        (
-            &[("lm_form", "8001"), ("lm_key", "k-8001-e4527d90")],
-            -8,
-            "account 7720 is disabled",
-            Some(7720),
-        ),
-    ];
-    for (params, code, message, account) in cases {
-        let mut all = params.to_vec();
-        all.extend([
-            ("lm_redirect", "no"),
-            ("name", "רונית אלמוג"),
-            ("phone", "0549998877"),
-        ]);
+    for refusal in REFUSALS {
         for post in [false, true] {
-            let req = if post {
-                client().post(submit_url(&sim)).form(&all)
-            } else {
-                client().get(submit_url(&sim)).query(&all)
-            };
-            let answer = json_200(req.send().await.unwrap()).await;
-            let context = format!("{params:?} post={post}: {answer}");
-            assert_eq!(answer["status"], "failure", "{context}");
-            assert_eq!(answer["code"].as_i64(), Some(*code), "{context}");
-            assert!(
-                answer["error"].as_str().unwrap().contains(message),
-                "{context}"
-            );
-            assert_eq!(answer.as_object().unwrap().len(), 3, "{context}");
-
-            let entry = last_entry(&sim, "/v2/submit");
-            assert_eq!(entry.status, 200);
-            assert_eq!(entry.account, *account, "{context}");
-            assert!(
-                entry.has_diagnostic(&format!("refused with code {code}: ")),
-                "{:?}",
-                entry.diagnostics
-            );
+            assert_refused(&sim, refusal, post).await;
         }
     }
     // Without lm_redirect=no a refusal is still the JSON envelope, not a redirect.
@@ -264,9 +239,50 @@ async fn every_refusal_is_http_200_with_the_failure_envelope_and_its_code() {
     );
 }
 
+/// Sends a refused submit, by form POST or by GET, with `lm_redirect=no` and a lead's
+/// name and phone; asserts the failure envelope with its code and error, and the
+/// journal entry.
+async fn assert_refused(sim: &SimulatorHandle, refusal: &Refusal, post: bool) {
+    let (params, code, message, account) = *refusal;
+    let mut all = params.to_vec();
+    all.extend([
+        ("lm_redirect", "no"),
+        ("name", "רונית אלמוג"),
+        ("phone", "0549998877"),
+    ]);
+    let req = if post {
+        client().post(submit_url(sim)).form(&all)
+    } else {
+        client().get(submit_url(sim)).query(&all)
+    };
+    let answer = json_200(req.send().await.unwrap()).await;
+    let context = format!("{params:?} post={post}: {answer}");
+    assert_eq!(answer["status"], "failure", "{context}");
+    assert_eq!(answer["code"].as_i64(), Some(code), "{context}");
+    assert!(
+        answer["error"].as_str().unwrap().contains(message),
+        "{context}"
+    );
+    assert_eq!(answer.as_object().unwrap().len(), 3, "{context}");
+
+    let entry = last_entry(sim, "/v2/submit");
+    assert_eq!(entry.status, 200);
+    assert_eq!(entry.account, account, "{context}");
+    assert_diagnostic(&entry, &format!("refused with code {code}: "));
+}
+
 #[tokio::test]
 async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
     let sim = Simulator::start().await.unwrap();
+    msg_and_name_are_cut_to_their_caps(&sim).await;
+    the_forms_message_field_takes_msgs_cap(&sim).await;
+    lm_source_takes_msgs_cap(&sim).await;
+}
+
+/// `msg` is cut to 3500 characters (more bytes: Hebrew), `name` to 300, and a value
+/// of exactly 300 is not cut; each cut is journaled, the journal keeps what was sent,
+/// and the lead stays valid.
+async fn msg_and_name_are_cut_to_their_caps(sim: &SimulatorHandle) {
     let sentence = "שלום, אני מעוניין בביטוח מקיף לרכב משפחתי חדש. ";
     let msg: String = sentence.chars().cycle().take(3612).collect();
     assert!(msg.len() > 6000, "most Hebrew letters are two bytes");
@@ -274,7 +290,7 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
     let exactly_300: String = "ירושלים ".chars().cycle().take(300).collect();
 
     let lid = submit_ok(
-        &sim,
+        sim,
         FORM,
         KEY,
         &[
@@ -285,7 +301,7 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         ],
     )
     .await;
-    let lead = stored_lead(&sim, AID, lid).unwrap();
+    let lead = stored_lead(sim, AID, lid).unwrap();
     let stored_msg = lead.field("הודעה").unwrap();
     assert_eq!(stored_msg.chars().count(), 3500);
     assert!(
@@ -302,17 +318,9 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         "300 characters are not cut"
     );
 
-    let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("msg cut from 3612 to 3500 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
-    assert!(
-        entry.has_diagnostic("name cut from 400 to 300 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
+    let entry = last_entry(sim, "/v2/submit");
+    assert_diagnostic(&entry, "msg cut from 3612 to 3500 characters");
+    assert_diagnostic(&entry, "name cut from 400 to 300 characters");
     assert!(!entry.has_diagnostic("fld_city"), "{:?}", entry.diagnostics);
     assert_eq!(
         entry.param("msg"),
@@ -320,12 +328,14 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         "the journal keeps what was sent"
     );
     assert_eq!(lead.status_id, 1, "a cut does not make the lead invalid");
+}
 
-    // The form's own message field has the long cap too; other fld_ keys the short one.
+/// The form's own message field has the long cap too; other fld_ keys the short one.
+async fn the_forms_message_field_takes_msgs_cap(sim: &SimulatorHandle) {
     let long: String = "הודעה ארוכה מאוד ".chars().cycle().take(3600).collect();
     let city: String = "קריית שמונה ".chars().cycle().take(301).collect();
     let lid = submit_ok(
-        &sim,
+        sim,
         FORM,
         KEY,
         &[
@@ -335,32 +345,26 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         ],
     )
     .await;
-    let lead = stored_lead(&sim, AID, lid).unwrap();
+    let lead = stored_lead(sim, AID, lid).unwrap();
     assert_eq!(lead.field("הודעה").unwrap().chars().count(), 3500);
     assert_eq!(lead.field("עיר").unwrap().chars().count(), 300);
-    let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("fld_message cut from 3600 to 3500 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
-    assert!(
-        entry.has_diagnostic("fld_city cut from 301 to 300 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
+    let entry = last_entry(sim, "/v2/submit");
+    assert_diagnostic(&entry, "fld_message cut from 3600 to 3500 characters");
+    assert_diagnostic(&entry, "fld_city cut from 301 to 300 characters");
+}
 
-    // lm_source has the long cap as well.
+/// lm_source has the long cap as well.
+async fn lm_source_takes_msgs_cap(sim: &SimulatorHandle) {
     let source: String = "בוט ווטסאפ ".chars().cycle().take(3501).collect();
     let lid = submit_ok(
-        &sim,
+        sim,
         FORM,
         KEY,
         &[("lm_source", &source), ("phone", "0541230002")],
     )
     .await;
     assert_eq!(
-        stored_lead(&sim, AID, lid)
+        stored_lead(sim, AID, lid)
             .unwrap()
             .lm_source
             .unwrap()
@@ -369,7 +373,7 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         3500
     );
     assert!(
-        last_entry(&sim, "/v2/submit").has_diagnostic("lm_source cut from 3501 to 3500 characters")
+        last_entry(sim, "/v2/submit").has_diagnostic("lm_source cut from 3501 to 3500 characters")
     );
 }
 
@@ -393,11 +397,7 @@ async fn an_unknown_parameter_still_creates_the_lead_but_marks_it_invalid() {
     assert_eq!(lead.field("עיר"), Some("חיפה"), "known fields are kept");
     assert_eq!(lead.field("שם"), None, "the misspelt key sets nothing");
     let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("unknown parameter fld_nmae: lead marked invalid"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "unknown parameter fld_nmae: lead marked invalid");
 
     // The lookup shows it the same way.
     let found = lookup_at(&leads_get_url(&sim, AID), RW, "0584445566").await;

@@ -360,6 +360,15 @@ pub fn last_entry(sim: &SimulatorHandle, path: &str) -> JournalEntry {
     .unwrap_or_else(|| panic!("no journal entry for {path}"))
 }
 
+/// Asserts a journal entry has a diagnostic containing `needle`.
+pub fn assert_diagnostic(entry: &JournalEntry, needle: &str) {
+    assert!(
+        entry.has_diagnostic(needle),
+        "no diagnostic with {needle:?}: {:?}",
+        entry.diagnostics
+    );
+}
+
 /// Asserts a failure envelope (`{"status":"failure","error":…}`) whose error
 /// contains `needle`.
 pub fn assert_failure(answer: &Value, needle: &str) {
