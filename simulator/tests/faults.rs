@@ -5,7 +5,7 @@ mod common;
 
 use common::{client, lead_count, lookup_request, lookup_response, submit_get_request};
 use leadim_simulator::faults::{Endpoint, FaultKind, FaultSpec, When};
-use leadim_simulator::{CrmConfig, Simulator};
+use leadim_simulator::{CrmConfig, Simulator, SimulatorHandle};
 use std::time::{Duration, Instant};
 
 /// Submits a lead by GET with `lm_redirect=no`, giving up after two seconds: a fault
@@ -20,6 +20,17 @@ async fn submit(
         .timeout(Duration::from_secs(2))
         .send()
         .await
+}
+
+/// Cuts the body of the next answer to a submit of `account`, after its handler.
+fn truncate_the_next_submit_answer(sim: &SimulatorHandle, account: &CrmConfig) {
+    sim.inject(
+        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
+            .for_account(account.aid)
+            .after_handler()
+            .times(1),
+    )
+    .unwrap();
 }
 
 #[tokio::test]
@@ -178,13 +189,7 @@ async fn connection_faults_leave_the_client_without_an_answer() {
 async fn a_truncated_body_fails_to_read() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    sim.inject(
-        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
-            .for_account(account.aid)
-            .after_handler()
-            .times(1),
-    )
-    .unwrap();
+    truncate_the_next_submit_answer(&sim, &account);
     let resp = submit(&account, "יואב מזרחי", "0531112233").await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(
@@ -387,13 +392,7 @@ async fn the_admin_api_sets_lists_and_clears_faults() {
 async fn a_truncated_redirect_drops_the_connection_rather_than_losing_its_location() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    sim.inject(
-        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
-            .for_account(account.aid)
-            .after_handler()
-            .times(1),
-    )
-    .unwrap();
+    truncate_the_next_submit_answer(&sim, &account);
     let err = submit_get_request(&client(), &account, &[("name", "אלון")])
         .send()
         .await

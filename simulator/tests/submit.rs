@@ -555,7 +555,10 @@ async fn hebrew_survives_plus_and_percent_twenty_in_the_query_and_form_bodies() 
 async fn a_multipart_post_creates_the_lead() {
     let sim = Simulator::start().await.unwrap();
     let boundary = "----leadimSimBoundary7MA4YWxk";
-    let body = multipart(
+    let resp = post_multipart(
+        &client(),
+        &submit_url(&sim),
+        None,
         boundary,
         &[
             ("lm_form", FORM),
@@ -565,17 +568,8 @@ async fn a_multipart_post_creates_the_lead() {
             ("fld_phone", "0549871234"),
             ("fld_message", "שורה ראשונה\r\nשורה שנייה"),
         ],
-    );
-    let resp = client()
-        .post(submit_url(&sim))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    )
+    .await;
     let answer = json_200(resp).await;
     let lid = success_lid(&answer);
     let lead = stored_lead(&sim, AID, lid).unwrap();

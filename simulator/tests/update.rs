@@ -69,7 +69,10 @@ async fn a_multipart_update_with_hebrew_names_and_values_is_applied() {
         .replace('ט', "x")
         .replace('פ', "y")
         .replace('ל', "z");
-    let body = multipart(
+    let resp = post_multipart(
+        &client(),
+        &update_url(&sim, AID),
+        Some(W),
         &boundary,
         &[
             ("by_id", &lead.lid.to_string()),
@@ -77,18 +80,8 @@ async fn a_multipart_update_with_hebrew_names_and_values_is_applied() {
             ("הודעה", "חזרה ללקוחה ב-16:00\nביקשה הצעה גם לביטוח דירה"),
             ("status_id", "3"),
         ],
-    );
-    let resp = client()
-        .post(update_url(&sim, AID))
-        .header(AUTH, W)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(resp.text().await.unwrap(), SUCCESS);
     let after = stored_lead(&sim, AID, lead.lid).unwrap();
     assert_eq!(after.field("מטפל"), Some("אורטל ביטון"));

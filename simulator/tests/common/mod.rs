@@ -382,6 +382,28 @@ pub fn assert_failure(answer: &Value, needle: &str) {
     );
 }
 
+/// A `multipart/form-data` POST of text `parts` (name, value) with `boundary` to
+/// `url`, with `token` in `X-LEAD-IM-AUTH` if given; the raw response.
+pub async fn post_multipart(
+    http: &Client,
+    url: &str,
+    token: Option<&str>,
+    boundary: &str,
+    parts: &[(&str, &str)],
+) -> Response {
+    let mut req = http
+        .post(url)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(multipart(boundary, parts));
+    if let Some(token) = token {
+        req = req.header(AUTH, token);
+    }
+    req.send().await.expect("multipart POST")
+}
+
 /// A `multipart/form-data` body of text `parts` (name, value) with `boundary`.
 pub fn multipart(boundary: &str, parts: &[(&str, &str)]) -> String {
     let mut body = String::new();
