@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use leadim_simulator::{JournalFilter, Simulator, SimulatorHandle, contract};
+use leadim_simulator::{AccountConfig, JournalFilter, Simulator, SimulatorHandle, contract};
 use serde_json::{Value, json};
 
 fn admin(sim: &SimulatorHandle, path: &str) -> String {
@@ -39,8 +39,8 @@ async fn health_is_ready_and_counts_accounts_and_leads() {
         json!({"status": "ready", "accounts": 3, "leads": FIXTURE_LEADS, "phone_match": "exact"})
     );
     let account = sim.create_account();
-    submit_to(
-        &sim,
+    submit_lid(
+        &client(),
         &account,
         &[("name", "הילה דוד"), ("phone", "0541212123")],
     )
@@ -60,6 +60,36 @@ async fn a_created_account_answers_a_crm_config_whose_urls_work() {
     let resp = client().post(admin(&sim, "accounts")).send().await.unwrap();
     assert_eq!(resp.status(), 201);
     let config = json(resp).await;
+    assert_crm_config_keys(&sim, &config);
+    let account: AccountConfig = serde_json::from_value(config).unwrap();
+    let tokens = [&account.token, &account.read_token, &account.write_token];
+    assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2] && tokens[0] != tokens[2]);
+
+    // Submit through submitUrl with the config's form and key.
+    let lid = submit_lid(
+        &client(),
+        &account,
+        &[("name", "מיכאל רוזנטל"), ("phone", "0529876543")],
+    )
+    .await;
+    assert_the_tokens_have_their_scopes(&account, lid).await;
+    assert_eq!(
+        stored_lead(&sim, account.aid, lid).unwrap().field("מטפל"),
+        Some("נטע")
+    );
+    // The deep link.
+    let page = client()
+        .get(format!("{}/a/{}/leads/{lid}", account.ui_url, account.aid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_the_standard_field_set(&sim, account.aid).await;
+}
+
+/// A crmConfig as JSON: every key, camelCase but for `lm_form` and `lm_key`, and URLs
+/// of this simulator.
+fn assert_crm_config_keys(sim: &SimulatorHandle, config: &Value) {
     let keys: Vec<&str> = config
         .as_object()
         .unwrap()
@@ -97,51 +127,32 @@ async fn a_created_account_answers_a_crm_config_whose_urls_work() {
     assert_eq!(config["onlyDisplayData"], false);
     let aid = config["aid"].as_u64().unwrap();
     let s = |k: &str| config[k].as_str().unwrap().to_owned();
-    assert_eq!(s("getCustomerDetailsUrl"), leads_get_url(&sim, aid));
-    assert_eq!(s("updateUrl"), update_url(&sim, aid));
-    assert_eq!(s("submitUrl"), submit_url(&sim));
-    let tokens = [s("token"), s("readToken"), s("writeToken")];
-    assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2] && tokens[0] != tokens[2]);
+    assert_eq!(s("getCustomerDetailsUrl"), leads_get_url(sim, aid));
+    assert_eq!(s("updateUrl"), update_url(sim, aid));
+    assert_eq!(s("submitUrl"), submit_url(sim));
+}
 
-    // Submit through submitUrl with the config's form and key.
-    let answer = json_200(
-        client()
-            .post(s("submitUrl"))
-            .form(&[
-                ("lm_form", s("lm_form")),
-                ("lm_key", s("lm_key")),
-                ("lm_redirect", "no".into()),
-                ("name", "מיכאל רוזנטל".into()),
-                ("phone", "0529876543".into()),
-            ])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
-    // Look it up with the read+write and the read-only tokens.
-    for token in [&tokens[0], &tokens[1]] {
-        assert_eq!(
-            lids(&lookup_at(&s("getCustomerDetailsUrl"), token, "0529876543").await),
-            vec![lid]
-        );
+/// Lead `lid` of `account` is found with the read+write and the read-only tokens, not
+/// the write-only one; the write-only token updates it (its handler to נטע) and the
+/// read-only one may not.
+async fn assert_the_tokens_have_their_scopes(account: &AccountConfig, lid: u64) {
+    let url = &account.get_customer_details_url;
+    for token in [&account.token, &account.read_token] {
+        assert_eq!(lids(&lookup_at(url, token, "0529876543").await), vec![lid]);
     }
     assert_failure(
-        &lookup_at(&s("getCustomerDetailsUrl"), &tokens[2], "0529876543").await,
+        &lookup_at(url, &account.write_token, "0529876543").await,
         "token lacks the read scope",
     );
     assert_eq!(
-        lead_get_at(&s("leadGetUrl"), &tokens[1], &lid.to_string()).await["data"][0]["lid"],
+        lead_get_at(&account.lead_get_url, &account.read_token, &lid.to_string()).await["data"][0]
+            ["lid"],
         lid
     );
-    // Update with the write-only token; the read-only one may not.
     assert_eq!(
         update_form(
-            &s("updateUrl"),
-            &tokens[2],
+            &account.update_url,
+            &account.write_token,
             &[("by_id", &lid.to_string()), ("מטפל", "נטע")]
         )
         .await,
@@ -149,27 +160,18 @@ async fn a_created_account_answers_a_crm_config_whose_urls_work() {
     );
     assert_failure(
         &update_form(
-            &s("updateUrl"),
-            &tokens[1],
+            &account.update_url,
+            &account.read_token,
             &[("by_id", &lid.to_string()), ("מטפל", "x")],
         )
         .await,
         "token lacks the write scope",
     );
-    assert_eq!(
-        stored_lead(&sim, aid, lid).unwrap().field("מטפל"),
-        Some("נטע")
-    );
-    // The deep link.
-    let page = client()
-        .get(format!("{}/a/{aid}/leads/{lid}", s("uiUrl")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
+}
 
-    // The standard field set.
-    let (_, listed) = get(&admin(&sim, &format!("accounts/{aid}"))).await;
+/// A created account has one enabled form with the standard field set, and one lead.
+async fn assert_the_standard_field_set(sim: &SimulatorHandle, aid: u64) {
+    let (_, listed) = get(&admin(sim, &format!("accounts/{aid}"))).await;
     let fields = &listed["forms"][0]["fields"];
     for (key, name) in [
         ("name", "שם"),
@@ -377,7 +379,12 @@ async fn disabling_a_form_or_an_account_through_the_admin_api_takes_effect_at_on
     assert_failure(&refused, &format!("form {} is disabled", account.lm_form));
 
     send_json(reqwest::Method::PATCH, &form_url, &json!({"enabled": true})).await;
-    submit_to(&sim, &account, &[("name", "טל"), ("phone", "0523456789")]).await;
+    submit_lid(
+        &client(),
+        &account,
+        &[("name", "טל"), ("phone", "0523456789")],
+    )
+    .await;
 
     // Another account's form through this account's URL is not found.
     let (status, _) = send_json(
@@ -427,10 +434,10 @@ async fn the_journal_is_filtered_by_account_and_path() {
     let sim = Simulator::start().await.unwrap();
     let a = sim.create_account();
     let b = sim.create_account();
-    submit_to(&sim, &a, &[("name", "רון"), ("phone", "0501110001")]).await;
+    submit_lid(&client(), &a, &[("name", "רון"), ("phone", "0501110001")]).await;
     lookup_lids(&a, "0501110001").await;
     lookup_lids(&a, "0501110002").await;
-    submit_to(&sim, &b, &[("name", "גלי"), ("phone", "0501110003")]).await;
+    submit_lid(&client(), &b, &[("name", "גלי"), ("phone", "0501110003")]).await;
     lookup_lids(&b, "0501110003").await;
 
     let (status, page) = get(&format!("{}?account={}", admin(&sim, "requests"), a.aid)).await;
@@ -522,7 +529,7 @@ async fn reset_brings_the_fixtures_back_and_lead_ids_keep_increasing() {
     )
     .await;
     let created = sim.create_account();
-    submit_to(&sim, &created, &[("phone", "0509990002")]).await;
+    submit_lid(&client(), &created, &[("phone", "0509990002")]).await;
     send_json(
         reqwest::Method::PATCH,
         &admin(&sim, "accounts/3305/forms/5001"),
@@ -586,7 +593,12 @@ async fn a_crm_config_from_before_a_reset_never_reaches_an_account_created_after
     let new = sim.create_account();
     assert_ne!(new.aid, old.aid);
     assert_ne!(new.token, old.token);
-    let lid = submit_to(&sim, &new, &[("name", "לקוח חדש"), ("phone", "0521110000")]).await;
+    let lid = submit_lid(
+        &client(),
+        &new,
+        &[("name", "לקוח חדש"), ("phone", "0521110000")],
+    )
+    .await;
     assert_failure(
         &lookup_at(&old.get_customer_details_url, &old.token, "0521110000").await,
         "invalid token",

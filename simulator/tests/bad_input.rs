@@ -73,9 +73,7 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
 
     // Exactly the limit is accepted (and the message cut to its cap).
     let answer = json_200(post_raw(&submit_url(&sim), FORM_TYPE, body.clone(), None).await).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     assert_eq!(
         stored_lead(&sim, AID, lid)
             .unwrap()
@@ -93,11 +91,7 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
     assert_failure(&json(resp).await, "the limit is 1048576 bytes (1 MiB)");
     let entry = last_entry(&sim, "/v2/submit");
     assert_eq!(entry.status, 413);
-    assert!(
-        entry.has_diagnostic("the limit is 1048576 bytes (1 MiB)"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "the limit is 1048576 bytes (1 MiB)");
 
     let resp = post_raw(&update_url(&sim, AID), FORM_TYPE, body, Some(RW)).await;
     assert_eq!(resp.status(), 413);
@@ -133,6 +127,17 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
     still_serving(&sim).await;
 }
 
+/// A lookup in 3305 with 3305's read+write token and `query` as written (raw, not
+/// encoded by the client).
+async fn lookup_raw_query(sim: &SimulatorHandle, query: &str) -> reqwest::Response {
+    client()
+        .get(format!("{}?{query}", leads_get_url(sim, AID)))
+        .header(AUTH, RW)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Writes `request` on a fresh connection and reads until the server closes it.
 async fn raw_exchange(sim: &SimulatorHandle, request: &[u8]) -> String {
     let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
@@ -159,20 +164,34 @@ async fn still_serving(sim: &SimulatorHandle) {
 async fn invalid_utf8_is_refused_by_name_and_stores_nothing() {
     let sim = Simulator::start().await.unwrap();
     let counts = sim.store().counts();
+    invalid_utf8_in_the_query_string(&sim).await;
+    invalid_utf8_in_a_form_body(&sim).await;
+    invalid_utf8_on_the_lookup_and_the_update(&sim).await;
+    assert_eq!(sim.store().counts(), counts);
+    assert!(
+        sim.store().account_leads(AID).unwrap().iter().all(|l| l
+            .fields
+            .values()
+            .all(|v| !v.as_str().unwrap().contains('\u{FFFD}'))),
+        "no replacement characters anywhere"
+    );
+    still_serving(&sim).await;
+}
 
-    // In the query string, percent-encoded.
-    let url = format!("{}?{}&fld_city=%FF%FE", submit_url(&sim), submit_prefix());
+/// In the query string, percent-encoded: the error names the parameter and the
+/// journal keeps the raw query.
+async fn invalid_utf8_in_the_query_string(sim: &SimulatorHandle) {
+    let url = format!("{}?{}&fld_city=%FF%FE", submit_url(sim), submit_prefix());
     let answer = decode_failure(client().get(&url).send().await.unwrap(), "invalid UTF-8").await;
     assert_eq!(
         answer["error"],
         "invalid UTF-8 in the query string (parameter fld_city): Lead.IM expects UTF-8"
     );
-    let entry = last_entry(&sim, "/v2/submit");
+    let entry = last_entry(sim, "/v2/submit");
     assert_eq!(entry.status, 200);
-    assert!(
-        entry.has_diagnostic("invalid UTF-8 in the query string (parameter fld_city)"),
-        "{:?}",
-        entry.diagnostics
+    assert_diagnostic(
+        &entry,
+        "invalid UTF-8 in the query string (parameter fld_city)",
     );
     assert_eq!(
         entry.query.as_deref(),
@@ -183,7 +202,7 @@ async fn invalid_utf8_is_refused_by_name_and_stores_nothing() {
     // Windows-1255 Hebrew (what an old system might send): דנה is E3 F0 E4.
     let url = format!(
         "{}?{}&fld_handler=%E3%F0%E4",
-        submit_url(&sim),
+        submit_url(sim),
         submit_prefix()
     );
     decode_failure(
@@ -191,48 +210,48 @@ async fn invalid_utf8_is_refused_by_name_and_stores_nothing() {
         "invalid UTF-8 in the query string (parameter fld_handler)",
     )
     .await;
+}
 
-    // In a form body: percent-encoded and raw.
+/// In a form body: percent-encoded and raw, and in a parameter's name.
+async fn invalid_utf8_in_a_form_body(sim: &SimulatorHandle) {
     let mut raw = submit_prefix().into_bytes();
     raw.extend_from_slice(b"&msg=\xd7\xa9\xff");
     decode_failure(
-        post_raw(&submit_url(&sim), FORM_TYPE, raw, None).await,
+        post_raw(&submit_url(sim), FORM_TYPE, raw, None).await,
         "invalid UTF-8 in the body (parameter msg)",
     )
     .await;
-    journaled(&sim, "/v2/submit", "invalid UTF-8 in the body");
+    journaled(sim, "/v2/submit", "invalid UTF-8 in the body");
     let body = format!("{}&msg=%D7%A9%FF", submit_prefix());
     decode_failure(
-        post_raw(&submit_url(&sim), FORM_TYPE, body, None).await,
+        post_raw(&submit_url(sim), FORM_TYPE, body, None).await,
         "invalid UTF-8 in the body (parameter msg)",
     )
     .await;
     // In a parameter's name.
     let body = format!("{}&%FF=1", submit_prefix());
     decode_failure(
-        post_raw(&submit_url(&sim), FORM_TYPE, body, None).await,
+        post_raw(&submit_url(sim), FORM_TYPE, body, None).await,
         "invalid UTF-8 in the body",
     )
     .await;
+}
 
-    // On the lookup and the update.
-    let resp = client()
-        .get(format!("{}?by_phone=%FF", leads_get_url(&sim, AID)))
-        .header(AUTH, RW)
-        .send()
-        .await
-        .unwrap();
+/// On the lookup and the update (form and multipart), which leaves the lead as it
+/// was.
+async fn invalid_utf8_on_the_lookup_and_the_update(sim: &SimulatorHandle) {
+    let resp = lookup_raw_query(sim, "by_phone=%FF").await;
     decode_failure(
         resp,
         "invalid UTF-8 in the query string (parameter by_phone)",
     )
     .await;
-    journaled(&sim, "leads_get", "invalid UTF-8");
-    let dana = lids(&lookup_at(&leads_get_url(&sim, AID), RW, DANA_PHONE).await)[0];
-    let before = stored_lead(&sim, AID, dana).unwrap();
+    journaled(sim, "leads_get", "invalid UTF-8");
+    let dana = dana_lid(sim).await;
+    let before = stored_lead(sim, AID, dana).unwrap();
     let body = format!("by_id={dana}&fld_handler=%E9%E5%F1%E9");
     decode_failure(
-        post_raw(&update_url(&sim, AID), FORM_TYPE, body, Some(RW)).await,
+        post_raw(&update_url(sim, AID), FORM_TYPE, body, Some(RW)).await,
         "invalid UTF-8 in the body (parameter fld_handler)",
     )
     .await;
@@ -248,7 +267,7 @@ async fn invalid_utf8_is_refused_by_name_and_stores_nothing() {
     multipart.extend_from_slice(b"\xe9\xe5\xf1\xe9\r\n--b0undary--\r\n");
     decode_failure(
         post_raw(
-            &update_url(&sim, AID),
+            &update_url(sim, AID),
             "multipart/form-data; boundary=b0undary",
             multipart,
             Some(RW),
@@ -258,20 +277,10 @@ async fn invalid_utf8_is_refused_by_name_and_stores_nothing() {
     )
     .await;
     assert_eq!(
-        stored_lead(&sim, AID, dana).unwrap(),
+        stored_lead(sim, AID, dana).unwrap(),
         before,
         "nothing was half-applied"
     );
-
-    assert_eq!(sim.store().counts(), counts);
-    assert!(
-        sim.store().account_leads(AID).unwrap().iter().all(|l| l
-            .fields
-            .values()
-            .all(|v| !v.as_str().unwrap().contains('\u{FFFD}'))),
-        "no replacement characters anywhere"
-    );
-    still_serving(&sim).await;
 }
 
 #[tokio::test]
@@ -310,12 +319,7 @@ async fn broken_percent_encoding_is_refused_with_its_place() {
         )
         .await;
     }
-    let resp = client()
-        .get(format!("{}?by_phone=05%2", leads_get_url(&sim, AID)))
-        .header(AUTH, RW)
-        .send()
-        .await
-        .unwrap();
+    let resp = lookup_raw_query(&sim, "by_phone=05%2").await;
     decode_failure(
         resp,
         "broken percent-encoding in the query string at byte 11",
@@ -329,7 +333,7 @@ async fn broken_percent_encoding_is_refused_with_its_place() {
 async fn a_content_type_the_endpoint_does_not_take_is_named() {
     let sim = Simulator::start().await.unwrap();
     let counts = sim.store().counts();
-    let dana = lids(&lookup_at(&leads_get_url(&sim, AID), RW, DANA_PHONE).await)[0];
+    let dana = dana_lid(&sim).await;
     let before = stored_lead(&sim, AID, dana).unwrap();
 
     let resp = post_raw(
@@ -428,15 +432,7 @@ async fn duplicate_and_empty_parameter_names_are_refused() {
         "parameter with an empty name in the body",
     )
     .await;
-    let resp = client()
-        .get(format!(
-            "{}?by_phone=1&by_phone=2",
-            leads_get_url(&sim, AID)
-        ))
-        .header(AUTH, RW)
-        .send()
-        .await
-        .unwrap();
+    let resp = lookup_raw_query(&sim, "by_phone=1&by_phone=2").await;
     decode_failure(resp, "duplicate parameter by_phone").await;
     assert_eq!(sim.store().counts(), counts);
 
@@ -540,24 +536,23 @@ async fn a_token_that_is_not_ascii_text_is_refused() {
 #[tokio::test]
 async fn an_lm_redirect_with_control_characters_cannot_inject_headers() {
     let sim = Simulator::start().await.unwrap();
+    let (http, account) = (client(), shamir(&sim));
     let before = lead_count(&sim, AID);
     for target in [
         "https://www.example.co.il/todah\r\nSet-Cookie: session=stolen",
         "https://www.example.co.il/\ttab\r\nLocation: https://evil.example",
         "https://www.example.co.il/a\u{0}b",
     ] {
-        let resp = client()
-            .get(submit_url(&sim))
-            .query(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
+        let resp = submit_get(
+            &http,
+            &account,
+            &[
                 ("name", "ניסיון"),
                 ("phone", "0541119997"),
                 ("lm_redirect", target),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(resp.status(), 302, "{target:?}");
         assert!(resp.headers().get("set-cookie").is_none(), "{target:?}");
         let locations: Vec<_> = resp.headers().get_all(LOCATION).iter().collect();

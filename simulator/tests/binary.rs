@@ -91,32 +91,42 @@ async fn the_program_listens_on_a_free_port_and_serves_the_fixtures() {
     assert_eq!(health["accounts"], 3);
     assert_eq!(health["leads"], FIXTURE_LEADS);
 
-    let found = lookup_at(
-        &format!("{base}/apiproxy/3305/api/leads_get.ashx"),
-        RW,
-        DANA_PHONE,
-    )
-    .await;
+    let (http, account) = (client(), shamir_at(&base));
+    let found = lookup(&http, &account, DANA_PHONE).await;
     assert_eq!(found["data"][0]["fields"]["שם"], "דנה כהן");
-    let answer = json_200(
-        client()
-            .get(format!("{base}/v2/submit"))
-            .query(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
-                ("lm_redirect", "no"),
-                ("name", "בדיקת תהליך"),
-                ("phone", "0500000777"),
-            ])
-            .send()
-            .await
-            .unwrap(),
+    let resp = submit_get(
+        &http,
+        &account,
+        &[
+            ("lm_redirect", "no"),
+            ("name", "בדיקת תהליך"),
+            ("phone", "0500000777"),
+        ],
     )
     .await;
+    let answer = json_200(resp).await;
     assert_eq!(answer["status"], "success");
 
     child.kill().await.unwrap();
     drain.await.unwrap();
+}
+
+/// Runs the program on the fixtures in `dir`, which it must refuse without starting
+/// to listen; its standard error.
+async fn refused_fixtures(dir: &std::path::Path) -> String {
+    let out = tokio::time::timeout(
+        PATIENCE,
+        program()
+            .args(["--port", "0", "--fixtures"])
+            .arg(dir)
+            .output(),
+    )
+    .await
+    .expect("the program exits")
+    .unwrap();
+    assert!(!out.status.success(), "exit status {:?}", out.status);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[tokio::test]
@@ -129,25 +139,13 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
         "{\n  \"accounts\": [\n    {\"aid\": 1200, \"name\": \"קפה גינה\" \"enabled\": true}\n  ]\n}\n",
     )
     .unwrap();
-    let out = tokio::time::timeout(
-        PATIENCE,
-        program()
-            .args(["--port", "0", "--fixtures"])
-            .arg(dir.path())
-            .output(),
-    )
-    .await
-    .expect("the program exits")
-    .unwrap();
-    assert!(!out.status.success(), "exit status {:?}", out.status);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_fixtures(dir.path()).await;
     assert!(
         stderr.contains(&accounts.display().to_string()),
         "names the file: {stderr}"
     );
     assert!(stderr.contains("line 3"), "names the line: {stderr}");
     assert!(stderr.contains("expected `,` or `}`"), "says why: {stderr}");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
 
     // A field that does not belong, and a bad lead line.
     std::fs::write(
@@ -161,14 +159,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
         "{\"aid\":1200,\"form_id\":1201,\"created_at\":\"2026-01-01T08:00:00Z\",\"phone\":\"0541234000\",\"fields\":{\"שם\":\"נועם\"}}\n{\"aid\":1200,\"form_id\":1201,\"created_at\":\"2026-01-02T08:00:00Z\",\"phone\":\"0541234001\",\"fields\":{\"שם\":\"רוני\"},\"גיל\":30}\n",
     )
     .unwrap();
-    let out = program()
-        .args(["--port", "0", "--fixtures"])
-        .arg(dir.path())
-        .output()
-        .await
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_fixtures(dir.path()).await;
     assert!(stderr.contains(&leads.display().to_string()), "{stderr}");
     assert!(stderr.contains("line 2"), "{stderr}");
     assert!(stderr.contains("unknown field `גיל`"), "{stderr}");
@@ -179,14 +170,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
         "{\"aid\":1200,\"form_id\":5001,\"created_at\":\"2026-01-01T08:00:00Z\",\"phone\":\"0541234000\",\"fields\":{}}\n",
     )
     .unwrap();
-    let out = program()
-        .args(["--port", "0", "--fixtures"])
-        .arg(dir.path())
-        .output()
-        .await
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_fixtures(dir.path()).await;
     assert!(
         stderr.contains("leads.jsonl") && stderr.contains("line 1"),
         "{stderr}"
@@ -198,14 +182,7 @@ async fn malformed_fixtures_stop_the_program_naming_file_line_and_reason() {
 
     // And a folder without accounts.json.
     std::fs::remove_file(&accounts).unwrap();
-    let out = program()
-        .args(["--port", "0", "--fixtures"])
-        .arg(dir.path())
-        .output()
-        .await
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("accounts.json"));
+    assert!(refused_fixtures(dir.path()).await.contains("accounts.json"));
 }
 
 #[tokio::test]

@@ -1,9 +1,13 @@
-//! Many clients at once: concurrent submissions get distinct, increasing ids and are
-//! all stored and indexed; concurrent updates of one lead lose nothing; accounts stay
+//! Many clients at once: concurrent submissions get distinct ids, increasing in the
+//! order they are stored, and are all stored and indexed; concurrent updates of one lead lose nothing; accounts stay
 //! isolated under load.
 
 mod common;
 
+use common::ordering::{
+    Submitted, Ticks, assert_listed_by_created_at_then_id, check_ids_follow_answers,
+    created_seconds,
+};
 use common::*;
 use leadim_simulator::{Dataset, Simulator};
 use serde_json::json;
@@ -11,23 +15,33 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixty_four_concurrent_submissions_get_distinct_increasing_ids() {
-    let sim = Arc::new(Simulator::start().await.unwrap());
+async fn sixty_four_concurrent_submissions_get_distinct_ids_in_the_order_they_are_stored() {
+    let sim = Simulator::start().await.unwrap();
     let account = Arc::new(sim.create_account());
+    let ticks = Arc::new(Ticks::default());
     let tasks: Vec<_> = (0..64)
         .map(|i| {
-            let sim = sim.clone();
-            let account = account.clone();
+            let (account, ticks) = (account.clone(), ticks.clone());
             tokio::spawn(async move {
                 let phone = format!("05{:08}", 40_000_000 + i);
                 let name = format!("לקוח מספר {i}");
-                let lid = submit_to(
-                    &sim,
+                let sent = ticks.tick();
+                let lid = submit_lid(
+                    &client(),
                     &account,
                     &[("name", &name), ("phone", &phone), ("fld_city", "מודיעין")],
                 )
                 .await;
-                (lid, phone, name)
+                let answered = ticks.tick();
+                (
+                    Submitted {
+                        sent,
+                        answered,
+                        lid,
+                    },
+                    phone,
+                    name,
+                )
             })
         })
         .collect();
@@ -36,19 +50,21 @@ async fn sixty_four_concurrent_submissions_get_distinct_increasing_ids() {
         results.push(task.await.unwrap());
     }
 
-    let distinct: HashSet<u64> = results.iter().map(|r| r.0).collect();
+    let distinct: HashSet<u64> = results.iter().map(|r| r.0.lid).collect();
     assert_eq!(distinct.len(), 64, "every submission got its own id");
     let listed: Vec<_> = sim.store().account_leads(account.aid).unwrap();
     assert_eq!(listed.len(), 64);
     let listed_lids: Vec<u64> = listed.iter().map(|l| l.lid).collect();
-    assert!(
-        listed_lids.windows(2).all(|w| w[0] < w[1]),
-        "ids increase in creation order: {listed_lids:?}"
-    );
     assert_eq!(
         listed_lids.iter().copied().collect::<HashSet<_>>(),
         distinct
     );
+    // Concurrent submits may take ids in either order of their created_at; the store
+    // lists by both, and any submit sent after another's answer has the higher id.
+    assert_listed_by_created_at_then_id(&listed);
+    let submits: Vec<Submitted> = results.iter().map(|r| r.0).collect();
+    check_ids_follow_answers(&submits, &created_seconds(&listed))
+        .unwrap_or_else(|broken| panic!("{broken}"));
     let fixture_max = sim
         .store()
         .account_leads(AID)
@@ -57,14 +73,14 @@ async fn sixty_four_concurrent_submissions_get_distinct_increasing_ids() {
         .map(|l| l.lid)
         .max()
         .unwrap();
-    assert!(listed_lids[0] > fixture_max);
+    assert!(listed_lids.iter().all(|&lid| lid > fixture_max));
 
     // Each id holds what its own request sent, and the phone index finds it.
-    for (lid, phone, name) in &results {
-        let lead = listed.iter().find(|l| l.lid == *lid).unwrap();
+    for (submitted, phone, name) in &results {
+        let lead = listed.iter().find(|l| l.lid == submitted.lid).unwrap();
         assert_eq!(lead.phone, *phone);
         assert_eq!(lead.field("שם"), Some(name.as_str()));
-        assert_eq!(lookup_lids(&account, phone).await, vec![*lid]);
+        assert_eq!(lookup_lids(&account, phone).await, vec![submitted.lid]);
     }
     assert_eq!(sim.journal_for(account.aid).len(), 64 * 2);
 }
@@ -171,18 +187,17 @@ async fn concurrent_updates_of_different_fields_of_one_lead_are_all_applied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn accounts_stay_isolated_under_concurrent_load() {
-    let sim = Arc::new(Simulator::start().await.unwrap());
+    let sim = Simulator::start().await.unwrap();
     let accounts: Vec<_> = (0..8).map(|_| Arc::new(sim.create_account())).collect();
     let mut tasks = Vec::new();
     for (a, account) in accounts.iter().enumerate() {
         for j in 0..8 {
-            let sim = sim.clone();
             let account = account.clone();
             tasks.push(tokio::spawn(async move {
                 // The same phone in every account.
                 let phone = format!("052-000-00{j:02}");
-                let lid = submit_to(
-                    &sim,
+                let lid = submit_lid(
+                    &client(),
                     &account,
                     &[("name", &format!("חשבון {a} ליד {j}")), ("phone", &phone)],
                 )

@@ -3,36 +3,34 @@
 
 mod common;
 
-use common::{AUTH, client};
+use common::{client, lead_count, lookup_request, lookup_response, submit_get_request};
 use leadim_simulator::faults::{Endpoint, FaultKind, FaultSpec, When};
 use leadim_simulator::{AccountConfig, Simulator, SimulatorHandle};
 use std::time::{Duration, Instant};
 
-fn submit_query(account: &AccountConfig, name: &str, phone: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("lm_form", account.lm_form.clone()),
-        ("lm_key", account.lm_key.clone()),
-        ("lm_redirect", "no".into()),
-        ("name", name.into()),
-        ("phone", phone.into()),
-    ]
-}
-
+/// Submits a lead by GET with `lm_redirect=no`, giving up after two seconds: a fault
+/// may leave it without an answer.
 async fn submit(
     account: &AccountConfig,
     name: &str,
     phone: &str,
 ) -> reqwest::Result<reqwest::Response> {
-    client()
-        .get(&account.submit_url)
-        .query(&submit_query(account, name, phone))
+    let params = [("lm_redirect", "no"), ("name", name), ("phone", phone)];
+    submit_get_request(&client(), account, &params)
         .timeout(Duration::from_secs(2))
         .send()
         .await
 }
 
-fn leads_of(sim: &SimulatorHandle, account: &AccountConfig) -> usize {
-    sim.store().account_leads(account.aid).unwrap().len()
+/// Cuts the body of the next answer to a submit of `account`, after its handler.
+fn truncate_the_next_submit_answer(sim: &SimulatorHandle, account: &AccountConfig) {
+    sim.inject(
+        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
+            .for_account(account.aid)
+            .after_handler()
+            .times(1),
+    )
+    .unwrap();
 }
 
 #[tokio::test]
@@ -55,7 +53,7 @@ async fn status_faults_answer_their_status_and_retry_after() {
     assert_eq!(resp.status(), 429);
     assert_eq!(resp.headers()["retry-after"], "7");
     assert_eq!(
-        leads_of(&sim, &account),
+        lead_count(&sim, account.aid),
         0,
         "before the handler: nothing stored"
     );
@@ -63,7 +61,7 @@ async fn status_faults_answer_their_status_and_retry_after() {
     // Used up after one: the next request goes through.
     let resp = submit(&account, "נועה ברק", "0527001122").await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert_eq!(leads_of(&sim, &account), 1);
+    assert_eq!(lead_count(&sim, account.aid), 1);
 
     let journal = sim.journal_for(account.aid);
     assert_eq!(journal.len(), 2);
@@ -113,7 +111,7 @@ async fn after_the_handler_the_lead_is_stored_but_the_answer_lost() {
                     .times(1),
             )
             .unwrap();
-        let before = leads_of(&sim, &account);
+        let before = lead_count(&sim, account.aid);
         let resp = submit(&account, "אבי גולן", "054-700-3344").await.unwrap();
         let status = resp.status().as_u16();
         let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
@@ -140,7 +138,7 @@ async fn after_the_handler_the_lead_is_stored_but_the_answer_lost() {
             }
         }
         assert_eq!(
-            leads_of(&sim, &account),
+            lead_count(&sim, account.aid),
             before + 1,
             "{check}: stored anyway"
         );
@@ -172,7 +170,7 @@ async fn connection_faults_leave_the_client_without_an_answer() {
             .expect_err("no answer");
         assert!(!err.is_timeout(), "{kind:?}: {err}");
     }
-    assert_eq!(leads_of(&sim, &account), 0);
+    assert_eq!(lead_count(&sim, account.aid), 0);
     let journal = sim.journal_for(account.aid);
     assert_eq!(journal[0].status, 0);
     assert_eq!(journal[0].answer, "(no answer: connection closed)");
@@ -191,20 +189,14 @@ async fn connection_faults_leave_the_client_without_an_answer() {
 async fn a_truncated_body_fails_to_read() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    sim.inject(
-        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
-            .for_account(account.aid)
-            .after_handler()
-            .times(1),
-    )
-    .unwrap();
+    truncate_the_next_submit_answer(&sim, &account);
     let resp = submit(&account, "יואב מזרחי", "0531112233").await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(
         resp.text().await.is_err(),
         "the body must not read completely"
     );
-    assert_eq!(leads_of(&sim, &account), 1);
+    assert_eq!(lead_count(&sim, account.aid), 1);
     let entry = sim.journal_for(account.aid).pop().unwrap();
     assert!(entry.answer.contains("(cut:"), "{}", entry.answer);
 }
@@ -213,13 +205,16 @@ async fn a_truncated_body_fails_to_read() {
 async fn hang_lasts_until_the_client_gives_up_and_latency_delays() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
+    let http = client();
     let lookup = |timeout_ms| {
-        client()
-            .get(&account.get_customer_details_url)
-            .query(&[("by_phone", "0529998877")])
-            .header(AUTH, &account.token)
-            .timeout(Duration::from_millis(timeout_ms))
-            .send()
+        lookup_request(
+            &http,
+            &account.get_customer_details_url,
+            &account.token,
+            "0529998877",
+        )
+        .timeout(Duration::from_millis(timeout_ms))
+        .send()
     };
     sim.inject(
         FaultSpec::new(Endpoint::Lookup, FaultKind::Hang)
@@ -263,13 +258,13 @@ async fn faults_are_scoped_to_their_account_and_endpoint() {
     .unwrap();
     assert_eq!(submit(&a, "שרה", "0501000001").await.unwrap().status(), 503);
     assert_eq!(submit(&b, "שרה", "0501000001").await.unwrap().status(), 200);
-    let lookup = client()
-        .get(&a.get_customer_details_url)
-        .query(&[("by_phone", "0501000001")])
-        .header(AUTH, &a.token)
-        .send()
-        .await
-        .unwrap();
+    let lookup = lookup_response(
+        &client(),
+        &a.get_customer_details_url,
+        &a.token,
+        "0501000001",
+    )
+    .await;
     assert_eq!(lookup.status(), 200, "the fault is on submit only");
     sim.clear_faults();
     assert_eq!(submit(&a, "שרה", "0501000001").await.unwrap().status(), 200);
@@ -397,26 +392,14 @@ async fn the_admin_api_sets_lists_and_clears_faults() {
 async fn a_truncated_redirect_drops_the_connection_rather_than_losing_its_location() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    sim.inject(
-        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
-            .for_account(account.aid)
-            .after_handler()
-            .times(1),
-    )
-    .unwrap();
-    let err = client()
-        .get(&account.submit_url)
-        .query(&[
-            ("lm_form", account.lm_form.as_str()),
-            ("lm_key", &account.lm_key),
-            ("name", "אלון"),
-        ])
+    truncate_the_next_submit_answer(&sim, &account);
+    let err = submit_get_request(&client(), &account, &[("name", "אלון")])
         .send()
         .await
         .expect_err("a 302 has no body to cut: no answer at all");
     assert!(!err.is_timeout(), "{err}");
     assert_eq!(
-        leads_of(&sim, &account),
+        lead_count(&sim, account.aid),
         1,
         "the lead is stored all the same"
     );

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{KEY, RW, client, submit_url};
+use common::{AID, KEY, RW, client, json_200, lead_get_request, shamir, stored_lead, submit_get};
 use leadim_simulator::{Simulator, SimulatorHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -74,99 +74,201 @@ const LOOKUP: &str = "/apiproxy/3305/api/leads_get.ashx";
 const GET_ONE: &str = "/apiproxy/3305/api/lead_get.ashx";
 const UPDATE: &str = "/apiproxy/3305/api/lead_update.ashx";
 
+/// Every case, by group.
 fn corpus(lid: u64) -> Vec<Case> {
+    [
+        invalid_utf8(lid),
+        broken_percent_encoding(lid),
+        oversized(),
+        wrong_content_types(lid),
+        duplicates_and_empty_names(lid),
+        crlf_in_values(),
+        paths(),
+        wrong_methods(lid),
+        tokens(lid),
+        ids(lid),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The token header with 3305's read+write token.
+const AUTH: [(&str, &str); 1] = [("X-LEAD-IM-AUTH", RW)];
+/// A multipart content type whose boundary is `XyZ`.
+const MULTIPART_XYZ: &str = "multipart/form-data; boundary=XyZ";
+
+/// A submit to form 5001 with `lm_redirect=no` and then `query`.
+fn sub(query: &str) -> String {
+    format!("/v2/submit?lm_form=5001&lm_key={KEY}&lm_redirect=no&{query}")
+}
+
+/// An update body of lead `lid`: its `by_id` and then `rest`.
+fn update_body(lid: u64, rest: &str) -> String {
+    format!("by_id={lid}&{rest}")
+}
+
+/// A multipart body written with `\n` line ends, sent with `\r\n`.
+fn crlf_multipart(parts: &str) -> Vec<u8> {
+    parts.replace('\n', "\r\n").into_bytes()
+}
+
+/// 1500 parameters.
+fn many_params() -> String {
+    (0..1500).map(|i| format!("p{i}=1&")).collect()
+}
+
+/// Invalid UTF-8, in every place a parameter can come from.
+#[rustfmt::skip]
+fn invalid_utf8(lid: u64) -> Vec<Case> {
     use Expect::*;
-    let auth = [("X-LEAD-IM-AUTH", RW)];
-    let sub = |q: &str| format!("/v2/submit?lm_form=5001&lm_key={KEY}&lm_redirect=no&{q}");
-    let big = vec![b'a'; 1024 * 1024 + 1];
-    let many_params: String = (0..1500).map(|i| format!("p{i}=1&")).collect();
-    let multipart = |parts: &str| -> Vec<u8> { parts.replace('\n', "\r\n").into_bytes() };
-    let mp_ct = "multipart/form-data; boundary=XyZ";
-    let update_body = |rest: &str| format!("by_id={lid}&{rest}");
     vec![
-        // Invalid UTF-8, in every place a parameter can come from.
         get("utf8 in submit query", &sub("name=%FF%FE"), &[], Envelope("invalid UTF-8")),
-        get("utf8 in lookup query", &format!("{LOOKUP}?by_phone=%C3%28"), &auth, Envelope("invalid UTF-8")),
-        get("utf8 in by_id", &format!("{GET_ONE}?by_id=%80"), &auth, Envelope("invalid UTF-8")),
+        get("utf8 in lookup query", &format!("{LOOKUP}?by_phone=%C3%28"), &AUTH, Envelope("invalid UTF-8")),
+        get("utf8 in by_id", &format!("{GET_ONE}?by_id=%80"), &AUTH, Envelope("invalid UTF-8")),
         get("utf8 overlong encoding", &sub("name=%C0%AF"), &[], Envelope("invalid UTF-8")),
         get("utf8 surrogate half", &sub("name=%ED%A0%80"), &[], Envelope("invalid UTF-8")),
         get("utf8 in parameter name", &sub("%FF=1"), &[], Envelope("invalid UTF-8")),
         with_body("utf8 percent-encoded in form body", "POST", "/v2/submit", Some(FORM), &[], format!("lm_form=5001&lm_key={KEY}&name=%FF").as_bytes(), Envelope("invalid UTF-8")),
         with_body("utf8 raw bytes in form body", "POST", "/v2/submit", Some(FORM), &[], &[b"lm_form=5001&name=".as_slice(), &[0xFF, 0xFE]].concat(), Envelope("invalid UTF-8")),
-        with_body("utf8 in update form body", "POST", UPDATE, Some(FORM), &auth, update_body("%D7%9E%D7%98%D7%A4%D7%9C=%FF").as_bytes(), Envelope("invalid UTF-8")),
-        with_body("utf8 raw bytes in JSON", "POST", UPDATE, Some(JSON), &auth, &[format!("{{\"by_id\":{lid},\"x\":\"").as_bytes(), &[0xFF], b"\"}"].concat(), Envelope("invalid JSON")),
-        with_body("lone surrogate escape in JSON", "POST", UPDATE, Some(JSON), &auth, format!("{{\"by_id\":{lid},\"x\":\"\\ud800\"}}").as_bytes(), Envelope("JSON")),
-        with_body("utf8 in multipart value", "POST", UPDATE, Some(mp_ct), &auth, &[multipart(&format!("--XyZ\nContent-Disposition: form-data; name=\"by_id\"\n\n{lid}\n--XyZ\nContent-Disposition: form-data; name=\"x\"\n\n")), vec![0xFF], multipart("\n--XyZ--\n")].concat(), Envelope("invalid UTF-8")),
-        // Broken and double percent-encoding.
+        with_body("utf8 in update form body", "POST", UPDATE, Some(FORM), &AUTH, update_body(lid, "%D7%9E%D7%98%D7%A4%D7%9C=%FF").as_bytes(), Envelope("invalid UTF-8")),
+        with_body("utf8 raw bytes in JSON", "POST", UPDATE, Some(JSON), &AUTH, &[format!("{{\"by_id\":{lid},\"x\":\"").as_bytes(), &[0xFF], b"\"}"].concat(), Envelope("invalid JSON")),
+        with_body("lone surrogate escape in JSON", "POST", UPDATE, Some(JSON), &AUTH, format!("{{\"by_id\":{lid},\"x\":\"\\ud800\"}}").as_bytes(), Envelope("JSON")),
+        with_body("utf8 in multipart value", "POST", UPDATE, Some(MULTIPART_XYZ), &AUTH, &[crlf_multipart(&format!("--XyZ\nContent-Disposition: form-data; name=\"by_id\"\n\n{lid}\n--XyZ\nContent-Disposition: form-data; name=\"x\"\n\n")), vec![0xFF], crlf_multipart("\n--XyZ--\n")].concat(), Envelope("invalid UTF-8")),
+    ]
+}
+
+/// Broken and double percent-encoding.
+#[rustfmt::skip]
+fn broken_percent_encoding(lid: u64) -> Vec<Case> {
+    use Expect::*;
+    vec![
         get("percent not hex", &sub("name=%zz"), &[], Envelope("broken percent-encoding")),
         get("percent cut at the end", &sub("name=%4"), &[], Envelope("broken percent-encoding")),
         get("percent alone", &sub("name=%"), &[], Envelope("broken percent-encoding")),
         get("percent percent", &sub("name=%%41"), &[], Envelope("broken percent-encoding")),
         get("percent with sign", &sub("name=%+1"), &[], Envelope("broken percent-encoding")),
-        with_body("percent broken in form body", "POST", UPDATE, Some(FORM), &auth, update_body("x=%G1").as_bytes(), Envelope("broken percent-encoding")),
-        get("double-encoded phone finds nothing", &format!("{LOOKUP}?by_phone=%25D7%2593"), &auth, Status(200)),
-        // Oversized bodies, parameter counts, values.
+        with_body("percent broken in form body", "POST", UPDATE, Some(FORM), &AUTH, update_body(lid, "x=%G1").as_bytes(), Envelope("broken percent-encoding")),
+        get("double-encoded phone finds nothing", &format!("{LOOKUP}?by_phone=%25D7%2593"), &AUTH, Status(200)),
+    ]
+}
+
+/// Oversized bodies, parameter counts, values.
+#[rustfmt::skip]
+fn oversized() -> Vec<Case> {
+    use Expect::*;
+    let big = vec![b'a'; 1024 * 1024 + 1];
+    vec![
         with_body("body over 1 MiB", "POST", "/v2/submit", Some(FORM), &[], &big, Status(413)),
         with_body_declared("declared length over 1 MiB"),
-        get("1500 query parameters", &format!("/v2/submit?{many_params}"), &[], Envelope("too many parameters")),
-        with_body("1500 body parameters", "POST", UPDATE, Some(FORM), &auth, many_params.as_bytes(), Envelope("too many parameters")),
+        get("1500 query parameters", &format!("/v2/submit?{}", many_params()), &[], Envelope("too many parameters")),
+        with_body("1500 body parameters", "POST", UPDATE, Some(FORM), &AUTH, many_params().as_bytes(), Envelope("too many parameters")),
         get_huge_header("header of 500 KB"),
         get("10,000-character lm_key", &format!("/v2/submit?lm_form=5001&lm_key={}", "k".repeat(10_000)), &[], Envelope("wrong lm_key")),
-        // Wrong and missing content types, broken multipart.
+    ]
+}
+
+/// Wrong and missing content types, broken multipart.
+#[rustfmt::skip]
+fn wrong_content_types(lid: u64) -> Vec<Case> {
+    use Expect::*;
+    vec![
         with_body("JSON on submit", "POST", "/v2/submit", Some(JSON), &[], br#"{"lm_form":"5001"}"#, Envelope("unsupported content type")),
-        with_body("text/plain on update", "POST", UPDATE, Some("text/plain"), &auth, update_body("x=1").as_bytes(), Envelope("unsupported content type")),
-        with_body("no content type on update", "POST", UPDATE, None, &auth, update_body("x=1").as_bytes(), Envelope("unsupported content type")),
-        with_body("XML on update", "POST", UPDATE, Some("application/xml"), &auth, b"<by_id>1</by_id>", Envelope("unsupported content type")),
-        with_body("multipart without boundary", "POST", UPDATE, Some("multipart/form-data"), &auth, b"--x--", Envelope("multipart")),
-        with_body("truncated multipart", "POST", UPDATE, Some(mp_ct), &auth, &multipart(&format!("--XyZ\nContent-Disposition: form-data; name=\"by_id\"\n\n{lid}\n--XyZ\nContent-Disposition: form-data; name=\"x\"\n\nhalf")), Envelope("multipart")),
-        with_body("multipart part without a name", "POST", UPDATE, Some(mp_ct), &auth, &multipart("--XyZ\nContent-Disposition: form-data\n\nv\n--XyZ--\n"), Envelope("multipart")),
-        with_body("JSON nested", "POST", UPDATE, Some(JSON), &auth, format!("{{\"by_id\":{lid},\"מטפל\":{{\"a\":1}}}}").as_bytes(), Envelope("nested")),
-        with_body("JSON array", "POST", UPDATE, Some(JSON), &auth, b"[1,2]", Envelope("JSON body must be an object")),
-        with_body("JSON string", "POST", UPDATE, Some(JSON), &auth, b"\"hello\"", Envelope("JSON body must be an object")),
-        with_body("JSON cut off", "POST", UPDATE, Some(JSON), &auth, b"{\"by_id\":", Envelope("invalid JSON")),
-        with_body("JSON duplicate key", "POST", UPDATE, Some(JSON), &auth, format!("{{\"by_id\":{lid},\"by_id\":1}}").as_bytes(), Envelope("duplicate parameter by_id")),
-        // Duplicates and empty names.
+        with_body("text/plain on update", "POST", UPDATE, Some("text/plain"), &AUTH, update_body(lid, "x=1").as_bytes(), Envelope("unsupported content type")),
+        with_body("no content type on update", "POST", UPDATE, None, &AUTH, update_body(lid, "x=1").as_bytes(), Envelope("unsupported content type")),
+        with_body("XML on update", "POST", UPDATE, Some("application/xml"), &AUTH, b"<by_id>1</by_id>", Envelope("unsupported content type")),
+        with_body("multipart without boundary", "POST", UPDATE, Some("multipart/form-data"), &AUTH, b"--x--", Envelope("multipart")),
+        with_body("truncated multipart", "POST", UPDATE, Some(MULTIPART_XYZ), &AUTH, &crlf_multipart(&format!("--XyZ\nContent-Disposition: form-data; name=\"by_id\"\n\n{lid}\n--XyZ\nContent-Disposition: form-data; name=\"x\"\n\nhalf")), Envelope("multipart")),
+        with_body("multipart part without a name", "POST", UPDATE, Some(MULTIPART_XYZ), &AUTH, &crlf_multipart("--XyZ\nContent-Disposition: form-data\n\nv\n--XyZ--\n"), Envelope("multipart")),
+        with_body("JSON nested", "POST", UPDATE, Some(JSON), &AUTH, format!("{{\"by_id\":{lid},\"מטפל\":{{\"a\":1}}}}").as_bytes(), Envelope("nested")),
+        with_body("JSON array", "POST", UPDATE, Some(JSON), &AUTH, b"[1,2]", Envelope("JSON body must be an object")),
+        with_body("JSON string", "POST", UPDATE, Some(JSON), &AUTH, b"\"hello\"", Envelope("JSON body must be an object")),
+        with_body("JSON cut off", "POST", UPDATE, Some(JSON), &AUTH, b"{\"by_id\":", Envelope("invalid JSON")),
+        with_body("JSON duplicate key", "POST", UPDATE, Some(JSON), &AUTH, format!("{{\"by_id\":{lid},\"by_id\":1}}").as_bytes(), Envelope("duplicate parameter by_id")),
+    ]
+}
+
+/// Duplicates and empty names.
+#[rustfmt::skip]
+fn duplicates_and_empty_names(lid: u64) -> Vec<Case> {
+    use Expect::*;
+    vec![
         get("duplicate name", &sub("name=a&name=b"), &[], Envelope("duplicate parameter name")),
-        get("duplicate by_phone", &format!("{LOOKUP}?by_phone=1&by_phone=2"), &auth, Envelope("duplicate parameter by_phone")),
+        get("duplicate by_phone", &format!("{LOOKUP}?by_phone=1&by_phone=2"), &AUTH, Envelope("duplicate parameter by_phone")),
         get("empty parameter name", &sub("=x"), &[], Envelope("empty name")),
-        with_body("empty name in body", "POST", UPDATE, Some(FORM), &auth, update_body("=x").as_bytes(), Envelope("empty name")),
+        with_body("empty name in body", "POST", UPDATE, Some(FORM), &AUTH, update_body(lid, "=x").as_bytes(), Envelope("empty name")),
         get("only separators", "/v2/submit?&&&&", &[], Envelope("lm_form is missing")),
-        // CRLF in values: refused requests stay refused, and nothing reaches a header.
-        get("CRLF in by_phone", &format!("{LOOKUP}?by_phone=05%0D%0AX-Evil:%201"), &auth, Status(200)),
+    ]
+}
+
+/// CRLF in values: refused requests stay refused, and nothing reaches a header.
+#[rustfmt::skip]
+fn crlf_in_values() -> Vec<Case> {
+    use Expect::*;
+    vec![
+        get("CRLF in by_phone", &format!("{LOOKUP}?by_phone=05%0D%0AX-Evil:%201"), &AUTH, Status(200)),
         get("CRLF in lm_key", "/v2/submit?lm_form=5001&lm_key=a%0D%0ASet-Cookie:%20x=1", &[], Envelope("wrong lm_key")),
-        with_body("CRLF in update of unknown lead", "POST", UPDATE, Some(FORM), &auth, b"by_id=1&x=a%0D%0Ab", Envelope("lead 1 not found")),
-        // Path traversal and unknown paths.
+        with_body("CRLF in update of unknown lead", "POST", UPDATE, Some(FORM), &AUTH, b"by_id=1&x=a%0D%0Ab", Envelope("lead 1 not found")),
+    ]
+}
+
+/// Path traversal and unknown paths.
+#[rustfmt::skip]
+fn paths() -> Vec<Case> {
+    use Expect::*;
+    vec![
         get("dot-dot to passwd", "/../../etc/passwd", &[], Status(404)),
         get("dot-dot into admin", "/apiproxy/3305/api/../../__admin/reset", &[], Status(404)),
         get("encoded dot-dot", "/%2e%2e/%2e%2e/etc/passwd", &[], Status(404)),
         get("encoded slash in lead page", "/a/3305/leads/..%2F..%2Fetc", &[], Status(404)),
         get("double slash", "//v2/submit", &[], Status(404)),
-        get("NUL in file name", "/apiproxy/3305/api/leads_get.ashx%00", &auth, Status(404)),
-        get("unknown ashx", "/apiproxy/3305/api/leads_delete.ashx", &auth, Status(404)),
-        get("raw UTF-8 path", "/apiproxy/3305/api/לידים.ashx", &auth, Status(404)),
-        // Wrong methods.
+        get("NUL in file name", "/apiproxy/3305/api/leads_get.ashx%00", &AUTH, Status(404)),
+        get("unknown ashx", "/apiproxy/3305/api/leads_delete.ashx", &AUTH, Status(404)),
+        get("raw UTF-8 path", "/apiproxy/3305/api/לידים.ashx", &AUTH, Status(404)),
+    ]
+}
+
+/// Wrong methods.
+#[rustfmt::skip]
+fn wrong_methods(lid: u64) -> Vec<Case> {
+    use Expect::*;
+    vec![
         with_body("DELETE submit", "DELETE", "/v2/submit", None, &[], b"", Status(405)),
-        with_body("PUT update", "PUT", UPDATE, Some(FORM), &auth, update_body("x=1").as_bytes(), Status(405)),
-        get("GET update", &format!("{UPDATE}?by_id={lid}&fld_handler=x"), &auth, Status(405)),
-        with_body("POST lookup", "POST", LOOKUP, Some(FORM), &auth, b"by_phone=1", Status(405)),
-        // Tokens: other accounts', empty, non-ASCII.
+        with_body("PUT update", "PUT", UPDATE, Some(FORM), &AUTH, update_body(lid, "x=1").as_bytes(), Status(405)),
+        get("GET update", &format!("{UPDATE}?by_id={lid}&fld_handler=x"), &AUTH, Status(405)),
+        with_body("POST lookup", "POST", LOOKUP, Some(FORM), &AUTH, b"by_phone=1", Status(405)),
+    ]
+}
+
+/// Tokens: other accounts', empty, non-ASCII.
+#[rustfmt::skip]
+fn tokens(lid: u64) -> Vec<Case> {
+    use Expect::*;
+    vec![
         get("lookup with 4410's token", &format!("{LOOKUP}?by_phone=0521234567"), &[("X-LEAD-IM-AUTH", "t-4410-rw")], Envelope("invalid token")),
         get("get with 4410's token", &format!("{GET_ONE}?by_id={lid}"), &[("X-LEAD-IM-AUTH", "t-4410-r")], Envelope("invalid token")),
-        with_body("update with 4410's token", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "t-4410-rw")], update_body("x=1").as_bytes(), Envelope("invalid token")),
+        with_body("update with 4410's token", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "t-4410-rw")], update_body(lid, "x=1").as_bytes(), Envelope("invalid token")),
         get("empty token", &format!("{LOOKUP}?by_phone=1"), &[("X-LEAD-IM-AUTH", "")], Envelope("missing X-LEAD-IM-AUTH")),
         get("token of a disabled account", "/apiproxy/7720/api/leads_get.ashx?by_phone=1", &[("X-LEAD-IM-AUTH", "t-7720-rw")], Envelope("account 7720 is disabled")),
         get_bytes("non-ASCII token", format!("{LOOKUP}?by_phone=1").as_bytes(), &[("X-LEAD-IM-AUTH", "\u{5d8}\u{5d5}\u{5e7}\u{5df}")], Envelope("not ASCII")),
         get("write-only token reads", &format!("{LOOKUP}?by_phone=1"), &[("X-LEAD-IM-AUTH", "t-3305-w")], Envelope("lacks the read scope")),
-        with_body("read-only token writes", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "t-3305-r")], update_body("x=1").as_bytes(), Envelope("lacks the write scope")),
-        // Ids that overflow or are not ids.
-        get("by_id overflows", &format!("{GET_ONE}?by_id=99999999999999999999999"), &auth, Envelope("malformed")),
-        get("by_id negative", &format!("{GET_ONE}?by_id=-1"), &auth, Envelope("malformed")),
-        get("by_id exponent", &format!("{GET_ONE}?by_id=1e5"), &auth, Envelope("malformed")),
+        with_body("read-only token writes", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "t-3305-r")], update_body(lid, "x=1").as_bytes(), Envelope("lacks the write scope")),
+    ]
+}
+
+/// Ids that overflow or are not ids.
+#[rustfmt::skip]
+fn ids(lid: u64) -> Vec<Case> {
+    use Expect::*;
+    vec![
+        get("by_id overflows", &format!("{GET_ONE}?by_id=99999999999999999999999"), &AUTH, Envelope("malformed")),
+        get("by_id negative", &format!("{GET_ONE}?by_id=-1"), &AUTH, Envelope("malformed")),
+        get("by_id exponent", &format!("{GET_ONE}?by_id=1e5"), &AUTH, Envelope("malformed")),
         get("lm_form overflows", "/v2/submit?lm_form=184467440737095516160&lm_key=x", &[], Envelope("lm_form")),
-        get("aid overflows", "/apiproxy/99999999999999999999999/api/leads_get.ashx?by_phone=1", &auth, Envelope("malformed")),
+        get("aid overflows", "/apiproxy/99999999999999999999999/api/leads_get.ashx?by_phone=1", &AUTH, Envelope("malformed")),
         get("lead page id overflows", "/a/3305/leads/99999999999999999999999", &[], Status(404)),
-        with_body("status_id overflows", "POST", UPDATE, Some(FORM), &auth, update_body("status_id=99999999999").as_bytes(), Envelope("status_id")),
-        with_body("by_id missing on update", "POST", UPDATE, Some(FORM), &auth, b"fld_handler=x", Envelope("by_id is required")),
+        with_body("status_id overflows", "POST", UPDATE, Some(FORM), &AUTH, update_body(lid, "status_id=99999999999").as_bytes(), Envelope("status_id")),
+        with_body("by_id missing on update", "POST", UPDATE, Some(FORM), &AUTH, b"fld_handler=x", Envelope("by_id is required")),
     ]
 }
 
@@ -224,6 +326,7 @@ async fn every_hostile_request_gets_a_clear_answer_and_changes_nothing() {
     assert!(cases.len() >= 60, "only {} cases", cases.len());
     let before = fingerprint(&sim);
     let http = client();
+    let lead_get_url = shamir(&sim).lead_get_url;
     for case in &cases {
         let journaled_before = sim.journal().last().map(|e| e.id).unwrap_or(0);
         let (status, body) = send_raw(&sim, &case.raw).await;
@@ -263,17 +366,11 @@ async fn every_hostile_request_gets_a_clear_answer_and_changes_nothing() {
             case.name
         );
         // The next normal request is answered.
-        let ok = http
-            .get(format!(
-                "{}/apiproxy/3305/api/lead_get.ashx",
-                sim.base_url()
-            ))
-            .query(&[("by_id", lid.to_string())])
-            .header("X-LEAD-IM-AUTH", RW)
+        let ok = lead_get_request(&http, &lead_get_url, RW, &lid.to_string())
             .send()
             .await
             .unwrap_or_else(|e| panic!("after {}: {e}", case.name));
-        let v: serde_json::Value = ok.json().await.unwrap();
+        let v = json_200(ok).await;
         assert_eq!(v["status"], "success", "after {}", case.name);
     }
 }
@@ -283,11 +380,10 @@ async fn markup_in_fields_is_stored_as_text_and_escaped_on_the_lead_page() {
     let sim = Simulator::start().await.unwrap();
     let http = client();
     let name = "<script>alert('שלום')</script>";
-    let answer: serde_json::Value = http
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", "5001"),
-            ("lm_key", KEY),
+    let resp = submit_get(
+        &http,
+        &shamir(&sim),
+        &[
             ("lm_redirect", "no"),
             ("name", name),
             ("phone", "0541239876"),
@@ -295,21 +391,12 @@ async fn markup_in_fields_is_stored_as_text_and_escaped_on_the_lead_page() {
                 "msg",
                 "שורה 1\r\nX-Injected: 1\n<img src=x onerror=alert(1)>",
             ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
+    let answer = json_200(resp).await;
     let lid = answer["result"].as_u64().unwrap();
-    let lead = sim
-        .store()
-        .account_leads(3305)
-        .unwrap()
-        .into_iter()
-        .find(|l| l.lid == lid)
-        .unwrap();
+    let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some(name), "stored exactly as sent");
     let page = http
         .get(format!("{}/a/3305/leads/{lid}", sim.base_url()))
@@ -330,17 +417,15 @@ async fn markup_in_fields_is_stored_as_text_and_escaped_on_the_lead_page() {
 #[tokio::test]
 async fn a_redirect_never_carries_crlf_into_the_location_header() {
     let sim = Simulator::start().await.unwrap();
-    let resp = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", "5001"),
-            ("lm_key", KEY),
+    let resp = submit_get(
+        &client(),
+        &shamir(&sim),
+        &[
             ("name", "טל"),
             ("lm_redirect", "https://example.co.il/x\r\nSet-Cookie: a=b"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), 302);
     assert!(resp.headers().get("set-cookie").is_none());
     let location = resp.headers()["location"].to_str().unwrap();

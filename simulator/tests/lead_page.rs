@@ -17,7 +17,7 @@ async fn page(url: &str) -> (u16, String, String) {
 #[tokio::test]
 async fn the_page_shows_the_leads_hebrew_fields_right_to_left() {
     let sim = Simulator::start().await.unwrap();
-    let lid = lids(&lookup_at(&leads_get_url(&sim, AID), RW, DANA_PHONE).await)[0];
+    let lid = dana_lid(&sim).await;
     let (status, ct, html) = page(&format!("{}/a/{AID}/leads/{lid}", sim.base_url())).await;
     assert_eq!(status, 200);
     assert_eq!(ct, "text/html; charset=utf-8");
@@ -48,8 +48,8 @@ async fn the_page_shows_the_leads_hebrew_fields_right_to_left() {
 async fn the_deep_link_of_a_created_account_works_and_marks_an_invalid_lead() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &account,
         &[
             ("name", "עדי לנדאו"),
@@ -123,7 +123,12 @@ async fn anything_but_a_lead_of_that_account_is_a_404_page() {
     let sim = Simulator::start().await.unwrap();
     let a = sim.create_account();
     let b = sim.create_account();
-    let lid = submit_to(&sim, &a, &[("name", "שני אור"), ("phone", "0501212121")]).await;
+    let lid = submit_lid(
+        &client(),
+        &a,
+        &[("name", "שני אור"), ("phone", "0501212121")],
+    )
+    .await;
     let base = sim.base_url();
     assert_eq!(
         page(&format!("{base}/a/{}/leads/{lid}", a.aid)).await.0,
@@ -145,9 +150,5 @@ async fn anything_but_a_lead_of_that_account_is_a_404_page() {
     }
     let entry = last_entry(&sim, "/a/");
     assert_eq!(entry.status, 404);
-    assert!(
-        entry.has_diagnostic("account 424242 has no lead"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "account 424242 has no lead");
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{KEY, client};
+use common::{DANA_PHONE, RW, client, lids, lookup, lookup_response, shamir_at, submit_lid};
 use leadim_simulator::Simulator;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -46,42 +46,19 @@ fn start(state: &Path, extra: &[&str]) -> Sim {
     Sim { child, base }
 }
 
+/// Submits a lead of 3305 to the program at `base`; its id.
 async fn submit(base: &str, name: &str, phone: &str) -> u64 {
-    let v: serde_json::Value = client()
-        .get(format!("{base}/v2/submit"))
-        .query(&[
-            ("lm_form", "5001"),
-            ("lm_key", KEY),
-            ("lm_redirect", "no"),
-            ("name", name),
-            ("phone", phone),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["result"].as_u64().unwrap()
+    submit_lid(
+        &client(),
+        &shamir_at(base),
+        &[("name", name), ("phone", phone)],
+    )
+    .await
 }
 
-async fn lookup(base: &str, phone: &str) -> Vec<u64> {
-    let v: serde_json::Value = client()
-        .get(format!("{base}/apiproxy/3305/api/leads_get.ashx"))
-        .query(&[("by_phone", phone)])
-        .header("X-LEAD-IM-AUTH", "t-3305-rw")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["lid"].as_u64().unwrap())
-        .collect()
+/// The ids of 3305's leads with `phone` at the program at `base`.
+async fn lookup_ids(base: &str, phone: &str) -> Vec<u64> {
+    lids(&lookup(&client(), &shamir_at(base), phone).await)
 }
 
 #[tokio::test]
@@ -104,7 +81,7 @@ async fn leads_survive_sigkill_after_a_snapshot_and_sigterm_writes_the_last_stat
     drop(sim); // SIGKILL
 
     let sim = start(&state, &[]);
-    assert_eq!(lookup(&sim.base, "0547770001").await, [first]);
+    assert_eq!(lookup_ids(&sim.base, "0547770001").await, [first]);
     let second = submit(&sim.base, "אורית שלום", "0547770001").await;
     assert!(second > first, "ids keep increasing across restarts");
     // A graceful stop writes the last state, however recent.
@@ -118,7 +95,7 @@ async fn leads_survive_sigkill_after_a_snapshot_and_sigterm_writes_the_last_stat
     assert!(exit.success(), "{exit:?}");
 
     let sim = start(&state, &[]);
-    assert_eq!(lookup(&sim.base, "0547770001").await, [second, first]);
+    assert_eq!(lookup_ids(&sim.base, "0547770001").await, [second, first]);
     // No temporary files are left behind.
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1, "{files:?}");
@@ -183,15 +160,12 @@ async fn the_admin_token_guards_every_admin_route() {
         .unwrap();
     assert_eq!(ok.status(), 200);
     // The Lead.IM API itself is not behind the admin token.
-    let lookup = http
-        .get(format!(
-            "{}/apiproxy/3305/api/leads_get.ashx",
-            sim.base_url()
-        ))
-        .query(&[("by_phone", "0521234567")])
-        .header("X-LEAD-IM-AUTH", "t-3305-rw")
-        .send()
-        .await
-        .unwrap();
+    let lookup = lookup_response(
+        &http,
+        &shamir_at(sim.base_url()).get_customer_details_url,
+        RW,
+        DANA_PHONE,
+    )
+    .await;
     assert_eq!(lookup.status(), 200);
 }

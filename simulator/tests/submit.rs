@@ -5,26 +5,24 @@
 mod common;
 
 use common::*;
-use leadim_simulator::Simulator;
+use leadim_simulator::{AccountConfig, JournalEntry, LeadView, Simulator, SimulatorHandle};
 use reqwest::header::LOCATION;
 
 #[tokio::test]
 async fn a_get_submission_creates_the_lead_and_answers_its_id() {
     let sim = Simulator::start().await.unwrap();
-    let resp = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", FORM),
-            ("lm_key", KEY),
+    let resp = submit_get(
+        &client(),
+        &shamir(&sim),
+        &[
             ("lm_redirect", "no"),
             ("name", "דנה כהן"),
             ("phone", "0507654321"),
             ("email", "dana.k@walla.co.il"),
             ("fld_city", "באר שבע"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let answer = json_200(resp).await;
     assert_eq!(answer["status"], "success");
     let lid = answer["result"].as_u64().expect("result is the lead id");
@@ -56,19 +54,17 @@ async fn a_get_submission_creates_the_lead_and_answers_its_id() {
 #[tokio::test]
 async fn a_form_post_with_lm_format_json_answers_the_lead_id() {
     let sim = Simulator::start().await.unwrap();
-    let resp = client()
-        .post(submit_url(&sim))
-        .form(&[
-            ("lm_form", FORM),
-            ("lm_key", KEY),
+    let resp = submit_post(
+        &client(),
+        &shamir(&sim),
+        &[
             ("lm_format", "json"),
             ("fld_name", "יוסי מזרחי"),
             ("fld_phone", "972541112233"),
             ("fld_message", "מבקש הצעה לביטוח רכב מקיף"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let answer = json_200(resp).await;
     assert_eq!(answer["status"], "success", "{answer}");
     let lid = answer["result"].as_u64().unwrap();
@@ -85,6 +81,7 @@ async fn a_form_post_with_lm_format_json_answers_the_lead_id() {
 #[tokio::test]
 async fn an_absolute_lm_redirect_gets_a_302_there_and_the_lead_is_created() {
     let sim = Simulator::start().await.unwrap();
+    let (http, account) = (client(), shamir(&sim));
     let before = lead_count(&sim, AID);
     // Hebrew in the target is sent percent-encoded: a Location header is ASCII.
     for (target, location) in [
@@ -97,18 +94,16 @@ async fn an_absolute_lm_redirect_gets_a_302_there_and_the_lead_is_created() {
             "http://localhost:8080/thanks",
         ),
     ] {
-        let resp = client()
-            .post(submit_url(&sim))
-            .form(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
+        let resp = submit_post(
+            &http,
+            &account,
+            &[
                 ("lm_redirect", target),
                 ("name", "מיכל לוי"),
                 ("phone", "052-765-4321"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(resp.status(), 302);
         assert_eq!(resp.headers()[LOCATION], location, "{target}");
     }
@@ -120,40 +115,27 @@ async fn an_absolute_lm_redirect_gets_a_302_there_and_the_lead_is_created() {
 #[tokio::test]
 async fn without_a_usable_lm_redirect_the_302_goes_to_the_forms_thank_you_page() {
     let sim = Simulator::start().await.unwrap();
+    let (http, account) = (client(), shamir(&sim));
     let before = lead_count(&sim, AID);
 
-    let plain = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", FORM),
-            ("lm_key", KEY),
-            ("name", "אורי שלום"),
-            ("phone", "0531112222"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let plain = submit_get(
+        &http,
+        &account,
+        &[("name", "אורי שלום"), ("phone", "0531112222")],
+    )
+    .await;
     assert_eq!(plain.status(), 302);
     assert_eq!(plain.headers()[LOCATION], THANK_YOU_5001);
     let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("send lm_redirect=no for JSON"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "send lm_redirect=no for JSON");
 
     for not_absolute in ["/todah", "javascript:alert(1)", "yes", "https://"] {
-        let resp = client()
-            .get(submit_url(&sim))
-            .query(&[
-                ("lm_form", FORM),
-                ("lm_key", KEY),
-                ("lm_redirect", not_absolute),
-                ("phone", "0531112222"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let resp = submit_get(
+            &http,
+            &account,
+            &[("lm_redirect", not_absolute), ("phone", "0531112222")],
+        )
+        .await;
         assert_eq!(resp.status(), 302, "{not_absolute}");
         assert_eq!(resp.headers()[LOCATION], THANK_YOU_5001, "{not_absolute}");
         let entry = last_entry(&sim, "/v2/submit");
@@ -170,109 +152,84 @@ async fn without_a_usable_lm_redirect_the_302_goes_to_the_forms_thank_you_page()
 
 /// Parameters sent, the expected code, a part of the expected error and the account
 /// the journal files it under.
-type Refusal<'a> = (&'a [(&'a str, &'a str)], i64, &'a str, Option<u64>);
+type Refusal = (
+    &'static [(&'static str, &'static str)],
+    i64,
+    &'static str,
+    Option<u64>,
+);
+
+/// Every refusal of a submit, each by one reason.
+const REFUSALS: &[Refusal] = &[
+    (&[("lm_key", KEY)], -3, "lm_form is missing", None),
+    (
+        &[("lm_form", ""), ("lm_key", KEY)],
+        -3,
+        "lm_form is missing",
+        None,
+    ),
+    (
+        &[("lm_form", "5001א"), ("lm_key", KEY)],
+        -3,
+        "lm_form '5001א' is malformed",
+        None,
+    ),
+    (
+        &[("lm_form", "-5001"), ("lm_key", KEY)],
+        -3,
+        "is malformed",
+        None,
+    ),
+    (&[("lm_form", FORM)], -1, "lm_key is missing", Some(AID)),
+    (
+        &[("lm_form", FORM), ("lm_key", "k-5001-00000000")],
+        -1,
+        "wrong lm_key for form 5001",
+        Some(AID),
+    ),
+    // The key of another form is a wrong key too.
+    (
+        &[("lm_form", FORM), ("lm_key", "k-6001-9c1e07ab")],
+        -1,
+        "wrong lm_key for form 5001",
+        Some(AID),
+    ),
+    (
+        &[("lm_form", "9999"), ("lm_key", KEY)],
+        -4,
+        "form 9999 not found",
+        None,
+    ),
+    (
+        &[("lm_form", DISABLED_FORM), ("lm_key", DISABLED_FORM_KEY)],
+        -5,
+        "form 5002 is disabled",
+        Some(AID),
+    ),
+    (
+        &[("lm_form", "8001"), ("lm_key", "k-8001-e4527d90")],
+        -8,
+        "account 7720 is disabled",
+        Some(7720),
+    ),
+];
 
 #[tokio::test]
 async fn every_refusal_is_http_200_with_the_failure_envelope_and_its_code() {
     let sim = Simulator::start().await.unwrap();
     let counts_before = sim.store().counts();
-    let cases: &[Refusal] = &[
-        (&[("lm_key", KEY)], -3, "lm_form is missing", None),
-        (
-            &[("lm_form", ""), ("lm_key", KEY)],
-            -3,
-            "lm_form is missing",
-            None,
-        ),
-        (
-            &[("lm_form", "5001א"), ("lm_key", KEY)],
-            -3,
-            "lm_form '5001א' is malformed",
-            None,
-        ),
-        (
-            &[("lm_form", "-5001"), ("lm_key", KEY)],
-            -3,
-            "is malformed",
-            None,
-        ),
-        (&[("lm_form", FORM)], -1, "lm_key is missing", Some(AID)),
-        (
-            &[("lm_form", FORM), ("lm_key", "k-5001-00000000")],
-            -1,
-            "wrong lm_key for form 5001",
-            Some(AID),
-        ),
-        // The key of another form is a wrong key too.
-        (
-            &[("lm_form", FORM), ("lm_key", "k-6001-9c1e07ab")],
-            -1,
-            "wrong lm_key for form 5001",
-            Some(AID),
-        ),
-        (
-            &[("lm_form", "9999"), ("lm_key", KEY)],
-            -4,
-            "form 9999 not found",
-            None,
-        ),
-        (
-            &[("lm_form", DISABLED_FORM), ("lm_key", DISABLED_FORM_KEY)],
-            -5,
-            "form 5002 is disabled",
-            Some(AID),
-        ),
-        (
-            &[("lm_form", "8001"), ("lm_key", "k-8001-e4527d90")],
-            -8,
-            "account 7720 is disabled",
-            Some(7720),
-        ),
-    ];
-    for (params, code, message, account) in cases {
-        let mut all = params.to_vec();
-        all.extend([
-            ("lm_redirect", "no"),
-            ("name", "רונית אלמוג"),
-            ("phone", "0549998877"),
-        ]);
+    for refusal in REFUSALS {
         for post in [false, true] {
-            let req = if post {
-                client().post(submit_url(&sim)).form(&all)
-            } else {
-                client().get(submit_url(&sim)).query(&all)
-            };
-            let answer = json_200(req.send().await.unwrap()).await;
-            let context = format!("{params:?} post={post}: {answer}");
-            assert_eq!(answer["status"], "failure", "{context}");
-            assert_eq!(answer["code"].as_i64(), Some(*code), "{context}");
-            assert!(
-                answer["error"].as_str().unwrap().contains(message),
-                "{context}"
-            );
-            assert_eq!(answer.as_object().unwrap().len(), 3, "{context}");
-
-            let entry = last_entry(&sim, "/v2/submit");
-            assert_eq!(entry.status, 200);
-            assert_eq!(entry.account, *account, "{context}");
-            assert!(
-                entry.has_diagnostic(&format!("refused with code {code}: ")),
-                "{:?}",
-                entry.diagnostics
-            );
+            assert_refused(&sim, refusal, post).await;
         }
     }
     // Without lm_redirect=no a refusal is still the JSON envelope, not a redirect.
-    let resp = client()
-        .get(submit_url(&sim))
-        .query(&[
-            ("lm_form", DISABLED_FORM),
-            ("lm_key", DISABLED_FORM_KEY),
-            ("phone", "0549998877"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let disabled_form = AccountConfig {
+        lm_form: DISABLED_FORM.to_owned(),
+        lm_key: DISABLED_FORM_KEY.to_owned(),
+        ..shamir(&sim)
+    };
+    let resp = submit_get(&client(), &disabled_form, &[("phone", "0549998877")]).await;
     let answer = json_200(resp).await;
     assert_eq!(answer["code"], -5);
     assert_eq!(
@@ -282,9 +239,50 @@ async fn every_refusal_is_http_200_with_the_failure_envelope_and_its_code() {
     );
 }
 
+/// Sends a refused submit, by form POST or by GET, with `lm_redirect=no` and a lead's
+/// name and phone; asserts the failure envelope with its code and error, and the
+/// journal entry.
+async fn assert_refused(sim: &SimulatorHandle, refusal: &Refusal, post: bool) {
+    let (params, code, message, account) = *refusal;
+    let mut all = params.to_vec();
+    all.extend([
+        ("lm_redirect", "no"),
+        ("name", "רונית אלמוג"),
+        ("phone", "0549998877"),
+    ]);
+    let req = if post {
+        client().post(submit_url(sim)).form(&all)
+    } else {
+        client().get(submit_url(sim)).query(&all)
+    };
+    let answer = json_200(req.send().await.unwrap()).await;
+    let context = format!("{params:?} post={post}: {answer}");
+    assert_eq!(answer["status"], "failure", "{context}");
+    assert_eq!(answer["code"].as_i64(), Some(code), "{context}");
+    assert!(
+        answer["error"].as_str().unwrap().contains(message),
+        "{context}"
+    );
+    assert_eq!(answer.as_object().unwrap().len(), 3, "{context}");
+
+    let entry = last_entry(sim, "/v2/submit");
+    assert_eq!(entry.status, 200);
+    assert_eq!(entry.account, account, "{context}");
+    assert_diagnostic(&entry, &format!("refused with code {code}: "));
+}
+
 #[tokio::test]
 async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
     let sim = Simulator::start().await.unwrap();
+    msg_and_name_are_cut_to_their_caps(&sim).await;
+    the_forms_message_field_takes_msgs_cap(&sim).await;
+    lm_source_takes_msgs_cap(&sim).await;
+}
+
+/// `msg` is cut to 3500 characters (more bytes: Hebrew), `name` to 300, and a value
+/// of exactly 300 is not cut; each cut is journaled, the journal keeps what was sent,
+/// and the lead stays valid.
+async fn msg_and_name_are_cut_to_their_caps(sim: &SimulatorHandle) {
     let sentence = "שלום, אני מעוניין בביטוח מקיף לרכב משפחתי חדש. ";
     let msg: String = sentence.chars().cycle().take(3612).collect();
     assert!(msg.len() > 6000, "most Hebrew letters are two bytes");
@@ -292,7 +290,7 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
     let exactly_300: String = "ירושלים ".chars().cycle().take(300).collect();
 
     let lid = submit_ok(
-        &sim,
+        sim,
         FORM,
         KEY,
         &[
@@ -303,7 +301,7 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         ],
     )
     .await;
-    let lead = stored_lead(&sim, AID, lid).unwrap();
+    let lead = stored_lead(sim, AID, lid).unwrap();
     let stored_msg = lead.field("הודעה").unwrap();
     assert_eq!(stored_msg.chars().count(), 3500);
     assert!(
@@ -320,17 +318,9 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         "300 characters are not cut"
     );
 
-    let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("msg cut from 3612 to 3500 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
-    assert!(
-        entry.has_diagnostic("name cut from 400 to 300 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
+    let entry = last_entry(sim, "/v2/submit");
+    assert_diagnostic(&entry, "msg cut from 3612 to 3500 characters");
+    assert_diagnostic(&entry, "name cut from 400 to 300 characters");
     assert!(!entry.has_diagnostic("fld_city"), "{:?}", entry.diagnostics);
     assert_eq!(
         entry.param("msg"),
@@ -338,12 +328,14 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         "the journal keeps what was sent"
     );
     assert_eq!(lead.status_id, 1, "a cut does not make the lead invalid");
+}
 
-    // The form's own message field has the long cap too; other fld_ keys the short one.
+/// The form's own message field has the long cap too; other fld_ keys the short one.
+async fn the_forms_message_field_takes_msgs_cap(sim: &SimulatorHandle) {
     let long: String = "הודעה ארוכה מאוד ".chars().cycle().take(3600).collect();
     let city: String = "קריית שמונה ".chars().cycle().take(301).collect();
     let lid = submit_ok(
-        &sim,
+        sim,
         FORM,
         KEY,
         &[
@@ -353,32 +345,26 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         ],
     )
     .await;
-    let lead = stored_lead(&sim, AID, lid).unwrap();
+    let lead = stored_lead(sim, AID, lid).unwrap();
     assert_eq!(lead.field("הודעה").unwrap().chars().count(), 3500);
     assert_eq!(lead.field("עיר").unwrap().chars().count(), 300);
-    let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("fld_message cut from 3600 to 3500 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
-    assert!(
-        entry.has_diagnostic("fld_city cut from 301 to 300 characters"),
-        "{:?}",
-        entry.diagnostics
-    );
+    let entry = last_entry(sim, "/v2/submit");
+    assert_diagnostic(&entry, "fld_message cut from 3600 to 3500 characters");
+    assert_diagnostic(&entry, "fld_city cut from 301 to 300 characters");
+}
 
-    // lm_source has the long cap as well.
+/// lm_source has the long cap as well.
+async fn lm_source_takes_msgs_cap(sim: &SimulatorHandle) {
     let source: String = "בוט ווטסאפ ".chars().cycle().take(3501).collect();
     let lid = submit_ok(
-        &sim,
+        sim,
         FORM,
         KEY,
         &[("lm_source", &source), ("phone", "0541230002")],
     )
     .await;
     assert_eq!(
-        stored_lead(&sim, AID, lid)
+        stored_lead(sim, AID, lid)
             .unwrap()
             .lm_source
             .unwrap()
@@ -387,7 +373,7 @@ async fn values_over_the_cap_are_cut_by_characters_not_bytes() {
         3500
     );
     assert!(
-        last_entry(&sim, "/v2/submit").has_diagnostic("lm_source cut from 3501 to 3500 characters")
+        last_entry(sim, "/v2/submit").has_diagnostic("lm_source cut from 3501 to 3500 characters")
     );
 }
 
@@ -411,11 +397,7 @@ async fn an_unknown_parameter_still_creates_the_lead_but_marks_it_invalid() {
     assert_eq!(lead.field("עיר"), Some("חיפה"), "known fields are kept");
     assert_eq!(lead.field("שם"), None, "the misspelt key sets nothing");
     let entry = last_entry(&sim, "/v2/submit");
-    assert!(
-        entry.has_diagnostic("unknown parameter fld_nmae: lead marked invalid"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "unknown parameter fld_nmae: lead marked invalid");
 
     // The lookup shows it the same way.
     let found = lookup_at(&leads_get_url(&sim, AID), RW, "0584445566").await;
@@ -496,9 +478,7 @@ async fn a_post_may_carry_query_and_body_and_the_body_wins() {
         .await
         .unwrap();
     let answer = json_200(resp).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some("אביגיל רוזן"));
     assert_eq!(
@@ -538,9 +518,7 @@ async fn hebrew_survives_plus_and_percent_twenty_in_the_query_and_form_bodies() 
     );
     assert!(url.contains('+') && url.contains("%20"));
     let answer = json_200(client().get(&url).send().await.unwrap()).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some(name));
     assert_eq!(lead.field("עיר"), Some(city));
@@ -577,34 +555,23 @@ async fn hebrew_survives_plus_and_percent_twenty_in_the_query_and_form_bodies() 
 async fn a_multipart_post_creates_the_lead() {
     let sim = Simulator::start().await.unwrap();
     let boundary = "----leadimSimBoundary7MA4YWxk";
-    let mut body = String::new();
-    for (k, v) in [
-        ("lm_form", FORM),
-        ("lm_key", KEY),
-        ("lm_redirect", "no"),
-        ("fld_name", "עמית בן דוד"),
-        ("fld_phone", "0549871234"),
-        ("fld_message", "שורה ראשונה\r\nשורה שנייה"),
-    ] {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    let resp = client()
-        .post(submit_url(&sim))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_multipart(
+        &client(),
+        &submit_url(&sim),
+        None,
+        boundary,
+        &[
+            ("lm_form", FORM),
+            ("lm_key", KEY),
+            ("lm_redirect", "no"),
+            ("fld_name", "עמית בן דוד"),
+            ("fld_phone", "0549871234"),
+            ("fld_message", "שורה ראשונה\r\nשורה שנייה"),
+        ],
+    )
+    .await;
     let answer = json_200(resp).await;
-    let lid = answer["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{answer}"));
+    let lid = success_lid(&answer);
     let lead = stored_lead(&sim, AID, lid).unwrap();
     assert_eq!(lead.field("שם"), Some("עמית בן דוד"));
     assert_eq!(lead.field("הודעה"), Some("שורה ראשונה\r\nשורה שנייה"));
@@ -615,8 +582,8 @@ async fn submissions_to_a_created_account_land_only_there() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
     let counts = sim.store().counts();
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &account,
         &[("name", "תמר גולן"), ("phone", DANA_PHONE)],
     )
@@ -706,10 +673,7 @@ async fn a_delayed_submission_is_dated_by_its_arrival() {
 
 /// The lead is dated (to the second) by its request's arrival, the journal entry's
 /// time.
-fn assert_dated_by_arrival(
-    lead: &leadim_simulator::LeadView,
-    entry: &leadim_simulator::JournalEntry,
-) {
+fn assert_dated_by_arrival(lead: &LeadView, entry: &JournalEntry) {
     let arrived: jiff::Timestamp = entry.at.parse().unwrap();
     let created: jiff::Timestamp = lead.created_at.parse().unwrap();
     assert_eq!(

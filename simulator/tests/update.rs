@@ -10,39 +10,27 @@ use serde_json::json;
 
 const SUCCESS: &str = r#"{"status":"success"}"#;
 
-/// דנה כהן's lead id in 3305.
+/// דנה כהן's lead in 3305.
 async fn dana(sim: &SimulatorHandle) -> LeadView {
-    let lid = lids(&lookup_at(&leads_get_url(sim, AID), RW, DANA_PHONE).await)[0];
-    stored_lead(sim, AID, lid).unwrap()
-}
-
-fn multipart(boundary: &str, parts: &[(&str, &str)]) -> String {
-    let mut body = String::new();
-    for (name, value) in parts {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    body
+    stored_lead(sim, AID, dana_lid(sim).await).unwrap()
 }
 
 #[tokio::test]
 async fn a_form_encoded_update_sets_fields_by_key_and_by_hebrew_name() {
     let sim = Simulator::start().await.unwrap();
     let before = dana(&sim).await;
-    let resp = client()
-        .post(update_url(&sim, AID))
-        .header(AUTH, RW)
-        .form(&[
+    let resp = update_response(
+        &client(),
+        &update_url(&sim, AID),
+        RW,
+        &[
             ("by_id", before.lid.to_string().as_str()),
             ("fld_handler", "רונית אלמוג"),
             ("סטטוס", "בטיפול"),
             ("fld_city", "רמת השרון"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.headers()["content-type"],
@@ -81,7 +69,10 @@ async fn a_multipart_update_with_hebrew_names_and_values_is_applied() {
         .replace('ט', "x")
         .replace('פ', "y")
         .replace('ל', "z");
-    let body = multipart(
+    let resp = post_multipart(
+        &client(),
+        &update_url(&sim, AID),
+        Some(W),
         &boundary,
         &[
             ("by_id", &lead.lid.to_string()),
@@ -89,18 +80,8 @@ async fn a_multipart_update_with_hebrew_names_and_values_is_applied() {
             ("הודעה", "חזרה ללקוחה ב-16:00\nביקשה הצעה גם לביטוח דירה"),
             ("status_id", "3"),
         ],
-    );
-    let resp = client()
-        .post(update_url(&sim, AID))
-        .header(AUTH, W)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(resp.text().await.unwrap(), SUCCESS);
     let after = stored_lead(&sim, AID, lead.lid).unwrap();
     assert_eq!(after.field("מטפל"), Some("אורטל ביטון"));
@@ -215,11 +196,7 @@ async fn an_unknown_key_is_ignored_with_a_diagnostic_and_the_rest_applies() {
         "{:?}",
         entry.diagnostics
     );
-    assert!(
-        entry.has_diagnostic("unknown field תקציב: ignored"),
-        "{:?}",
-        entry.diagnostics
-    );
+    assert_diagnostic(&entry, "unknown field תקציב: ignored");
     assert_eq!(
         after.status_id, 1,
         "an update's unknown key does not make the lead invalid"
@@ -247,69 +224,20 @@ async fn updating_to_the_values_the_lead_already_has_is_a_success() {
 }
 
 /// What is tried, the token sent, the parameters and the expected error.
-type Refusal<'a> = (&'a str, Option<&'a str>, Vec<(String, String)>, &'a str);
+type Refusal = (
+    &'static str,
+    Option<&'static str>,
+    Vec<(String, String)>,
+    String,
+);
 
 #[tokio::test]
 async fn refused_updates_answer_the_failure_envelope_and_leave_the_lead_alone() {
     let sim = Simulator::start().await.unwrap();
     let lead = dana(&sim).await;
-    let lid = lead.lid.to_string();
     let lead_4410 = sim.store().account_leads(AID_4410).unwrap()[0].clone();
-    let lid_4410 = lead_4410.lid.to_string();
     let url = update_url(&sim, AID);
-    let change = |id: &str| {
-        vec![
-            ("by_id".to_owned(), id.to_owned()),
-            ("fld_handler".to_owned(), "פורץ".to_owned()),
-        ]
-    };
-
-    let not_found_4410 = format!("lead {lid_4410} not found");
-    let cases: Vec<Refusal> = vec![
-        (
-            "unknown id",
-            Some(RW),
-            change("999999"),
-            "lead 999999 not found",
-        ),
-        (
-            "another account's lead",
-            Some(RW),
-            change(&lid_4410),
-            &not_found_4410,
-        ),
-        (
-            "read-only token",
-            Some(R),
-            change(&lid),
-            "token lacks the write scope",
-        ),
-        (
-            "no token",
-            None,
-            change(&lid),
-            "missing X-LEAD-IM-AUTH header",
-        ),
-        (
-            "another account's token",
-            Some(RW_4410),
-            change(&lid),
-            "invalid token",
-        ),
-        (
-            "no by_id",
-            Some(RW),
-            vec![("fld_handler".into(), "פורץ".into())],
-            "by_id is required",
-        ),
-        (
-            "malformed by_id",
-            Some(RW),
-            change("דנה"),
-            "by_id 'דנה' is malformed: it must be a number",
-        ),
-    ];
-    for (what, token, params, error) in cases {
+    for (what, token, params, error) in refusals(lead.lid, lead_4410.lid) {
         let mut req = client().post(&url).form(&params);
         if let Some(t) = token {
             req = req.header(AUTH, t);
@@ -324,27 +252,8 @@ async fn refused_updates_answer_the_failure_envelope_and_leave_the_lead_alone() 
         assert_eq!(entry.status, 200);
         assert!(!entry.diagnostics.is_empty(), "{what}");
     }
-    // The 4410 lead through its own URL with a 3305 token.
-    let answer = update_form(
-        &update_url(&sim, AID_4410),
-        RW,
-        &[("by_id", &lid_4410), ("מטפל", "פורץ")],
-    )
-    .await;
-    assert_failure(&answer, "invalid token");
-    assert!(
-        last_entry(&sim, "lead_update")
-            .has_diagnostic("invalid token: it belongs to account 3305, not 4410")
-    );
-    // A disabled account's write token.
-    let lid_7720 = sim.store().account_leads(7720).unwrap()[0].lid.to_string();
-    let answer = update_form(
-        &update_url(&sim, 7720),
-        "t-7720-w",
-        &[("by_id", &lid_7720), ("מטפל", "פורץ")],
-    )
-    .await;
-    assert_failure(&answer, "account 7720 is disabled");
+    a_3305_token_is_refused_on_4410s_url(&sim, lead_4410.lid).await;
+    a_disabled_accounts_write_token_is_refused(&sim).await;
 
     assert_eq!(stored_lead(&sim, AID, lead.lid).unwrap(), lead);
     assert_eq!(
@@ -355,6 +264,89 @@ async fn refused_updates_answer_the_failure_envelope_and_leave_the_lead_alone() 
         sim.store().account_leads(7720).unwrap()[0].field("מטפל"),
         Some("פורץ")
     );
+}
+
+/// Updates through 3305's URL that are refused: `lid` is דנה כהן's lead, `lid_4410`
+/// a lead of 4410.
+fn refusals(lid: u64, lid_4410: u64) -> Vec<Refusal> {
+    let (lid, lid_4410) = (lid.to_string(), lid_4410.to_string());
+    let change = |id: &str| {
+        vec![
+            ("by_id".to_owned(), id.to_owned()),
+            ("fld_handler".to_owned(), "פורץ".to_owned()),
+        ]
+    };
+    vec![
+        (
+            "unknown id",
+            Some(RW),
+            change("999999"),
+            "lead 999999 not found".to_owned(),
+        ),
+        (
+            "another account's lead",
+            Some(RW),
+            change(&lid_4410),
+            format!("lead {lid_4410} not found"),
+        ),
+        (
+            "read-only token",
+            Some(R),
+            change(&lid),
+            "token lacks the write scope".to_owned(),
+        ),
+        (
+            "no token",
+            None,
+            change(&lid),
+            "missing X-LEAD-IM-AUTH header".to_owned(),
+        ),
+        (
+            "another account's token",
+            Some(RW_4410),
+            change(&lid),
+            "invalid token".to_owned(),
+        ),
+        (
+            "no by_id",
+            Some(RW),
+            vec![("fld_handler".into(), "פורץ".into())],
+            "by_id is required".to_owned(),
+        ),
+        (
+            "malformed by_id",
+            Some(RW),
+            change("דנה"),
+            "by_id 'דנה' is malformed: it must be a number".to_owned(),
+        ),
+    ]
+}
+
+/// A lead of 4410 through its own URL with a 3305 token.
+async fn a_3305_token_is_refused_on_4410s_url(sim: &SimulatorHandle, lid_4410: u64) {
+    let answer = update_form(
+        &update_url(sim, AID_4410),
+        RW,
+        &[("by_id", &lid_4410.to_string()), ("מטפל", "פורץ")],
+    )
+    .await;
+    assert_failure(&answer, "invalid token");
+    assert!(
+        last_entry(sim, "lead_update")
+            .has_diagnostic("invalid token: it belongs to account 3305, not 4410")
+    );
+}
+
+/// A disabled account's write token.
+async fn a_disabled_accounts_write_token_is_refused(sim: &SimulatorHandle) {
+    let lid_7720 = sim.store().account_leads(7720).unwrap()[0].lid.to_string();
+    let answer = update_form(
+        &update_url(sim, 7720),
+        "t-7720-w",
+        &[("by_id", &lid_7720), ("מטפל", "פורץ")],
+    )
+    .await;
+    assert_failure(&answer, "account 7720 is disabled");
 }
 
 #[tokio::test]
@@ -399,8 +391,8 @@ async fn changing_the_phone_moves_the_lead_in_the_phone_index() {
 async fn a_lead_submitted_without_a_phone_is_found_once_an_update_gives_it_one() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &account,
         &[("name", "עידו שחר"), ("email", "ido.shahar@gmail.com")],
     )
@@ -424,8 +416,8 @@ async fn a_lead_submitted_without_a_phone_is_found_once_an_update_gives_it_one()
 async fn an_update_caps_values_like_a_submission() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    let lid = submit_to(
-        &sim,
+    let lid = submit_lid(
+        &client(),
         &account,
         &[("name", "ליאת מור"), ("phone", "0547778899")],
     )
