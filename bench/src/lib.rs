@@ -21,9 +21,19 @@
 //!
 //! # Layout
 //!
-//! - [`Options`], [`Phase`] — what to measure and for how long; [`run`] — the whole
-//!   benchmark, phase by phase; [`drive`] — one scenario against a simulator that is
-//!   already running (for profiling).
+//! - `main.rs` — the `leadim-bench` binary: parses arguments and calls this library.
+//! - `run/` (private; [`Options`], [`Phase`], [`run`], [`DriveOptions`] and [`drive`]
+//!   are re-exported here) — the benchmark, phase by phase:
+//!   - `mod.rs`: [`run`], the phases in order, and the helpers they share (starting a
+//!     server, one measured window, progress bars);
+//!   - `settings.rs`: [`Options`], [`Phase`], and the settings they come to with every
+//!     default applied;
+//!   - `phases.rs`: throughput, startup, memory after requests, and the generated
+//!     datasets the memory and scale phases load;
+//!   - `accounts.rs`: the account a workload addresses, created and seeded through the
+//!     admin API or a generated dataset's own;
+//!   - `drive.rs`: [`drive`] — one scenario against a simulator that is already
+//!     running (for profiling).
 //! - [`servers`] — the servers under test as child processes (the raw hyper baseline,
 //!   the simulator), and what `/proc` says about them: RSS, CPU time, machine load.
 //! - [`load`] — the closed-loop load generator: keep-alive connections, warm-up,
@@ -33,7 +43,11 @@
 //! - [`workload`] — the requests of each scenario: submit, lookup, update, mixed.
 //! - [`dataset`] — the data: large datasets from the simulator's own generator
 //!   (`leadim_simulator::generate`), Hebrew leads to seed a created account with.
-//! - [`report`] — results, targets and verdicts, the table and the JSON file.
+//! - [`report/`](report) — results and the targets they are held to:
+//!   - `mod.rs`: the results ([`report::Report`] and its parts) and the targets;
+//!   - `verdicts.rs`: each measurement held to its target, PASS or MISS;
+//!   - `table.rs`: the table printed at the end of a run;
+//!   - `numbers.rs`: how numbers are written ([`report::thousands`], ms, MB).
 
 pub mod client;
 pub mod dataset;

@@ -98,6 +98,27 @@ struct Tally {
     answered_since_start: u64,
 }
 
+/// CPU counters at one instant, for CPU time per request and how busy the machine was.
+struct CpuReading {
+    at: Instant,
+    /// The server's, all threads.
+    server: Option<Duration>,
+    /// This process's: the load generator's.
+    client: Option<Duration>,
+    machine: Option<MachineCpu>,
+}
+
+impl CpuReading {
+    fn now(server_pid: Option<u32>) -> CpuReading {
+        CpuReading {
+            at: Instant::now(),
+            server: server_pid.and_then(cpu_time),
+            client: cpu_time(std::process::id()),
+            machine: MachineCpu::now(),
+        }
+    }
+}
+
 /// Drives `addr` with the requests `make` builds, as `plan` says. `server_pid` is
 /// for CPU accounting; `progress`, when given, is advanced by requests sent.
 pub async fn drive(
@@ -126,15 +147,9 @@ pub async fn drive(
     });
 
     // Counters at the window's opening, read by a task that sleeps until then.
-    let me = std::process::id();
     let opening = tokio::spawn(async move {
         tokio::time::sleep_until(measure_from.into()).await;
-        (
-            Instant::now(),
-            server_pid.and_then(cpu_time),
-            cpu_time(me),
-            MachineCpu::now(),
-        )
+        CpuReading::now(server_pid)
     });
     let ticker = progress.map(|bar| {
         let shared = shared.clone();
@@ -145,70 +160,82 @@ pub async fn drive(
             }
         })
     });
+    let tally = run_workers(addr, connections, &shared).await?;
+    let closing = CpuReading::now(server_pid);
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    let opening = opening.await?;
+    let seconds = match end {
+        Some(end) => (end - measure_from).as_secs_f64(),
+        None => (closing.at - measure_from).as_secs_f64(),
+    };
+    Ok(outcome(&tally, seconds, &opening, &closing))
+}
 
+/// One worker per connection until the run stops; their tallies, merged.
+async fn run_workers(
+    addr: SocketAddr,
+    connections: Vec<Connection>,
+    shared: &Arc<Shared>,
+) -> anyhow::Result<Tally> {
     let mut tasks = tokio::task::JoinSet::new();
     for conn in connections {
         tasks.spawn(worker(addr, conn, shared.clone()));
     }
-    let mut histogram = new_histogram();
-    let (mut errors, mut answered, mut first_error) = (0, 0, None);
+    let mut total = Tally::new();
     while let Some(tally) = tasks.join_next().await {
         let tally = tally?;
-        histogram.add(&tally.histogram)?;
-        errors += tally.errors;
-        answered += tally.answered_since_start;
-        first_error = first_error.or(tally.first_error);
+        total.histogram.add(&tally.histogram)?;
+        total.errors += tally.errors;
+        total.answered_since_start += tally.answered_since_start;
+        total.first_error = total.first_error.or(tally.first_error);
     }
-    let closed_at = Instant::now();
-    let (server_after, client_after, machine_after) = (
-        server_pid.and_then(cpu_time),
-        cpu_time(me),
-        MachineCpu::now(),
-    );
-    if let Some(ticker) = ticker {
-        ticker.abort();
-    }
-    let (opened_at, server_before, client_before, machine_before) = opening.await?;
+    Ok(total)
+}
 
-    let seconds = match end {
-        Some(end) => (end - measure_from).as_secs_f64(),
-        None => (closed_at - measure_from).as_secs_f64(),
-    };
+/// The outcome of a run whose measured window lasted `seconds`, from its tally and
+/// the CPU readings at the window's opening and closing.
+fn outcome(tally: &Tally, seconds: f64, opening: &CpuReading, closing: &CpuReading) -> Outcome {
+    let histogram = &tally.histogram;
+    let answered = tally.answered_since_start;
     let requests = histogram.len();
     let per_request = |before: Option<Duration>, after: Option<Duration>| {
         let used = after?.checked_sub(before?)?;
         (answered > 0).then(|| used.as_secs_f64() * 1e6 / answered as f64)
     };
-    let cpu_seconds = (closed_at - opened_at).as_secs_f64();
-    let machine_busy_cores = machine_before
-        .zip(machine_after)
-        .map(|(b, a)| b.busy_cores_until(&a));
+    let cpu_seconds = (closing.at - opening.at).as_secs_f64();
+    let machine_busy_cores = opening
+        .machine
+        .as_ref()
+        .zip(closing.machine.as_ref())
+        .map(|(b, a)| b.busy_cores_until(a));
     let ours = |before: Option<Duration>, after: Option<Duration>| {
         after
             .zip(before)
             .map(|(a, b)| a.saturating_sub(b).as_secs_f64())
     };
     let other_busy_cores = machine_busy_cores.map(|busy| {
-        let used = ours(server_before, server_after).unwrap_or(0.0)
-            + ours(client_before, client_after).unwrap_or(0.0);
+        let used = ours(opening.server, closing.server).unwrap_or(0.0)
+            + ours(opening.client, closing.client).unwrap_or(0.0);
         (busy - used / cpu_seconds.max(1e-9)).max(0.0)
     });
     let us = |ns: u64| ns as f64 / 1000.0;
-    Ok(Outcome {
+    Outcome {
         requests,
-        errors,
-        first_error,
+        errors: tally.errors,
+        first_error: tally.first_error.clone(),
         seconds,
         rps: requests as f64 / seconds.max(1e-9),
         p50_us: us(histogram.value_at_quantile(0.50)),
         p99_us: us(histogram.value_at_quantile(0.99)),
         p999_us: us(histogram.value_at_quantile(0.999)),
         max_us: us(histogram.max()),
-        server_cpu_us_per_request: per_request(server_before, server_after),
-        client_cpu_us_per_request: per_request(client_before, client_after),
+        server_cpu_us_per_request: per_request(opening.server, closing.server),
+        client_cpu_us_per_request: per_request(opening.client, closing.client),
         machine_busy_cores,
         other_busy_cores,
-    })
+    }
 }
 
 impl Outcome {
@@ -245,18 +272,21 @@ impl Outcome {
     }
 }
 
-fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1_000, MAX_LATENCY_NS, 3).expect("valid histogram bounds")
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            histogram: Histogram::new_with_bounds(1_000, MAX_LATENCY_NS, 3)
+                .expect("valid histogram bounds"),
+            errors: 0,
+            first_error: None,
+            answered_since_start: 0,
+        }
+    }
 }
 
 /// One connection's loop.
 async fn worker(addr: SocketAddr, mut conn: Connection, shared: Arc<Shared>) -> Tally {
-    let mut tally = Tally {
-        histogram: new_histogram(),
-        errors: 0,
-        first_error: None,
-        answered_since_start: 0,
-    };
+    let mut tally = Tally::new();
     loop {
         let sent = Instant::now();
         if shared.end.is_some_and(|end| sent >= end) {

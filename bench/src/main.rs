@@ -36,7 +36,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Drive(options)) => leadim_bench::drive(options).map(drop),
+        Some(Command::Drive(options)) => leadim_bench::drive(&options).map(drop),
         Some(Command::ServeRaw) => leadim_bench::servers::serve_raw(),
         Some(Command::ServeSim { fixtures }) => {
             leadim_bench::servers::serve_sim(fixtures.as_deref())

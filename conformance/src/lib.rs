@@ -6,12 +6,28 @@
 //!
 //! - [`protocol`]: adapter protocol v1, the JSON an adapter under test reads and writes.
 //! - [`phone`]: Israeli phone formats (display, E.164, the variants a lookup tries).
-//! - [`adapter`]: the reference adapter (`lookup`, `display`, `open_ticket`), external
-//!   adapters run as commands, and [`adapter::AdapterUnderTest`] over both.
-//! - [`flow`]: a Texter bot-flow runner: YAML model, placeholder templates, the
-//!   `request` func.
-//! - [`suite`]: the cucumber suite — World, steps, runner, report — that the
-//!   `leadim-conformance` binary and the `cucumber` test run.
+//! - [`adapter/`](adapter): the reference adapter and [`adapter::AdapterUnderTest`]
+//!   over it and external adapters:
+//!   - `mod.rs`: [`ReferenceAdapter`], [`AdapterUnderTest`];
+//!   - `lookup.rs`, `display.rs`, `open_ticket.rs`: the reference adapter's functions;
+//!   - `command.rs`: [`CommandAdapter`], an external adapter run as a command.
+//! - [`flow/`](flow): a Texter bot-flow runner:
+//!   - `mod.rs`: [`flow::FlowError`], and the re-exports below;
+//!   - `model.rs`: the YAML model, [`Flow`] and its nodes;
+//!   - `context.rs`: [`FlowContext`], what a run reads and changes;
+//!   - `runner.rs`: [`FlowRunner`], and the [`FlowOutcome`] of a run;
+//!   - `request.rs`: [`flow::request`], the `request` func;
+//!   - `placeholders.rs`: [`flow::substitute_placeholders`], the seed's credentials
+//!     and hosts replaced with a scenario's;
+//!   - `template/`: [`flow::template`], Texter's `%provider:path|transformer%`
+//!     placeholders — `mod.rs` (rendering), `parse.rs` (the parser), `path.rs`
+//!     (lodash-style paths), `transform.rs` (the transformers).
+//! - [`suite/`](suite): the cucumber suite that the `leadim-conformance` binary and the
+//!   `cucumber` test run — `mod.rs` (the World), `run.rs` (options and the run),
+//!   `report.rs`, `features.rs`, and `steps/` (one module per domain concept; see
+//!   [`suite`]'s own layout).
+//! - `bin/leadim-conformance.rs`: the suite's command line.
+//! - `bin/leadim-reference-adapter.rs`: the reference adapter as a protocol-v1 command.
 
 pub mod adapter;
 pub mod flow;

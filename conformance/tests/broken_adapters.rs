@@ -1,8 +1,8 @@
 //! The suite catches broken adapters: the `leadim-conformance` binary, run against
 //! small Python adapters that each get one documented behaviour wrong, exits
 //! non-zero and names the scenario that caught it. The Python example they derive
-//! from passes the whole suite (`python_adapter.rs`). Skipped, with a message, when
-//! `python3` is missing.
+//! from passes the whole suite (`python_adapter.rs`). The Python ones fail when
+//! `python3` is missing, unless `LEADIM_SKIP_PYTHON=1` skips them.
 
 mod cli;
 

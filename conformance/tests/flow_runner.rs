@@ -54,8 +54,8 @@ fn runner() -> FlowRunner {
 #[tokio::test]
 async fn create_then_update_as_the_seed_chains_them() {
     let server = FakeServer::start(vec![
-        ok(json!({"status": "success", "result": 100018})),
-        ok(json!({"status": "success"})),
+        ok(&json!({"status": "success", "result": 100018})),
+        ok(&json!({"status": "success"})),
     ])
     .await;
     let mut flow = seed("create_lead.yaml", &server);
@@ -131,7 +131,7 @@ async fn a_failing_request_takes_on_failure_and_keeps_status() {
 async fn crm_nodes_write_crm_data_back() {
     let lead =
         json!({"aid": 3305, "lid": 100017, "phone": "972521234567", "fields": {"שם": "דנה כהן"}});
-    let server = FakeServer::start(vec![ok(json!({"status": "success", "data": [lead]}))]).await;
+    let server = FakeServer::start(vec![ok(&json!({"status": "success", "data": [lead]}))]).await;
     let mut ctx = context(&server);
     let outcome = runner()
         .run(
@@ -148,7 +148,7 @@ async fn crm_nodes_write_crm_data_back() {
 
 #[tokio::test]
 async fn collected_texts_reach_open_ticket() {
-    let server = FakeServer::start(vec![ok(json!({"status": "success", "result": 5}))]).await;
+    let server = FakeServer::start(vec![ok(&json!({"status": "success", "result": 5}))]).await;
     let mut ctx = context(&server);
     ctx.crm_config.lm_form = Some("5001".into());
     ctx.crm_config.lm_key = Some("k".into());

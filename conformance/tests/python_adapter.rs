@@ -1,7 +1,7 @@
 //! The second-language example, `examples/python/leadim_adapter.py` (standard
 //! library only), passes the whole suite, MUST and SHOULD, through the
-//! `leadim-conformance` binary and its embedded features. Skipped, with a message,
-//! when `python3` is missing.
+//! `leadim-conformance` binary and its embedded features. Fails when `python3` is
+//! missing, unless `LEADIM_SKIP_PYTHON=1` skips it.
 
 mod cli;
 

@@ -42,11 +42,11 @@ fn adapter() -> ReferenceAdapter {
 
 #[tokio::test]
 async fn lookup_tries_the_stored_formats_in_order() {
-    let empty = ok(json!({"status": "success", "data": []}));
+    let empty = ok(&json!({"status": "success", "data": []}));
     let server = FakeServer::start(vec![
         empty.clone(),
         empty,
-        ok(json!({"status": "success", "data": [lead()]})),
+        ok(&json!({"status": "success", "data": [lead()]})),
     ])
     .await;
     let response = adapter().call(&lookup_request(&server)).await;
@@ -67,7 +67,7 @@ async fn lookup_tries_the_stored_formats_in_order() {
 
 #[tokio::test]
 async fn lookup_encodes_a_plus_phone() {
-    let server = FakeServer::start(vec![ok(json!({"status": "success", "data": [lead()]}))]).await;
+    let server = FakeServer::start(vec![ok(&json!({"status": "success", "data": [lead()]}))]).await;
     let mut req = lookup_request(&server);
     req.chat.phone = Some("+972521234567".into());
     assert_eq!(adapter().call(&req).await.outcome, Outcome::Complete);
@@ -82,17 +82,17 @@ async fn lookup_encodes_a_plus_phone() {
 #[tokio::test]
 async fn lookup_failures_keep_crm_data() {
     let cases = [
-        ("no match", ok(json!({"status": "success", "data": []}))),
+        ("no match", ok(&json!({"status": "success", "data": []}))),
         (
             "envelope",
-            ok(json!({"status": "failure", "error": "bad token"})),
+            ok(&json!({"status": "failure", "error": "bad token"})),
         ),
         ("status", Canned::Answer(500, "{}".into())),
         ("not JSON", Canned::Answer(200, "<html>".into())),
-        ("no status", ok(json!({"data": [lead()]}))),
+        ("no status", ok(&json!({"data": [lead()]}))),
         (
             "lead without lid",
-            ok(json!({"status": "success", "data": [{"aid": 1}]})),
+            ok(&json!({"status": "success", "data": [{"aid": 1}]})),
         ),
         ("timeout", Canned::Hang),
     ];
@@ -111,7 +111,7 @@ async fn lookup_failures_keep_crm_data() {
 
 #[tokio::test]
 async fn missing_config_sends_nothing() {
-    let server = FakeServer::start(vec![ok(json!({"status": "success", "data": [lead()]}))]).await;
+    let server = FakeServer::start(vec![ok(&json!({"status": "success", "data": [lead()]}))]).await;
     for strip in [
         |c: &mut CrmConfig| c.token = None,
         |c: &mut CrmConfig| c.get_customer_details_url = Some(String::new()),
@@ -177,7 +177,7 @@ fn open_request(server: &FakeServer) -> AdapterRequest {
 
 #[tokio::test]
 async fn open_ticket_posts_the_form() {
-    let server = FakeServer::start(vec![ok(json!({"status": "success", "result": 100018}))]).await;
+    let server = FakeServer::start(vec![ok(&json!({"status": "success", "result": 100018}))]).await;
     let response = adapter().call(&open_request(&server)).await;
     assert_eq!(response.outcome, Outcome::Complete, "{:?}", response.error);
     assert_eq!(
@@ -211,7 +211,7 @@ async fn open_ticket_posts_the_form() {
 #[tokio::test]
 async fn open_ticket_result_as_string_becomes_a_number() {
     let server =
-        FakeServer::start(vec![ok(json!({"status": "success", "result": "100019"}))]).await;
+        FakeServer::start(vec![ok(&json!({"status": "success", "result": "100019"}))]).await;
     let response = adapter().call(&open_request(&server)).await;
     assert_eq!(response.crm_data["result"], json!(100019));
 }
@@ -219,8 +219,8 @@ async fn open_ticket_result_as_string_becomes_a_number() {
 #[tokio::test]
 async fn open_ticket_failures() {
     for answer in [
-        ok(json!({"status": "failure", "error": "wrong lm_key", "code": -1})),
-        ok(json!({"status": "success"})),
+        ok(&json!({"status": "failure", "error": "wrong lm_key", "code": -1})),
+        ok(&json!({"status": "success"})),
         Canned::Answer(302, String::new()),
         Canned::Answer(200, "thanks".into()),
         Canned::Hang,

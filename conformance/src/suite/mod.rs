@@ -2,8 +2,8 @@
 //! adapter under test (the reference adapter in-process, or any command speaking
 //! protocol v1) and a shared in-process simulator.
 //!
-//! Every scenario gets its own [`LeadimWorld`], built by an async init that creates
-//! a fresh account on the run's simulator. Accounts are isolated and faults are
+//! Every scenario gets its own [`LeadimWorld`], built by an init that creates a
+//! fresh account on the run's simulator. Accounts are isolated and faults are
 //! scoped to one account, so every scenario runs concurrently: nothing in the suite
 //! touches global state, and no scenario needs `@serial`.
 //!
@@ -181,7 +181,7 @@ pub struct InjectedFault {
 
 impl LeadimWorld {
     /// Builds a world with a fresh account on the run's simulator.
-    pub async fn new() -> Result<Self, WorldError> {
+    pub fn new() -> Result<Self, WorldError> {
         let ctx = CONTEXT
             .try_with(Arc::clone)
             .map_err(|_| WorldError::NoRun)?;

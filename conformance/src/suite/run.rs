@@ -1,5 +1,6 @@
 //! Running the suite: options, the cucumber run, the summary and the verdict.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use cucumber::tag::Ext as _;
 use cucumber::{World as _, WriterExt as _};
 use leadim_simulator::Simulator;
 
-use super::features::{self, TextParser};
+use super::features::{self, FeatureText, TextParser};
 use super::report::{Level, Records, SuiteWriter, Summary};
 use super::{CONTEXT, LeadimWorld, RunContext};
 use crate::adapter::{AdapterUnderTest, CommandAdapter, ReferenceAdapter, TIMEOUT_ENV};
@@ -149,29 +150,8 @@ impl SuiteReport {
 /// # }
 /// ```
 pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
-    let tags = options
-        .tags
-        .as_deref()
-        .map(|expr| {
-            expr.parse::<TagOperation>().map_err(|e| SuiteError::Tags {
-                expr: expr.to_owned(),
-                reason: e.to_string(),
-            })
-        })
-        .transpose()?;
-    let (inputs, flows) = match &options.features {
-        None => (features::embedded_features(), features::embedded_flows()),
-        Some(dir) => {
-            let read = |source| SuiteError::Features {
-                dir: dir.clone(),
-                source,
-            };
-            (
-                features::features_in(dir).map_err(read)?,
-                features::flows_in(dir).map_err(read)?,
-            )
-        }
-    };
+    let tags = parse_tags(options.tags.as_deref())?;
+    let (inputs, flows) = read_features(options.features.as_ref())?;
     let junit = options
         .junit
         .as_ref()
@@ -184,16 +164,7 @@ pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
         .transpose()?;
 
     let timeout = options.adapter_timeout;
-    let adapter = match &options.adapter {
-        AdapterChoice::Reference => {
-            AdapterUnderTest::Reference(ReferenceAdapter::with_timeout(timeout)?)
-        }
-        AdapterChoice::Command(command) => AdapterUnderTest::Command(
-            CommandAdapter::new(command.clone())
-                .with_timeout(CommandAdapter::DEFAULT_TIMEOUT.max(timeout * 4))
-                .with_env(TIMEOUT_ENV, timeout.as_millis().to_string()),
-        ),
-    };
+    let adapter = adapter_under_test(&options.adapter, timeout)?;
     let sim = Simulator::start().await?;
     let ctx = Arc::new(RunContext {
         sim,
@@ -233,5 +204,52 @@ pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
     Ok(SuiteReport {
         summary: Summary::from_records(&records),
         strict: options.strict,
+    })
+}
+
+/// The `--tags` expression, parsed before anything starts so a typo fails at once.
+fn parse_tags(expr: Option<&str>) -> Result<Option<TagOperation>, SuiteError> {
+    expr.map(|expr| {
+        expr.parse::<TagOperation>().map_err(|e| SuiteError::Tags {
+            expr: expr.to_owned(),
+            reason: e.to_string(),
+        })
+    })
+    .transpose()
+}
+
+/// The feature files and seed flows: the embedded ones, or a directory's.
+fn read_features(
+    dir: Option<&PathBuf>,
+) -> Result<(Vec<FeatureText>, BTreeMap<String, String>), SuiteError> {
+    let Some(dir) = dir else {
+        return Ok((features::embedded_features(), features::embedded_flows()));
+    };
+    let read = |source| SuiteError::Features {
+        dir: dir.clone(),
+        source,
+    };
+    Ok((
+        features::features_in(dir).map_err(read)?,
+        features::flows_in(dir).map_err(read)?,
+    ))
+}
+
+/// The adapter the scenarios call. An external command's call timeout is the one
+/// `docs/adapter-protocol.md` promises: 10 s, or four times the HTTP timeout it is
+/// told if that is longer.
+fn adapter_under_test(
+    choice: &AdapterChoice,
+    timeout: Duration,
+) -> Result<AdapterUnderTest, SuiteError> {
+    Ok(match choice {
+        AdapterChoice::Reference => {
+            AdapterUnderTest::Reference(ReferenceAdapter::with_timeout(timeout)?)
+        }
+        AdapterChoice::Command(command) => AdapterUnderTest::Command(
+            CommandAdapter::new(command.clone())
+                .with_timeout(CommandAdapter::DEFAULT_TIMEOUT.max(timeout * 4))
+                .with_env(TIMEOUT_ENV, timeout.as_millis().to_string()),
+        ),
     })
 }

@@ -2,8 +2,6 @@
 //! runner sent, without the simulator: it answers each request with the next canned
 //! response (the last one repeats) and records what it received.
 
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,7 +17,7 @@ pub enum Canned {
 }
 
 /// Shorthand for a 200 JSON answer.
-pub fn ok(body: serde_json::Value) -> Canned {
+pub fn ok(body: &serde_json::Value) -> Canned {
     Canned::Answer(200, body.to_string())
 }
 

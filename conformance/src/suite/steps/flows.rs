@@ -2,6 +2,11 @@
 //! with only the seed's placeholders (`YOUR_LM_FORM`, `YOUR_TOKEN`,
 //! `https://api.lead.im`, …) replaced by the scenario's account and simulator.
 
+#![expect(
+    clippy::needless_pass_by_value,
+    reason = "cucumber parses each captured step argument with `FromStr` into an owned value, so a step function cannot borrow it"
+)]
+
 use std::collections::BTreeMap;
 
 use cucumber::gherkin::Step;

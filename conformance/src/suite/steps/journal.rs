@@ -2,6 +2,11 @@
 //! the scenario's account, with their decoded parameters, the (masked) token, the
 //! answer and the diagnostics.
 
+#![expect(
+    clippy::needless_pass_by_value,
+    reason = "cucumber parses each captured step argument with `FromStr` into an owned value, so a step function cannot borrow it"
+)]
+
 use cucumber::gherkin::Step;
 use cucumber::then;
 use leadim_simulator::JournalEntry;

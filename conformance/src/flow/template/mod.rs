@@ -17,12 +17,19 @@
 //! dots reachable); a `%` that does not open a well-formed placeholder is literal text,
 //! and a placeholder's path may not contain whitespace (use `get` for such keys).
 
+mod parse;
+mod path;
+mod transform;
+
+pub use path::get_path;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use self::parse::Placeholder;
+use self::transform::CallError;
 use super::{FlowContext, NodeResult};
-use crate::phone::{DEFAULT_REGION, PhoneStyle, format_phone};
 use crate::protocol::Chat;
 
 /// A placeholder that is well-formed but names something this runner does not know.
@@ -165,297 +172,12 @@ pub fn render(template: &str, ctx: &FlowContext) -> Result<String, TemplateError
     Scope::from_context(ctx).render(template)
 }
 
-/// Lodash-style `get`: the whole path as one key first, then dot/bracket segments
-/// (`a.b.0`, `a[0]["b"]`). An empty path is the value itself.
-pub fn get_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
-    if path.is_empty() {
-        return Some(value);
-    }
-    if let Some(whole) = value.as_object().and_then(|map| map.get(path)) {
-        return Some(whole);
-    }
-    path_segments(path)
-        .iter()
-        .try_fold(value, |current, key| match current {
-            Value::Object(map) => map.get(key.as_str()),
-            Value::Array(items) => items.get(key.parse::<usize>().ok()?),
-            _ => None,
-        })
-}
-
-fn path_segments(path: &str) -> Vec<String> {
-    let mut segments = Vec::new();
-    let mut current = String::new();
-    let mut chars = path.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => segments.push(std::mem::take(&mut current)),
-            '[' => {
-                if !current.is_empty() {
-                    segments.push(std::mem::take(&mut current));
-                }
-                let inner: String = chars.by_ref().take_while(|&c| c != ']').collect();
-                segments.push(inner.trim_matches(|c| c == '"' || c == '\'').to_owned());
-                // A `.` right after `]` separates nothing new.
-                let rest = chars.as_str();
-                if let Some(stripped) = rest.strip_prefix('.') {
-                    chars = stripped.chars();
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        segments.push(current);
-    }
-    segments
-}
-
 /// The text a value renders as; unresolved and `null` are empty.
 fn to_text(value: Option<Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s,
         Some(other) => other.to_string(),
-    }
-}
-
-/// One parsed `%provider:path|…%`; borrowed from the template.
-#[derive(Debug)]
-struct Placeholder<'a> {
-    provider: &'a str,
-    path: &'a str,
-    transformers: Vec<Call<'a>>,
-}
-
-#[derive(Debug)]
-struct Call<'a> {
-    name: &'a str,
-    args: Vec<String>,
-}
-
-enum CallError {
-    Unknown,
-    Arguments(String),
-}
-
-impl<'a> Placeholder<'a> {
-    /// Parses the placeholder opening at `start` (a `%`), returning it and the
-    /// index after its closing `%`; `None` when the text there is no placeholder.
-    ///
-    /// Only ASCII delimiters are ever sliced at, so every index is a char boundary.
-    fn parse(s: &'a str, start: usize) -> Option<(Self, usize)> {
-        let mut cur = Cursor { s, pos: start + 1 };
-        let provider = cur.ident()?;
-        if !cur.eat(b':') {
-            return None;
-        }
-        let path_start = cur.pos;
-        while let Some(b) = cur.peek() {
-            if matches!(b, b'|' | b'%' | b'"' | b'(' | b')') || b.is_ascii_whitespace() {
-                break;
-            }
-            cur.pos += 1;
-        }
-        let path = &s[path_start..cur.pos];
-        let mut transformers = Vec::new();
-        loop {
-            cur.skip_ws();
-            if cur.eat(b'%') {
-                return Some((
-                    Self {
-                        provider,
-                        path,
-                        transformers,
-                    },
-                    cur.pos,
-                ));
-            }
-            if !cur.eat(b'|') {
-                return None;
-            }
-            cur.skip_ws();
-            let name = cur.ident()?;
-            cur.skip_ws();
-            let args = if cur.eat(b'(') {
-                cur.args()?
-            } else {
-                Vec::new()
-            };
-            transformers.push(Call { name, args });
-        }
-    }
-}
-
-struct Cursor<'a> {
-    s: &'a str,
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.s.as_bytes().get(self.pos).copied()
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        let hit = self.peek() == Some(byte);
-        self.pos += usize::from(hit);
-        hit
-    }
-
-    fn skip_ws(&mut self) {
-        while self.peek().is_some_and(|b| b == b' ' || b == b'\t') {
-            self.pos += 1;
-        }
-    }
-
-    /// `[A-Za-z_][A-Za-z0-9_]*`
-    fn ident(&mut self) -> Option<&'a str> {
-        let start = self.pos;
-        if !self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        {
-            return None;
-        }
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            self.pos += 1;
-        }
-        Some(&self.s[start..self.pos])
-    }
-
-    /// Arguments after `(`, through `)`: double-quoted strings (with `\"` and `\\`)
-    /// or bare tokens such as numbers.
-    fn args(&mut self) -> Option<Vec<String>> {
-        let mut args = Vec::new();
-        self.skip_ws();
-        if self.eat(b')') {
-            return Some(args);
-        }
-        loop {
-            self.skip_ws();
-            args.push(if self.eat(b'"') {
-                self.string()?
-            } else {
-                self.bare()?
-            });
-            self.skip_ws();
-            if self.eat(b')') {
-                return Some(args);
-            }
-            if !self.eat(b',') {
-                return None;
-            }
-        }
-    }
-
-    /// The rest of a string literal after its opening quote.
-    fn string(&mut self) -> Option<String> {
-        let mut out = String::new();
-        let mut chunk = self.pos;
-        loop {
-            match self.peek()? {
-                b'"' => {
-                    out.push_str(&self.s[chunk..self.pos]);
-                    self.pos += 1;
-                    return Some(out);
-                }
-                b'\\' if matches!(self.s.as_bytes().get(self.pos + 1), Some(b'"' | b'\\')) => {
-                    out.push_str(&self.s[chunk..self.pos]);
-                    chunk = self.pos + 1; // keep the escaped quote or backslash
-                    self.pos += 2;
-                }
-                _ => self.pos += 1,
-            }
-        }
-    }
-
-    fn bare(&mut self) -> Option<String> {
-        let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'+'))
-        {
-            self.pos += 1;
-        }
-        (self.pos > start).then(|| self.s[start..self.pos].to_owned())
-    }
-}
-
-impl Call<'_> {
-    fn apply(&self, value: Option<Value>) -> Result<Option<Value>, CallError> {
-        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
-        let arity = |range: std::ops::RangeInclusive<usize>| {
-            if range.contains(&args.len()) {
-                Ok(())
-            } else {
-                let (min, max) = (range.start(), range.end());
-                let expected = if min == max {
-                    format!("{min}")
-                } else {
-                    format!("{min} to {max}")
-                };
-                Err(CallError::Arguments(format!(
-                    "expects {expected} arguments, got {}",
-                    args.len()
-                )))
-            }
-        };
-        let text = |value: Option<Value>| value.filter(|v| !v.is_null()).map(|v| to_text(Some(v)));
-        Ok(match self.name {
-            "get" => {
-                arity(1..=1)?;
-                value.and_then(|v| get_path(&v, args[0]).cloned())
-            }
-            "formatPhone" => {
-                arity(0..=2)?;
-                let style = match args.first() {
-                    Some(name) => name.parse().map_err(|e: crate::phone::UnknownPhoneStyle| {
-                        CallError::Arguments(e.to_string())
-                    })?,
-                    None => PhoneStyle::Smart,
-                };
-                let region = args.get(1).copied().unwrap_or(DEFAULT_REGION);
-                text(value).map(|t| Value::String(format_phone(&t, style, region).unwrap_or(t)))
-            }
-            "replace" => {
-                arity(2..=3)?;
-                let global = match args.get(2).copied() {
-                    None | Some("") => false,
-                    Some("g") => true,
-                    Some(flags) => {
-                        return Err(CallError::Arguments(format!("unsupported flags {flags:?}")));
-                    }
-                };
-                text(value).map(|t| {
-                    Value::String(if global {
-                        t.replace(args[0], args[1])
-                    } else {
-                        t.replacen(args[0], args[1], 1)
-                    })
-                })
-            }
-            "trim" | "toLowerCase" | "toUpperCase" | "length" => {
-                arity(0..=0)?;
-                match self.name {
-                    "trim" => text(value).map(|t| {
-                        t.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-                            .into()
-                    }),
-                    "toLowerCase" => text(value).map(|t| Value::String(t.to_lowercase())),
-                    "toUpperCase" => text(value).map(|t| Value::String(t.to_uppercase())),
-                    _ => match value {
-                        Some(Value::Array(items)) => Some(items.len().into()),
-                        Some(Value::Object(map)) => Some(map.len().into()),
-                        other => text(other).map(|t| t.encode_utf16().count().into()),
-                    },
-                }
-            }
-            _ => return Err(CallError::Unknown),
-        })
     }
 }
 
