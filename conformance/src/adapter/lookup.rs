@@ -16,8 +16,8 @@ use super::{AdapterFailure, read_json, required, scalar_text, success_envelope};
 use crate::phone::lookup_candidates;
 use crate::protocol::AdapterRequest;
 
-/// Header carrying the account token.
-pub const AUTH_HEADER: &str = "X-LEAD-IM-AUTH";
+/// The header that carries the token: the simulator's one constant for it.
+pub use leadim_simulator::AUTH_HEADER;
 
 /// Looks the chat's phone up and returns the new crmData: the previous crmData plus
 /// every field of the lead under its Lead.IM name, `id`, `name`, `phone`, `deepLink`.

@@ -43,7 +43,7 @@ pub const RW_4410: &str = "t-4410-rw";
 /// The phone of דנה כהן (3305), stored as `0521234567`.
 pub const DANA_PHONE: &str = "0521234567";
 /// The auth header.
-pub const AUTH: &str = "X-LEAD-IM-AUTH";
+pub const AUTH: &str = leadim_simulator::AUTH_HEADER;
 /// The fixtures' lead count.
 pub const FIXTURE_LEADS: usize = 48;
 

@@ -21,7 +21,7 @@ impl LeadimWorld {
     pub(crate) fn requests(&self, endpoint: Endpoint) -> Vec<JournalEntry> {
         self.journal()
             .into_iter()
-            .filter(|e| endpoint.matches(&e.path))
+            .filter(|e| endpoint.matches(e))
             .collect()
     }
 
@@ -133,7 +133,7 @@ fn every_token(w: &mut LeadimWorld, endpoint: Endpoint, token: TokenChoice) -> S
         let header = entry
             .headers
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("x-lead-im-auth"))
+            .find(|(k, _)| k.eq_ignore_ascii_case(leadim_simulator::AUTH_HEADER))
             .map(|(_, v)| v.as_str());
         ensure(header == Some(masked.as_str()), || {
             format!(

@@ -125,7 +125,7 @@ impl FromStr for OutcomeParam {
     }
 }
 
-/// A Lead.IM endpoint, as the journal files it.
+/// A Lead.IM endpoint a step names, by the simulator's name for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, cucumber::Parameter)]
 #[param(name = "endpoint", regex = "lookup|submit|update")]
 pub enum Endpoint {
@@ -138,14 +138,18 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    /// Whether a journaled path is this endpoint's.
-    fn matches(self, path: &str) -> bool {
-        let path = path.to_ascii_lowercase();
+    /// The simulator's endpoint: the journal files each request under it.
+    pub fn simulator(self) -> leadim_simulator::Endpoint {
         match self {
-            Self::Lookup => path.ends_with("/leads_get.ashx"),
-            Self::Submit => path.trim_end_matches('/') == "/v2/submit",
-            Self::Update => path.ends_with("/lead_update.ashx"),
+            Self::Lookup => leadim_simulator::Endpoint::Lookup,
+            Self::Submit => leadim_simulator::Endpoint::Submit,
+            Self::Update => leadim_simulator::Endpoint::Update,
         }
+    }
+
+    /// Whether a journal entry is a request for this endpoint.
+    fn matches(self, entry: &leadim_simulator::JournalEntry) -> bool {
+        entry.endpoint == Some(self.simulator())
     }
 
     /// The simulator's fault endpoint.
@@ -161,11 +165,7 @@ impl Endpoint {
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Lookup => "lookup",
-            Self::Submit => "submit",
-            Self::Update => "update",
-        })
+        f.write_str(self.simulator().name())
     }
 }
 
@@ -173,12 +173,10 @@ impl FromStr for Endpoint {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "lookup" => Ok(Self::Lookup),
-            "submit" => Ok(Self::Submit),
-            "update" => Ok(Self::Update),
-            other => Err(format!("unknown endpoint {other}")),
-        }
+        [Self::Lookup, Self::Submit, Self::Update]
+            .into_iter()
+            .find(|e| e.simulator().name() == s)
+            .ok_or_else(|| format!("unknown endpoint {s}"))
     }
 }
 
@@ -249,9 +247,12 @@ mod tests {
     }
 
     #[test]
-    fn endpoints_match_their_paths() {
-        assert!(Endpoint::Lookup.matches("/APIProxy/9001/api/Leads_Get.ashx"));
-        assert!(!Endpoint::Lookup.matches("/apiproxy/9001/api/lead_get.ashx"));
-        assert!(Endpoint::Submit.matches("/v2/submit/"));
+    fn endpoints_are_named_as_the_simulator_names_them() {
+        for name in ["lookup", "submit", "update"] {
+            let endpoint: Endpoint = name.parse().unwrap();
+            assert_eq!(endpoint.to_string(), name);
+            assert_eq!(endpoint.simulator().name(), name);
+        }
+        assert!("get".parse::<Endpoint>().is_err());
     }
 }
