@@ -76,6 +76,25 @@ impl Simulator {
 }
 
 /// Configures a [`Simulator`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use leadim_simulator::{PhoneMatch, Simulator};
+/// use std::time::Duration;
+///
+/// let sim = Simulator::builder()
+///     .phone_match(PhoneMatch::Normalized) // 972…, +972… and 05… find one another
+///     .journal_limits(500, 1024 * 1024)
+///     .idle_timeout(Duration::from_secs(5))
+///     .start()
+///     .await
+///     .expect("simulator starts");
+/// assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+/// assert_eq!(sim.store().phone_match(), PhoneMatch::Normalized);
+/// sim.shutdown().await;
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct SimulatorBuilder {
     dataset: Option<Dataset>,

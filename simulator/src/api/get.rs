@@ -1,5 +1,5 @@
-//! `GET /apiproxy/{aid}/api/lead_get.ashx?by_id=` — `docs/contract.md`, "Look leads
-//! up" (its last paragraph): a read token of the account, `by_id` required, the one
+//! `GET /apiproxy/{aid}/api/lead_get.ashx?by_id=` — `docs/contract.md`, "One lead"
+//! (under "Look leads up"): a read token of the account, `by_id` required, the one
 //! lead in `data`; a lead of another account is not found.
 
 use super::{api_failure, lead_id, lead_json, token};

@@ -172,7 +172,34 @@ impl Record {
     }
 }
 
-/// Which entries to read.
+/// Which entries to read: the same filters as `GET /__admin/requests`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use leadim_simulator::{AUTH_HEADER, Endpoint, JournalFilter, Simulator};
+///
+/// let sim = Simulator::start().await.unwrap();
+/// let account = sim.create_account();
+/// reqwest::Client::new()
+///     .get(&account.get_customer_details_url)
+///     .query(&[("by_phone", "054-318-2290")])
+///     .header(AUTH_HEADER, &account.read_token)
+///     .send()
+///     .await
+///     .unwrap();
+/// let page = sim.requests(&JournalFilter {
+///     account: Some(account.aid),
+///     path: Some("leads_get".into()),
+///     ..JournalFilter::default()
+/// });
+/// let entry = &page.entries[0];
+/// assert_eq!(entry.endpoint, Some(Endpoint::Lookup));
+/// assert_eq!(entry.param("by_phone"), Some("054-318-2290"));
+/// // Nothing matched: the journal says why, in plain words.
+/// assert!(entry.has_diagnostic("no lead of account"));
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct JournalFilter {
     /// Only this account's.

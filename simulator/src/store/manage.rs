@@ -107,6 +107,27 @@ impl Store {
     /// Adds leads to an account as they are (no caps, no diagnostics), for tests
     /// that need a lead in a given shape. All or nothing: the first bad lead refuses
     /// the whole batch, naming it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use leadim_simulator::{SeedLead, Simulator};
+    ///
+    /// let sim = Simulator::start().await.unwrap();
+    /// let account = sim.create_account();
+    /// // The admin API's body format: field names are the form's Hebrew names.
+    /// let leads: Vec<SeedLead> = serde_json::from_value(serde_json::json!([
+    ///     {"phone": "972541112233", "created_at": "2026-03-01T08:00:00Z",
+    ///      "fields": {"שם": "אורי שמש", "עיר": "באר שבע", "מטפל": "רונית"}},
+    ///     {"phone": "052-765-4321", "status_id": 2, "fields": {"שם": "מאיה דהן"}},
+    /// ]))
+    /// .unwrap();
+    /// let lids = sim.store().seed_leads(account.aid, leads).unwrap();
+    /// let stored = sim.store().lead(account.aid, lids[0]).unwrap();
+    /// assert_eq!(stored.field("מטפל"), Some("רונית"));
+    /// assert_eq!(stored.phone, "972541112233");
+    /// # }
+    /// ```
     pub fn seed_leads(&self, aid: u64, leads: Vec<SeedLead>) -> Result<Vec<u64>, SeedError> {
         let now = jiff::Timestamp::now().as_second();
         let mut state = self.lock();
