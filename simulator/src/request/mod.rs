@@ -260,10 +260,37 @@ impl Request {
         decoded.map(|p| p.to_pairs()).unwrap_or_default()
     }
 
-    /// A header's value as text, if present and visible ASCII.
-    pub fn header_str(&self, name: &header::HeaderName) -> Option<Result<&str, ()>> {
-        self.headers.get(name).map(|v| v.to_str().map_err(|_| ()))
+    /// The header that carries a token, as sent: missing, not text, or its value
+    /// (untrimmed; whether a blank one counts as missing is the caller's rule).
+    pub fn token_header(&self, name: &header::HeaderName) -> TokenHeader<'_> {
+        match self.headers.get(name).map(header::HeaderValue::to_str) {
+            None => TokenHeader::Missing,
+            Some(Err(_)) => TokenHeader::NotAscii,
+            Some(Ok(value)) => TokenHeader::Value(value),
+        }
     }
+
+    /// A header's value as text, if present and visible ASCII. The shape the
+    /// store's `authorize` still takes; [`Request::token_header`] says the same
+    /// with names.
+    pub fn header_str(&self, name: &header::HeaderName) -> Option<Result<&str, ()>> {
+        match self.token_header(name) {
+            TokenHeader::Missing => None,
+            TokenHeader::NotAscii => Some(Err(())),
+            TokenHeader::Value(value) => Some(Ok(value)),
+        }
+    }
+}
+
+/// A token header as a request carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenHeader<'a> {
+    /// The request has no such header.
+    Missing,
+    /// The header's value is not visible ASCII (a token never is anything else).
+    NotAscii,
+    /// The header's value, as sent: possibly blank, and not trimmed.
+    Value(&'a str),
 }
 
 #[cfg(test)]
@@ -272,6 +299,33 @@ mod tests {
 
     fn parse(s: &str) -> Result<Params<'_>, DecodeError> {
         parse_urlencoded(s.as_bytes(), Part::Query)
+    }
+
+    fn with_header(value: &[u8]) -> Request {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTH, header::HeaderValue::from_bytes(value).unwrap());
+        Request {
+            method: Method::GET,
+            uri: Uri::from_static("/"),
+            headers,
+            body: Bytes::new(),
+            received: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    const AUTH: header::HeaderName = header::HeaderName::from_static("x-lead-im-auth");
+
+    #[test]
+    fn token_header_tells_missing_from_not_ascii_and_keeps_the_value_as_sent() {
+        let mut req = with_header(b" tok ");
+        assert_eq!(req.token_header(&AUTH), TokenHeader::Value(" tok "));
+        assert_eq!(req.header_str(&AUTH), Some(Ok(" tok ")));
+        req = with_header(b"\xD7\xA9");
+        assert_eq!(req.token_header(&AUTH), TokenHeader::NotAscii);
+        assert_eq!(req.header_str(&AUTH), Some(Err(())));
+        req.headers.clear();
+        assert_eq!(req.token_header(&AUTH), TokenHeader::Missing);
+        assert_eq!(req.header_str(&AUTH), None);
     }
 
     #[test]
