@@ -128,13 +128,13 @@ pub(crate) async fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> R
             Reply::json(StatusCode::OK, &json!({"faults": app.faults.list()}))
         }
         AdminRoute::Faults if m == Method::POST => {
-            let spec = match json_body::<crate::faults::FaultSpec>(req) {
+            let spec = match json_body::<crate::faults::WireSpec>(req) {
                 Ok(s) => s,
                 Err(r) => return r,
             };
-            match app.faults.add(spec) {
+            match crate::faults::FaultSpec::try_from(spec).and_then(|s| app.faults.add(s)) {
                 Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
-                Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason),
+                Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason.to_string()),
             }
         }
         AdminRoute::Faults if m == Method::DELETE => {

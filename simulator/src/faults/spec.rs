@@ -1,0 +1,219 @@
+//! A fault to inject, [`FaultSpec`]: which requests, what goes wrong, before or
+//! after the handler, and its [`Trigger`]; the [`FaultError`]s that refuse one;
+//! and its JSON, the flat shape the admin API has always taken (`next`, `nth`,
+//! `probability` and `seed` beside the other keys), mapped to the typed spec by
+//! hand so that a spec that does not make sense is refused as it is read.
+
+use super::{AnswerFault, Endpoint, FaultKind, When};
+use serde::{Deserialize, Serialize};
+
+/// Which of the matching requests a fault strikes.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Trigger {
+    /// Every one, until the fault is cleared (JSON: none of the keys below).
+    #[default]
+    Always,
+    /// The next `n` (JSON `"next": n`); then the fault is used up.
+    Next(u64),
+    /// Only the `k`-th, counting from 1 (JSON `"nth": k`); then the fault is used up.
+    Nth(u64),
+    /// Each one with probability `p` (JSON `"probability": p`), drawn from a seeded
+    /// generator so that a run can be reproduced.
+    Probability {
+        /// 0–1.
+        p: f64,
+        /// The generator's seed (JSON `"seed"`); without one it draws as with 0.
+        seed: Option<u64>,
+    },
+}
+
+/// Why a fault spec is refused. Each message is what the admin API answers (422).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FaultError {
+    /// More than one of `next`, `nth` and `probability` in the JSON.
+    #[error("give at most one of next, nth and probability")]
+    ManyTriggers,
+    /// A `seed` in the JSON without `probability`.
+    #[error("seed goes with probability")]
+    SeedWithoutProbability,
+    /// A probability outside 0–1.
+    #[error("probability {0} is not between 0 and 1")]
+    ProbabilityOutOfRange(f64),
+    /// `nth` 0: the first matching request is the 1st.
+    #[error("nth counts from 1")]
+    NthZero,
+    /// A `status` fault whose status is not 400–599.
+    #[error("status {0} is not an error status (400–599)")]
+    NotAnErrorStatus(u16),
+}
+
+/// A fault to inject: which requests (account, endpoint, [`Trigger`]) get which
+/// fault, before the handler (nothing stored) or after it (stored, the answer lost).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "WireSpec", into = "WireSpec")]
+pub struct FaultSpec {
+    /// Only this account's requests (default: every account's).
+    pub account: Option<u64>,
+    /// Only this endpoint (default: all).
+    pub endpoint: Endpoint,
+    /// What goes wrong.
+    pub fault: FaultKind,
+    /// Before or after the handler (default: before).
+    pub when: When,
+    /// Which matching requests it strikes (default: all of them).
+    pub trigger: Trigger,
+}
+
+impl FaultSpec {
+    /// A fault on every matching request of `endpoint`, before the handler.
+    pub fn new(endpoint: Endpoint, fault: impl Into<FaultKind>) -> FaultSpec {
+        FaultSpec {
+            account: None,
+            endpoint,
+            fault: fault.into(),
+            when: When::Before,
+            trigger: Trigger::Always,
+        }
+    }
+
+    /// Only for this account.
+    #[must_use]
+    pub fn for_account(mut self, aid: u64) -> FaultSpec {
+        self.account = Some(aid);
+        self
+    }
+
+    /// After the handler instead of before.
+    #[must_use]
+    pub fn after_handler(mut self) -> FaultSpec {
+        self.when = When::After;
+        self
+    }
+
+    /// Only for the next `n` matching requests.
+    #[must_use]
+    pub fn times(mut self, n: u64) -> FaultSpec {
+        self.trigger = Trigger::Next(n);
+        self
+    }
+
+    /// Only for the `k`-th matching request (1 = the first after the fault is set).
+    #[must_use]
+    pub fn nth(mut self, k: u64) -> FaultSpec {
+        self.trigger = Trigger::Nth(k);
+        self
+    }
+
+    /// Each matching request with probability `p` (0–1), drawn from `seed`.
+    #[must_use]
+    pub fn probability(mut self, p: f64, seed: u64) -> FaultSpec {
+        self.trigger = Trigger::Probability {
+            p,
+            seed: Some(seed),
+        };
+        self
+    }
+
+    /// Checks what the types leave open: `nth` 0, a probability outside 0–1, a
+    /// `status` fault that is not an error status.
+    pub fn validate(&self) -> Result<(), FaultError> {
+        match self.trigger {
+            Trigger::Probability { p, .. } if !(0.0..=1.0).contains(&p) => {
+                return Err(FaultError::ProbabilityOutOfRange(p));
+            }
+            Trigger::Nth(0) => return Err(FaultError::NthZero),
+            _ => {}
+        }
+        if let FaultKind::Answer(AnswerFault::Status { status, .. }) = self.fault
+            && !(400..=599).contains(&status)
+        {
+            return Err(FaultError::NotAnErrorStatus(status));
+        }
+        Ok(())
+    }
+
+    /// Whether a request of `endpoint` for `account` is one this fault is for.
+    pub(super) fn matches(&self, endpoint: Endpoint, account: Option<u64>) -> bool {
+        (self.endpoint == Endpoint::All || self.endpoint == endpoint)
+            && self.account.is_none_or(|a| account == Some(a))
+    }
+}
+
+pub(crate) use wire::FaultSpec as WireSpec;
+
+mod wire {
+    use super::{Endpoint, FaultKind, When};
+    use serde::{Deserialize, Serialize};
+
+    /// A fault spec as JSON has it: the trigger as three optional keys and a seed.
+    /// The admin API reads this first, so that JSON it cannot read (400) is told
+    /// apart from a spec it refuses (422). Named like the typed spec, since serde's
+    /// messages name the type.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct FaultSpec {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) account: Option<u64>,
+        #[serde(default)]
+        pub(super) endpoint: Endpoint,
+        pub(super) fault: FaultKind,
+        #[serde(default)]
+        pub(super) when: When,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) next: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) nth: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) probability: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) seed: Option<u64>,
+    }
+}
+
+impl TryFrom<WireSpec> for FaultSpec {
+    type Error = FaultError;
+
+    fn try_from(wire: WireSpec) -> Result<FaultSpec, FaultError> {
+        let trigger = match (wire.next, wire.nth, wire.probability) {
+            (None, None, None) => Trigger::Always,
+            (Some(n), None, None) => Trigger::Next(n),
+            (None, Some(k), None) => Trigger::Nth(k),
+            (None, None, Some(p)) => Trigger::Probability { p, seed: wire.seed },
+            _ => return Err(FaultError::ManyTriggers),
+        };
+        if wire.seed.is_some() && !matches!(trigger, Trigger::Probability { .. }) {
+            return Err(FaultError::SeedWithoutProbability);
+        }
+        let spec = FaultSpec {
+            account: wire.account,
+            endpoint: wire.endpoint,
+            fault: wire.fault,
+            when: wire.when,
+            trigger,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+impl From<FaultSpec> for WireSpec {
+    fn from(spec: FaultSpec) -> WireSpec {
+        let (mut next, mut nth, mut probability, mut seed) = (None, None, None, None);
+        match spec.trigger {
+            Trigger::Always => {}
+            Trigger::Next(n) => next = Some(n),
+            Trigger::Nth(k) => nth = Some(k),
+            Trigger::Probability { p, seed: s } => (probability, seed) = (Some(p), s),
+        }
+        WireSpec {
+            account: spec.account,
+            endpoint: spec.endpoint,
+            fault: spec.fault,
+            when: spec.when,
+            next,
+            nth,
+            probability,
+            seed,
+        }
+    }
+}
