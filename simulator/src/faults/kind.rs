@@ -237,3 +237,104 @@ impl Visitor<'_> for Tag {
             .ok_or_else(|| E::unknown_variant(name, KINDS))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_into_its_side_and_writes_back_the_same_json() {
+        let delay = r#"{"kind":"latency","ms":800}"#;
+        assert_eq!(
+            serde_json::from_str::<FaultKind>(delay).unwrap(),
+            FaultKind::Latency { ms: 800 }
+        );
+        for json in [
+            r#"{"kind":"status","status":503,"retry_after":5}"#,
+            r#"{"kind":"status","status":500}"#,
+            r#"{"kind":"envelope","message":"שגיאה"}"#,
+            r#"{"kind":"malformed_json"}"#,
+            r#"{"kind":"truncated"}"#,
+            r#"{"kind":"html_error"}"#,
+            r#"{"kind":"close"}"#,
+            r#"{"kind":"reset"}"#,
+            r#"{"kind":"hang"}"#,
+        ] {
+            let kind: FaultKind = serde_json::from_str(json).unwrap();
+            assert!(matches!(kind, FaultKind::Answer(_)), "{json}");
+            assert_eq!(serde_json::to_string(&kind).unwrap(), json);
+        }
+        let kind: FaultKind = serde_json::from_str(delay).unwrap();
+        assert_eq!(serde_json::to_string(&kind).unwrap(), delay);
+    }
+
+    #[test]
+    fn every_listed_name_is_a_kind_and_an_unknown_one_is_refused_with_the_list() {
+        for name in KINDS {
+            let err = serde_json::from_str::<FaultKind>(&format!(r#"{{"kind":"{name}"}}"#))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(!err.contains("unknown variant"), "{name}: {err}");
+        }
+        let err = serde_json::from_str::<FaultKind>(r#"{"kind":"latncy","ms":5}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown variant `latncy`, expected one of `latency`, `status`, `envelope`, \
+             `malformed_json`, `truncated`, `html_error`, `close`, `reset`, `hang` \
+             at line 1 column 16"
+        );
+    }
+
+    #[test]
+    fn fields_are_refused_as_for_a_derived_enum() {
+        // A refusal raised once the kind's object is read has no place of its own:
+        // serde_json gives it the place in the document around the kind (the admin
+        // API's messages, places and all, are what they were before the split).
+        let err = |json| {
+            serde_json::from_str::<FaultKind>(json)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(r#"{"ms":5}"#),
+            "missing field `kind` at line 1 column 8"
+        );
+        assert_eq!(
+            err(r#"{"kind":"latency","ms":5,"x":1}"#),
+            "unknown field `x`, expected `ms`"
+        );
+        assert_eq!(err(r#"{"kind":"status"}"#), "missing field `status`");
+        assert_eq!(
+            err(r#"{"kind":"close","kind":"hang"}"#),
+            "duplicate field `kind` at line 1 column 22"
+        );
+        assert_eq!(
+            serde_json::from_str::<FaultKind>(r#"["status",503,7]"#).unwrap(),
+            FaultKind::Answer(AnswerFault::Status {
+                status: 503,
+                retry_after: Some(7)
+            })
+        );
+    }
+
+    #[test]
+    fn the_journal_names_each_kind() {
+        let named = |kind: FaultKind| kind.to_string();
+        assert_eq!(named(FaultKind::Latency { ms: 250 }), "latency 250 ms");
+        assert_eq!(
+            named(
+                AnswerFault::Status {
+                    status: 429,
+                    retry_after: Some(7)
+                }
+                .into()
+            ),
+            "status 429 with Retry-After 7"
+        );
+        assert_eq!(
+            named(AnswerFault::Hang.into()),
+            "no answer (hangs until the client gives up)"
+        );
+    }
+}

@@ -217,3 +217,97 @@ impl From<FaultSpec> for WireSpec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The refusal of the admin API's JSON, as the admin API meets it (read as a
+    /// [`WireSpec`], then mapped); read straight as a [`FaultSpec`], the JSON is
+    /// refused with the same message.
+    fn refusal(json: &str) -> FaultError {
+        let wire: WireSpec = serde_json::from_str(json).expect("JSON of the right shape");
+        let err = FaultSpec::try_from(wire).expect_err("refused");
+        let direct = serde_json::from_str::<FaultSpec>(json).unwrap_err();
+        assert_eq!(direct.to_string(), err.to_string());
+        err
+    }
+
+    #[test]
+    fn two_triggers_are_refused() {
+        let err = refusal(r#"{"fault":{"kind":"close"},"next":1,"nth":2}"#);
+        assert_eq!(err, FaultError::ManyTriggers);
+        assert_eq!(
+            err.to_string(),
+            "give at most one of next, nth and probability"
+        );
+        assert_eq!(
+            refusal(r#"{"fault":{"kind":"close"},"nth":1,"probability":0.5,"seed":1}"#),
+            FaultError::ManyTriggers
+        );
+    }
+
+    #[test]
+    fn a_seed_without_probability_is_refused() {
+        let err = refusal(r#"{"fault":{"kind":"close"},"next":2,"seed":3}"#);
+        assert_eq!(err, FaultError::SeedWithoutProbability);
+        assert_eq!(err.to_string(), "seed goes with probability");
+        assert_eq!(
+            refusal(r#"{"fault":{"kind":"close"},"seed":3}"#),
+            FaultError::SeedWithoutProbability
+        );
+    }
+
+    #[test]
+    fn nth_zero_is_refused() {
+        let err = refusal(r#"{"fault":{"kind":"close"},"nth":0}"#);
+        assert_eq!(err, FaultError::NthZero);
+        assert_eq!(err.to_string(), "nth counts from 1");
+    }
+
+    #[test]
+    fn a_probability_above_one_is_refused() {
+        let err = refusal(r#"{"fault":{"kind":"close"},"probability":1.5}"#);
+        assert_eq!(err, FaultError::ProbabilityOutOfRange(1.5));
+        assert_eq!(err.to_string(), "probability 1.5 is not between 0 and 1");
+    }
+
+    #[test]
+    fn a_status_that_is_not_an_error_is_refused() {
+        let err = refusal(r#"{"fault":{"kind":"status","status":200}}"#);
+        assert_eq!(err, FaultError::NotAnErrorStatus(200));
+        assert_eq!(
+            err.to_string(),
+            "status 200 is not an error status (400–599)"
+        );
+    }
+
+    #[test]
+    fn each_trigger_reads_from_its_key_and_writes_back_the_same_json() {
+        let close = r#""endpoint":"all","fault":{"kind":"close"},"when":"before""#;
+        for (keys, trigger) in [
+            ("", Trigger::Always),
+            (r#","next":0"#, Trigger::Next(0)),
+            (r#","nth":3"#, Trigger::Nth(3)),
+            (
+                r#","probability":0.25"#,
+                Trigger::Probability {
+                    p: 0.25,
+                    seed: None,
+                },
+            ),
+            (
+                r#","probability":1.0,"seed":0"#,
+                Trigger::Probability {
+                    p: 1.0,
+                    seed: Some(0),
+                },
+            ),
+        ] {
+            let json = format!("{{{close}{keys}}}");
+            let spec: FaultSpec = serde_json::from_str(&json).unwrap();
+            assert_eq!(spec.trigger, trigger, "{json}");
+            assert_eq!(serde_json::to_string(&spec).unwrap(), json);
+        }
+    }
+}
