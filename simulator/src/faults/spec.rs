@@ -49,6 +49,76 @@ pub enum FaultError {
 
 /// A fault to inject: which requests (account, endpoint, [`Trigger`]) get which
 /// fault, before the handler (nothing stored) or after it (stored, the answer lost).
+///
+/// Built in code, with the builder:
+///
+/// ```
+/// use leadim_simulator::faults::{AnswerFault, Endpoint, FaultKind, FaultSpec, Trigger, When};
+///
+/// // The next two submissions of account 9001 get a 503 with `Retry-After: 5`.
+/// let spec = FaultSpec::new(
+///     Endpoint::Submit,
+///     AnswerFault::Status { status: 503, retry_after: Some(5) },
+/// )
+/// .for_account(9001)
+/// .times(2);
+/// assert_eq!(spec.trigger, Trigger::Next(2));
+/// assert!(spec.validate().is_ok());
+///
+/// // Every third lookup answers 800 ms late, after the handler ran.
+/// let slow = FaultSpec::new(Endpoint::Lookup, FaultKind::Latency { ms: 800 })
+///     .after_handler()
+///     .nth(3);
+/// assert_eq!((slow.when, slow.trigger), (When::After, Trigger::Nth(3)));
+///
+/// // A tenth of all requests, reproducibly, lose their connection.
+/// let flaky = FaultSpec::new(Endpoint::All, AnswerFault::Reset).probability(0.1, 2026);
+/// assert_eq!(flaky.trigger, Trigger::Probability { p: 0.1, seed: Some(2026) });
+/// ```
+///
+/// Read from the JSON that `POST /__admin/faults` takes, and written back the way
+/// `GET /__admin/faults` lists it:
+///
+/// ```
+/// use leadim_simulator::faults::{AnswerFault, Endpoint, FaultSpec};
+///
+/// let json = r#"{"account":9001,"endpoint":"submit","fault":{"kind":"status","status":503,"retry_after":5},"next":2}"#;
+/// let spec: FaultSpec = serde_json::from_str(json).unwrap();
+/// let built = FaultSpec::new(
+///     Endpoint::Submit,
+///     AnswerFault::Status { status: 503, retry_after: Some(5) },
+/// )
+/// .for_account(9001)
+/// .times(2);
+/// assert_eq!(spec, built);
+/// assert_eq!(
+///     serde_json::to_string(&spec).unwrap(),
+///     r#"{"account":9001,"endpoint":"submit","fault":{"kind":"status","status":503,"retry_after":5},"when":"before","next":2}"#,
+/// );
+///
+/// // A spec that does not make sense is refused as it is read.
+/// let err = serde_json::from_str::<FaultSpec>(r#"{"fault":{"kind":"close"},"next":1,"nth":2}"#)
+///     .unwrap_err();
+/// assert!(err.to_string().starts_with("give at most one of next, nth and probability"));
+/// ```
+///
+/// And injected into a running simulator (errors are [`FaultError`]s, so `?` takes
+/// them):
+///
+/// ```
+/// use leadim_simulator::Simulator;
+/// use leadim_simulator::faults::{AnswerFault, Endpoint, FaultSpec};
+///
+/// #[tokio::main]
+/// async fn main() -> anyhow::Result<()> {
+///     let sim = Simulator::start().await?;
+///     let id = sim.inject(FaultSpec::new(Endpoint::Submit, AnswerFault::Close).times(1))?;
+///     assert_eq!(sim.faults()[0].id, id);
+///     let refused = sim.inject(FaultSpec::new(Endpoint::Get, AnswerFault::Hang).nth(0));
+///     assert_eq!(refused.unwrap_err().to_string(), "nth counts from 1");
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "WireSpec", into = "WireSpec")]
 pub struct FaultSpec {
