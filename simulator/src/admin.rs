@@ -163,11 +163,13 @@ fn read_journal(app: &App, req: &Request) -> Reply {
 }
 
 fn add_fault(app: &App, req: &Request) -> Reply {
-    let spec = match json_body::<crate::faults::FaultSpec>(req) {
+    // The wire shape first (JSON that does not parse is a 400), then the typed spec
+    // (a spec that parses but is refused is a 422).
+    let spec = match json_body::<crate::faults::WireSpec>(req) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match app.faults.add(spec) {
+    match crate::faults::FaultSpec::try_from(spec).and_then(|s| app.faults.add(s)) {
         Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
         Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason.to_string()),
     }

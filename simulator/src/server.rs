@@ -3,7 +3,7 @@
 
 use crate::admin;
 use crate::api;
-use crate::faults::{Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, Strike, When};
+use crate::faults::{AnswerFault, Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, When};
 use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{Exchange, HTML, Reply};
 use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
@@ -199,11 +199,16 @@ async fn handle(
                     Method::GET => ParamsUsed::Query,
                     _ => ParamsUsed::Merged(BodyKinds::FormOrJson),
                 };
-                if let FaultKind::Latency { ms } = strike.kind {
-                    let delay = Duration::from_millis(ms);
-                    return answer_late(app, request, strike.when, delay, ex, at, started).await;
+                match strike.kind {
+                    FaultKind::Latency { ms } => {
+                        let delay = Duration::from_millis(ms);
+                        return answer_late(app, request, strike.when, delay, ex, at, started)
+                            .await;
+                    }
+                    FaultKind::Answer(fault) => {
+                        inject(&app, fault, strike.when, route, &request, &mut ex).await
+                    }
                 }
-                inject(&app, strike, route, &request, &mut ex).await
             }
         },
     };
@@ -275,20 +280,21 @@ async fn answer_late(
     }
 }
 
+/// A fault that takes the answer's place, before or after the handler.
 async fn inject(
     app: &App,
-    strike: Strike,
+    fault: AnswerFault,
+    when: When,
     route: Route<'_>,
     req: &Request,
     ex: &mut Exchange,
 ) -> Outcome {
-    let handled = match strike.when {
+    let handled = match when {
         When::After => Some(dispatch(app, route, req, ex).await),
         When::Before => None,
     };
-    match strike.kind {
-        FaultKind::Latency { .. } => unreachable!("answered by answer_late"),
-        FaultKind::Status {
+    match fault {
+        AnswerFault::Status {
             status,
             retry_after,
         } => {
@@ -299,32 +305,32 @@ async fn inject(
                 None => reply,
             })
         }
-        FaultKind::Envelope { message } => Outcome::Answer(Reply::failure(&message)),
-        FaultKind::MalformedJson => {
+        AnswerFault::Envelope { message } => Outcome::Answer(Reply::failure(&message)),
+        AnswerFault::MalformedJson => {
             let mut reply = Reply::failure("");
             reply.body = Bytes::from_static(b"{\"status\":\"success\",\"result\":");
             Outcome::Answer(reply)
         }
         // An answer without a body (a redirect) has nothing to cut: the connection
         // drops instead.
-        FaultKind::Truncated if handled.as_ref().is_some_and(|r| r.body.is_empty()) => {
+        AnswerFault::Truncated if handled.as_ref().is_some_and(|r| r.body.is_empty()) => {
             Outcome::Close
         }
-        FaultKind::Truncated => Outcome::Cut(handled.unwrap_or_else(|| {
+        AnswerFault::Truncated => Outcome::Cut(handled.unwrap_or_else(|| {
             Reply::json(
                 StatusCode::OK,
                 &serde_json::json!({"status": "success", "result": 0, "data": []}),
             )
         })),
-        FaultKind::HtmlError => Outcome::Answer(Reply {
+        AnswerFault::HtmlError => Outcome::Answer(Reply {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             content_type: HTML,
             body: Bytes::from_static(IIS_ERROR_PAGE.as_bytes()),
             headers: vec![(header::SERVER, "Microsoft-IIS/10.0".into())],
         }),
-        FaultKind::Close => Outcome::Close,
-        FaultKind::Reset => Outcome::Reset,
-        FaultKind::Hang => Outcome::Hang,
+        AnswerFault::Close => Outcome::Close,
+        AnswerFault::Reset => Outcome::Reset,
+        AnswerFault::Hang => Outcome::Hang,
     }
 }
 

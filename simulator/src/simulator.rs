@@ -275,7 +275,7 @@ impl SimulatorHandle {
 
     /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why
     /// the spec is refused.
-    pub fn inject(&self, spec: FaultSpec) -> Result<u64, String> {
+    pub fn inject(&self, spec: FaultSpec) -> Result<u64, faults::FaultError> {
         self.app.faults.add(spec)
     }
 

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use cucumber::{given, then};
-use leadim_simulator::faults::{FaultKind, FaultSpec, Strike, When};
+use leadim_simulator::faults::{AnswerFault, FaultKind, FaultSpec, Strike, When};
 
 use super::{Endpoint, StepResult, ensure};
 use crate::suite::{InjectedFault, LeadimWorld};
@@ -66,19 +66,21 @@ impl FromStr for Fault {
 impl Fault {
     fn kind(&self, adapter_timeout: Duration) -> FaultKind {
         match self {
-            Self::Status(status) => FaultKind::Status {
+            Self::Status(status) => AnswerFault::Status {
                 status: *status,
                 retry_after: (*status == 429).then_some(1),
-            },
-            Self::Envelope => FaultKind::Envelope {
+            }
+            .into(),
+            Self::Envelope => AnswerFault::Envelope {
                 message: "temporary failure, please try again later".into(),
-            },
-            Self::MalformedJson => FaultKind::MalformedJson,
-            Self::Truncated => FaultKind::Truncated,
-            Self::HtmlError => FaultKind::HtmlError,
-            Self::Close => FaultKind::Close,
-            Self::Reset => FaultKind::Reset,
-            Self::Hang => FaultKind::Hang,
+            }
+            .into(),
+            Self::MalformedJson => AnswerFault::MalformedJson.into(),
+            Self::Truncated => AnswerFault::Truncated.into(),
+            Self::HtmlError => AnswerFault::HtmlError.into(),
+            Self::Close => AnswerFault::Close.into(),
+            Self::Reset => AnswerFault::Reset.into(),
+            Self::Hang => AnswerFault::Hang.into(),
             Self::Latency => FaultKind::Latency {
                 ms: u64::try_from((adapter_timeout + Duration::from_millis(1500)).as_millis())
                     .unwrap_or(u64::MAX),
@@ -100,7 +102,7 @@ fn inject(w: &mut LeadimWorld, fault: Fault, endpoint: Endpoint, after: String) 
     let mut spec =
         FaultSpec::new(endpoint.fault_endpoint(), kind.clone()).for_account(w.account.aid);
     spec.when = when;
-    let id = w.ctx().sim.inject(spec)?;
+    let id = w.ctx().sim.inject(spec).map_err(|e| e.to_string())?;
     let described = Strike { id, kind, when }.describe();
     w.faults.push(InjectedFault { id, described });
     Ok(())
