@@ -79,7 +79,9 @@ pub mod state_file;
 mod store;
 
 pub use api::AUTH_HEADER;
-pub use faults::{ActiveFault, FaultKind, FaultSpec, When};
+pub use faults::{
+    ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
+};
 pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
 pub use journal::{JournalEntry, JournalFilter, JournalPage};
 pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};

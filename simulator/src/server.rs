@@ -3,11 +3,11 @@
 
 use crate::admin;
 use crate::api;
-use crate::faults::{AnswerFault, Endpoint, FaultKind, Faults, IIS_ERROR_PAGE, When};
+use crate::faults::{AnswerFault, FaultKind, Faults, IIS_ERROR_PAGE, When};
 use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{Exchange, HTML, Reply};
 use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
-use crate::routes::{ApiRoute, Endpoint as RouteEndpoint, Route, route};
+use crate::routes::{ApiRoute, Endpoint, Route, route};
 use crate::store::Store;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -172,10 +172,7 @@ async fn handle(
     // Worked out at most once: only when a fault scoped to an account asks, or when
     // a fault strikes and the journal needs it.
     let mut account: Option<Option<u64>> = None;
-    let strike = match (
-        &body,
-        route.fault_endpoint(&request.method).map(fault_endpoint),
-    ) {
+    let strike = match (&body, route.fault_endpoint(&request.method)) {
         (Ok(_), Some(endpoint)) => app.faults.strike(endpoint, || {
             *account.insert(account_of(&app.store, route, &request))
         }),
@@ -374,17 +371,6 @@ fn cut(reply: Reply) -> Response<Body> {
     response
 }
 
-/// The fault layer's name for an endpoint.
-fn fault_endpoint(endpoint: RouteEndpoint) -> Endpoint {
-    match endpoint {
-        RouteEndpoint::Submit => Endpoint::Submit,
-        RouteEndpoint::Lookup => Endpoint::Lookup,
-        RouteEndpoint::Get => Endpoint::Get,
-        RouteEndpoint::Update => Endpoint::Update,
-        RouteEndpoint::LeadPage => Endpoint::All,
-    }
-}
-
 /// The account a request concerns, for faults scoped to one. For `/v2/submit` it
 /// is the account of `lm_form`, read as the handler reads it: the query, and a
 /// POST's form-encoded body.
@@ -393,8 +379,8 @@ fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
         return None;
     };
     match api.endpoint {
-        RouteEndpoint::Lookup | RouteEndpoint::Get | RouteEndpoint::Update => api.aid.parse().ok(),
-        RouteEndpoint::Submit => {
+        Endpoint::Lookup | Endpoint::Get | Endpoint::Update => api.aid.parse().ok(),
+        Endpoint::Submit => {
             // As the handler reads it: a GET's body is ignored.
             let from_body = (req.method == Method::POST)
                 .then(|| parse_urlencoded(&req.body, Part::Body).ok())
@@ -406,7 +392,7 @@ fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
                 .find_map(|p| p.get("lm_form").and_then(|f| f.trim().parse().ok()))?;
             store.account_of_form(form)
         }
-        RouteEndpoint::LeadPage => None,
+        Endpoint::LeadPage => None,
     }
 }
 
@@ -611,11 +597,11 @@ async fn dispatch(app: &App, route: Route<'_>, req: &Request, ex: &mut Exchange)
 async fn serve_api(app: &App, api: ApiRoute<'_>, req: &Request, ex: &mut Exchange) -> Reply {
     let store = &app.store;
     match api.endpoint {
-        RouteEndpoint::Submit => api::submit::handle(store, req, ex).await,
-        RouteEndpoint::Lookup => api::lookup::handle(store, req, api.aid, ex),
-        RouteEndpoint::Get => api::get::handle(store, req, api.aid, ex),
-        RouteEndpoint::Update => api::update::handle(store, req, api.aid, ex).await,
-        RouteEndpoint::LeadPage => api::lead_page::handle(store, api.aid, api.lid, ex),
+        Endpoint::Submit => api::submit::handle(store, req, ex).await,
+        Endpoint::Lookup => api::lookup::handle(store, req, api.aid, ex),
+        Endpoint::Get => api::get::handle(store, req, api.aid, ex),
+        Endpoint::Update => api::update::handle(store, req, api.aid, ex).await,
+        Endpoint::LeadPage => api::lead_page::handle(store, api.aid, api.lid, ex),
     }
 }
 

@@ -21,21 +21,61 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Which endpoint a fault applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Endpoint {
-    /// `/v2/submit`.
-    Submit,
-    /// `leads_get.ashx`.
-    Lookup,
-    /// `lead_get.ashx`.
-    Get,
-    /// `lead_update.ashx`.
-    Update,
-    /// Every one of them.
+pub use crate::routes::Endpoint;
+
+/// Which requests a fault is for: every faultable endpoint's, or one endpoint's.
+/// Written `"all"` or the endpoint's name (`"submit"`, `"lookup"`, `"get"`,
+/// `"update"`) in the admin API's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    /// Every endpoint faults can strike.
     #[default]
     All,
+    /// This endpoint's requests only.
+    Only(Endpoint),
+}
+
+impl From<Endpoint> for Target {
+    fn from(endpoint: Endpoint) -> Target {
+        Target::Only(endpoint)
+    }
+}
+
+impl Target {
+    /// Whether a request of `endpoint` is one of the target's.
+    pub fn covers(self, endpoint: Endpoint) -> bool {
+        match self {
+            Target::All => true,
+            Target::Only(only) => only == endpoint,
+        }
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Target::All => s.serialize_str("all"),
+            Target::Only(endpoint) => s.serialize_str(endpoint.name()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Target, D::Error> {
+        let name = String::deserialize(d)?;
+        if name == "all" {
+            return Ok(Target::All);
+        }
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.name() == name)
+            .map(Target::Only)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown endpoint `{name}`, expected one of `all`, `submit`, `lookup`, `get`, `update`"
+                ))
+            })
+    }
 }
 
 /// When the fault strikes relative to the handler.
@@ -255,7 +295,7 @@ mod tests {
     #[test]
     fn nth_strikes_once() {
         let f = Faults::default();
-        f.add(FaultSpec::new(Endpoint::All, AnswerFault::Hang).nth(3))
+        f.add(FaultSpec::new(Target::All, AnswerFault::Hang).nth(3))
             .unwrap();
         assert_eq!(strikes(&f, 5, None), [false, false, true, false, false]);
     }
@@ -294,19 +334,19 @@ mod tests {
             retry_after: None,
         };
         assert_eq!(
-            f.add(FaultSpec::new(Endpoint::All, status(200))),
+            f.add(FaultSpec::new(Target::All, status(200))),
             Err(FaultError::NotAnErrorStatus(200))
         );
         assert_eq!(
-            f.add(FaultSpec::new(Endpoint::All, AnswerFault::Close).nth(0)),
+            f.add(FaultSpec::new(Target::All, AnswerFault::Close).nth(0)),
             Err(FaultError::NthZero)
         );
         assert_eq!(
-            f.add(FaultSpec::new(Endpoint::All, AnswerFault::Close).probability(-0.5, 1)),
+            f.add(FaultSpec::new(Target::All, AnswerFault::Close).probability(-0.5, 1)),
             Err(FaultError::ProbabilityOutOfRange(-0.5))
         );
         assert!(f.list().is_empty());
-        assert_eq!(f.add(FaultSpec::new(Endpoint::All, status(599))), Ok(1));
+        assert_eq!(f.add(FaultSpec::new(Target::All, status(599))), Ok(1));
     }
 
     #[test]
@@ -315,7 +355,7 @@ mod tests {
             r#"{"account":9001,"endpoint":"lookup","fault":{"kind":"status","status":429,"retry_after":5},"when":"after","next":2}"#,
         )
         .unwrap();
-        assert_eq!(spec.endpoint, Endpoint::Lookup);
+        assert_eq!(spec.endpoint, Target::Only(Endpoint::Lookup));
         assert_eq!(spec.when, When::After);
         assert_eq!(
             spec.fault,

@@ -4,7 +4,7 @@
 //! `probability` and `seed` beside the other keys), mapped to the typed spec by
 //! hand so that a spec that does not make sense is refused as it is read.
 
-use super::{AnswerFault, Endpoint, FaultKind, When};
+use super::{AnswerFault, Endpoint, FaultKind, Target, When};
 use serde::{Deserialize, Serialize};
 
 /// Which of the matching requests a fault strikes.
@@ -45,6 +45,9 @@ pub enum FaultError {
     /// A `status` fault whose status is not 400–599.
     #[error("status {0} is not an error status (400–599)")]
     NotAnErrorStatus(u16),
+    /// An endpoint faults never strike (the lead page stands for the UI).
+    #[error("faults strike the Lead.IM API; {0} is not faulted")]
+    NotFaultable(Endpoint),
 }
 
 /// A fault to inject: which requests (account, endpoint, [`Trigger`]) get which
@@ -53,7 +56,7 @@ pub enum FaultError {
 /// Built in code, with the builder:
 ///
 /// ```
-/// use leadim_simulator::faults::{AnswerFault, Endpoint, FaultKind, FaultSpec, Trigger, When};
+/// use leadim_simulator::faults::{AnswerFault, Endpoint, FaultKind, FaultSpec, Target, Trigger, When};
 ///
 /// // The next two submissions of account 9001 get a 503 with `Retry-After: 5`.
 /// let spec = FaultSpec::new(
@@ -72,7 +75,7 @@ pub enum FaultError {
 /// assert_eq!((slow.when, slow.trigger), (When::After, Trigger::Nth(3)));
 ///
 /// // A tenth of all requests, reproducibly, lose their connection.
-/// let flaky = FaultSpec::new(Endpoint::All, AnswerFault::Reset).probability(0.1, 2026);
+/// let flaky = FaultSpec::new(Target::All, AnswerFault::Reset).probability(0.1, 2026);
 /// assert_eq!(flaky.trigger, Trigger::Probability { p: 0.1, seed: Some(2026) });
 /// ```
 ///
@@ -124,8 +127,8 @@ pub enum FaultError {
 pub struct FaultSpec {
     /// Only this account's requests (default: every account's).
     pub account: Option<u64>,
-    /// Only this endpoint (default: all).
-    pub endpoint: Endpoint,
+    /// Only this endpoint's requests (default: every faultable endpoint's).
+    pub endpoint: Target,
     /// What goes wrong.
     pub fault: FaultKind,
     /// Before or after the handler (default: before).
@@ -136,10 +139,10 @@ pub struct FaultSpec {
 
 impl FaultSpec {
     /// A fault on every matching request of `endpoint`, before the handler.
-    pub fn new(endpoint: Endpoint, fault: impl Into<FaultKind>) -> FaultSpec {
+    pub fn new(endpoint: impl Into<Target>, fault: impl Into<FaultKind>) -> FaultSpec {
         FaultSpec {
             account: None,
-            endpoint,
+            endpoint: endpoint.into(),
             fault: fault.into(),
             when: When::Before,
             trigger: Trigger::Always,
@@ -194,6 +197,11 @@ impl FaultSpec {
             Trigger::Nth(0) => return Err(FaultError::NthZero),
             _ => {}
         }
+        if let Target::Only(endpoint) = self.endpoint
+            && !endpoint.faultable()
+        {
+            return Err(FaultError::NotFaultable(endpoint));
+        }
         if let FaultKind::Answer(AnswerFault::Status { status, .. }) = self.fault
             && !(400..=599).contains(&status)
         {
@@ -204,15 +212,14 @@ impl FaultSpec {
 
     /// Whether a request of `endpoint` for `account` is one this fault is for.
     pub(super) fn matches(&self, endpoint: Endpoint, account: Option<u64>) -> bool {
-        (self.endpoint == Endpoint::All || self.endpoint == endpoint)
-            && self.account.is_none_or(|a| account == Some(a))
+        self.endpoint.covers(endpoint) && self.account.is_none_or(|a| account == Some(a))
     }
 }
 
 pub(crate) use wire::FaultSpec as WireSpec;
 
 mod wire {
-    use super::{Endpoint, FaultKind, When};
+    use super::{FaultKind, Target, When};
     use serde::{Deserialize, Serialize};
 
     /// A fault spec as JSON has it: the trigger as three optional keys and a seed.
@@ -225,7 +232,7 @@ mod wire {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) account: Option<u64>,
         #[serde(default)]
-        pub(super) endpoint: Endpoint,
+        pub(super) endpoint: Target,
         pub(super) fault: FaultKind,
         #[serde(default)]
         pub(super) when: When,
@@ -301,6 +308,32 @@ mod tests {
         let direct = serde_json::from_str::<FaultSpec>(json).unwrap_err();
         assert_eq!(direct.to_string(), err.to_string());
         err
+    }
+
+    #[test]
+    fn the_lead_page_is_not_faulted_and_all_reads_back_as_all() {
+        let err = refusal(r#"{"endpoint":"lead_page","fault":{"kind":"close"}}"#);
+        assert_eq!(err, FaultError::NotFaultable(Endpoint::LeadPage));
+        assert_eq!(
+            err.to_string(),
+            "faults strike the Lead.IM API; lead_page is not faulted"
+        );
+        let all: FaultSpec =
+            serde_json::from_str(r#"{"endpoint":"all","fault":{"kind":"close"}}"#).unwrap();
+        assert_eq!(all.endpoint, Target::All);
+        let json = serde_json::to_value(&all).unwrap();
+        assert_eq!(json["endpoint"], "all");
+        let update: FaultSpec =
+            serde_json::from_str(r#"{"endpoint":"update","fault":{"kind":"hang"}}"#).unwrap();
+        assert_eq!(update.endpoint, Target::Only(Endpoint::Update));
+        let unknown =
+            serde_json::from_str::<FaultSpec>(r#"{"endpoint":"leads","fault":{"kind":"hang"}}"#);
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown endpoint `leads`")
+        );
     }
 
     #[test]

@@ -99,8 +99,7 @@ fn inject(w: &mut LeadimWorld, fault: Fault, endpoint: Endpoint, after: String) 
     } else {
         When::After
     };
-    let mut spec =
-        FaultSpec::new(endpoint.fault_endpoint(), kind.clone()).for_account(w.account.aid);
+    let mut spec = FaultSpec::new(endpoint.simulator(), kind.clone()).for_account(w.account.aid);
     spec.when = when;
     let id = w.ctx().sim.inject(spec).map_err(|e| e.to_string())?;
     let described = Strike { id, kind, when }.describe();
