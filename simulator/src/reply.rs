@@ -157,7 +157,7 @@ impl<'a> Failure<'a> {
 
 /// What a handler leaves for the journal besides the request and the answer.
 #[derive(Debug, Default)]
-pub struct Exchange {
+pub struct JournalNotes {
     /// The endpoint the path names, whatever the method.
     pub endpoint: Option<Endpoint>,
     /// The account concerned, once known.
@@ -170,7 +170,7 @@ pub struct Exchange {
     pub fault: Option<String>,
 }
 
-impl Exchange {
+impl JournalNotes {
     /// Adds a diagnostic.
     pub fn note(&mut self, text: impl Into<String>) {
         self.diagnostics.push(text.into());

@@ -7,7 +7,7 @@ use crate::fixtures::{Dataset, FixtureError};
 use crate::journal::{self, Journal, JournalEntry, JournalFilter, JournalPage};
 use crate::model::AccountConfig;
 use crate::phone::PhoneMatch;
-use crate::server::{self, App};
+use crate::server::{self, Services};
 use crate::store::Store;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -41,7 +41,7 @@ pub enum StartError {
 /// [`Simulator::run`] (what the `leadim-sim` binary does).
 #[derive(Debug)]
 pub struct Simulator {
-    app: Arc<App>,
+    app: Arc<Services>,
 }
 
 impl Simulator {
@@ -168,7 +168,7 @@ impl SimulatorBuilder {
         let dataset = self.dataset.unwrap_or_else(Dataset::embedded);
         let store = Store::new(dataset, self.phone_match)?;
         Ok(Simulator {
-            app: Arc::new(App {
+            app: Arc::new(Services {
                 store,
                 journal: Journal::new(self.journal_entries, self.journal_bytes),
                 faults: faults::Faults::default(),
@@ -214,7 +214,7 @@ impl SimulatorBuilder {
 pub struct SimulatorHandle {
     addr: SocketAddr,
     base_url: String,
-    app: Arc<App>,
+    app: Arc<Services>,
     stop: Option<watch::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }

@@ -5,7 +5,7 @@
 use super::{api_failure, lead_id, lead_json, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
-use crate::reply::{Exchange, Reply};
+use crate::reply::{JournalNotes, Reply};
 use crate::request::{ParamsUsed, Request};
 use crate::store::Store;
 
@@ -13,13 +13,13 @@ use crate::store::Store;
 const SCOPE: Scope = Scope::Read;
 
 /// Gets one lead by id. The token is checked first, then `by_id`.
-pub(crate) fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Reply {
-    ex.account = aid.parse().ok();
+pub(crate) fn handle(store: &Store, req: &Request, aid: &str, notes: &mut JournalNotes) -> Reply {
+    notes.account = aid.parse().ok();
     let params = match req.query_params() {
         Ok(p) => p,
-        Err(e) => return api_failure(ex, &ApiError::Decode(e)),
+        Err(e) => return api_failure(notes, &ApiError::Decode(e)),
     };
-    ex.params = ParamsUsed::Query;
+    notes.params = ParamsUsed::Query;
     let by_id = params.get("by_id");
     let outcome = store.read_account(aid, token(req), SCOPE, |account| {
         let lid = lead_id(by_id)?;
@@ -27,7 +27,7 @@ pub(crate) fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange)
         Ok(lead_json::envelope(account, &[lead]))
     });
     match outcome {
-        Err(e) => api_failure(ex, &e),
+        Err(e) => api_failure(notes, &e),
         Ok(body) => Reply::json_body(body),
     }
 }

@@ -5,7 +5,7 @@
 use super::{api_failure, lead_json, required, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
-use crate::reply::{Exchange, Reply};
+use crate::reply::{JournalNotes, Reply};
 use crate::request::{ParamsUsed, Request, TokenHeader};
 use crate::store::{Lead, Store};
 use std::cmp::Reverse;
@@ -22,20 +22,20 @@ pub(crate) struct Found {
 }
 
 /// Looks leads up by phone.
-pub(crate) fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Reply {
-    ex.account = aid.parse().ok();
+pub(crate) fn handle(store: &Store, req: &Request, aid: &str, notes: &mut JournalNotes) -> Reply {
+    notes.account = aid.parse().ok();
     let params = match req.query_params() {
         Ok(p) => p,
-        Err(e) => return api_failure(ex, &ApiError::Decode(e)),
+        Err(e) => return api_failure(notes, &ApiError::Decode(e)),
     };
-    ex.params = ParamsUsed::Query;
+    notes.params = ParamsUsed::Query;
     let phone = params.get("by_phone");
     let outcome = find(store, aid, token(req), phone);
     match outcome {
-        Err(e) => api_failure(ex, &e),
+        Err(e) => api_failure(notes, &e),
         Ok(found) => {
             if found.count == 0 {
-                ex.note(format!(
+                notes.note(format!(
                     "no lead of account {} has phone '{}' ({} match: Lead.IM compares the phone as the form stored it)",
                     found.aid,
                     phone.unwrap_or_default(),

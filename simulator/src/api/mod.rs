@@ -2,7 +2,7 @@
 //! which parameters it takes and requires, in which order it checks them, and the
 //! shape of its answer. Each file names the section of `docs/contract.md` it
 //! implements. Every handler answers the way the contract says, records what the
-//! journal needs in the [`Exchange`], and never fails: a problem is an answer.
+//! journal needs in the [`JournalNotes`], and never fails: a problem is an answer.
 
 pub(crate) mod get;
 pub(crate) mod lead_json;
@@ -12,7 +12,7 @@ pub(crate) mod submit;
 pub(crate) mod update;
 
 use crate::error::ApiError;
-use crate::reply::{Exchange, Reply};
+use crate::reply::{JournalNotes, Reply};
 use crate::request::{Request, TokenHeader};
 
 /// The header that carries an `/apiproxy/` token, as Lead.IM names it.
@@ -46,7 +46,7 @@ pub(crate) fn lead_id(by_id: Option<&str>) -> Result<u64, ApiError> {
 
 /// Answers an `/apiproxy/` failure: the envelope says what the answer may say, the
 /// journal says everything.
-pub(crate) fn api_failure(ex: &mut Exchange, error: &ApiError) -> Reply {
-    ex.note(error.diagnostic());
+pub(crate) fn api_failure(notes: &mut JournalNotes, error: &ApiError) -> Reply {
+    notes.note(error.diagnostic());
     Reply::failure(&error.to_string())
 }

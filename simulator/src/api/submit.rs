@@ -4,7 +4,7 @@
 //! a redirect.
 
 use crate::error::SubmitError;
-use crate::reply::{Exchange, Failure, Reply};
+use crate::reply::{Failure, JournalNotes, Reply};
 use crate::request::{BodyKinds, Params, ParamsUsed, Request};
 use crate::store::{
     CreatedLead, Form, LM_SOURCE, NewLead, Store, SubmitTarget, UTM_BASE, UTM_KEYS,
@@ -25,31 +25,31 @@ const NEW: u32 = 1;
 const INVALID: u32 = 2;
 
 /// Handles one submission.
-pub(crate) async fn handle(store: &Store, req: &Request, ex: &mut Exchange) -> Reply {
+pub(crate) async fn handle(store: &Store, req: &Request, notes: &mut JournalNotes) -> Reply {
     let (decoded, used) = if req.method == Method::POST {
         let used = ParamsUsed::Merged(BodyKinds::Form);
         (req.merged_params(BodyKinds::Form).await, used)
     } else {
         if !req.body.is_empty() {
-            ex.note("body ignored: a GET submission takes its parameters from the query string");
+            notes.note("body ignored: a GET submission takes its parameters from the query string");
         }
         (req.query_params(), ParamsUsed::Query)
     };
     let params = match decoded {
         Ok(p) => p,
-        Err(e) => return failure(store, ex, &SubmitError::Decode(e), None),
+        Err(e) => return failure(store, notes, &SubmitError::Decode(e), None),
     };
-    ex.params = used;
+    notes.params = used;
     let mut diagnostics = Vec::new();
     match create(store, &params, req.received.as_second(), &mut diagnostics) {
         Err(e) => {
             let lm_form = form_id(&params).ok();
-            failure(store, ex, &e, lm_form)
+            failure(store, notes, &e, lm_form)
         }
         Ok(created) => {
-            ex.account = Some(created.aid);
-            ex.diagnostics.extend(diagnostics);
-            answer(&params, created.lid, &created.thank_you_url, ex)
+            notes.account = Some(created.aid);
+            notes.diagnostics.extend(diagnostics);
+            answer(&params, created.lid, &created.thank_you_url, notes)
         }
     }
 }
@@ -182,7 +182,7 @@ pub(crate) fn cap<'v>(
 /// The answer to a created lead: JSON when `lm_redirect=no` or `lm_format=json`,
 /// else a redirect to `lm_redirect` when it is an absolute http(s) URL, else to the
 /// form's thank-you page.
-fn answer(params: &Params<'_>, lid: u64, thank_you_url: &str, ex: &mut Exchange) -> Reply {
+fn answer(params: &Params<'_>, lid: u64, thank_you_url: &str, notes: &mut JournalNotes) -> Reply {
     let redirect = params.get("lm_redirect");
     let wants_json = redirect.is_some_and(|v| v.eq_ignore_ascii_case("no"))
         || params
@@ -195,14 +195,14 @@ fn answer(params: &Params<'_>, lid: u64, thank_you_url: &str, ex: &mut Exchange)
     let target = match &checked {
         Some((_, Some(url))) => url.as_str(),
         Some((other, None)) => {
-            ex.note(format!(
+            notes.note(format!(
                 "lm_redirect '{other}' is neither 'no' nor an absolute http(s) URL: redirected to the form's thank-you page"
             ));
             thank_you_url
         }
         None => thank_you_url,
     };
-    ex.note(format!(
+    notes.note(format!(
         "lead {lid} created; answered with a redirect to {target} (send lm_redirect=no for JSON)"
     ));
     Reply::redirect(target)
@@ -210,14 +210,19 @@ fn answer(params: &Params<'_>, lid: u64, thank_you_url: &str, ex: &mut Exchange)
 
 /// A refusal: the envelope with the v1 code, and the account in the journal when the
 /// form names one.
-fn failure(store: &Store, ex: &mut Exchange, error: &SubmitError, form_id: Option<u64>) -> Reply {
-    ex.account = ex
+fn failure(
+    store: &Store,
+    notes: &mut JournalNotes,
+    error: &SubmitError,
+    form_id: Option<u64>,
+) -> Reply {
+    notes.account = notes
         .account
         .or_else(|| form_id.and_then(|f| store.account_of_form(f)));
     let message = error.to_string();
     match error.code() {
-        Some(code) => ex.note(format!("refused with code {code}: {message}")),
-        None => ex.note(format!("refused: {message}")),
+        Some(code) => notes.note(format!("refused with code {code}: {message}")),
+        None => notes.note(format!("refused: {message}")),
     }
     Reply::json(StatusCode::OK, &Failure::new(&message, error.code()))
 }

@@ -6,7 +6,7 @@ use super::submit::{cap, cap_of};
 use super::{api_failure, lead_id, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
-use crate::reply::{Exchange, Reply};
+use crate::reply::{JournalNotes, Reply};
 use crate::request::{BodyKinds, Params, ParamsUsed, Request, TokenHeader};
 use crate::store::{Form, LeadUpdate, Store};
 
@@ -17,11 +17,16 @@ const SCOPE: Scope = Scope::Write;
 const BODY: BodyKinds = BodyKinds::FormOrJson;
 
 /// Handles one update; nothing changes unless everything checks.
-pub(crate) async fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Reply {
-    ex.account = aid.parse().ok();
+pub(crate) async fn handle(
+    store: &Store,
+    req: &Request,
+    aid: &str,
+    notes: &mut JournalNotes,
+) -> Reply {
+    notes.account = aid.parse().ok();
     let params = match req.merged_params(BODY).await {
         Ok(p) => p,
-        Err(e) => return api_failure(ex, &ApiError::Decode(e)),
+        Err(e) => return api_failure(notes, &ApiError::Decode(e)),
     };
     let mut diagnostics = Vec::new();
     let outcome = change(
@@ -32,11 +37,11 @@ pub(crate) async fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exc
         req.received.as_second(),
         &mut diagnostics,
     );
-    ex.params = ParamsUsed::Merged(BODY);
+    notes.params = ParamsUsed::Merged(BODY);
     match outcome {
-        Err(e) => api_failure(ex, &e),
+        Err(e) => api_failure(notes, &e),
         Ok(_) => {
-            ex.diagnostics.extend(diagnostics);
+            notes.diagnostics.extend(diagnostics);
             Reply::success()
         }
     }

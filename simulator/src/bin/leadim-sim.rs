@@ -155,12 +155,24 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if !(args.snapshot_interval > 0.0 && args.snapshot_interval.is_finite()) {
+        anyhow::bail!("--snapshot-interval must be a positive number of seconds");
+    }
+    let (simulator, state) = build(&args)?;
+    let (listener, local) = bind(&args).await?;
+    print_banner(&simulator, &format!("http://{local}"));
+    tracing::info!(%local, "ready");
+    serve(simulator, listener, state, args.snapshot_interval).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
 
+/// The simulator the flags describe, with the state file's leads when there is one.
+fn build(args: &Args) -> anyhow::Result<(Simulator, Option<StateFile>)> {
     let dataset = match &args.fixtures {
         Some(dir) => Dataset::load_dir(dir).context("cannot load the fixtures")?,
         None => Dataset::embedded(),
     };
-    let origin = dataset.origin.clone();
     let phone_match = match args.phone_match {
         MatchArg::Exact => PhoneMatch::Exact,
         MatchArg::Normalized => PhoneMatch::Normalized,
@@ -180,10 +192,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
     {
         tracing::info!(path = %file.path().display(), "state restored");
     }
-    if !(args.snapshot_interval > 0.0 && args.snapshot_interval.is_finite()) {
-        anyhow::bail!("--snapshot-interval must be a positive number of seconds");
-    }
+    Ok((simulator, state))
+}
 
+/// Listens where the flags say, warning loudly when the admin API is open beyond
+/// loopback.
+async fn bind(args: &Args) -> anyhow::Result<(tokio::net::TcpListener, SocketAddr)> {
     let addr: SocketAddr = format!("{}:{}", bracket(&args.host), args.port)
         .parse()
         .with_context(|| format!("--host {} is not an IP address", args.host))?;
@@ -191,7 +205,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    let base = format!("http://{local}");
     if !local.ip().is_loopback() && args.admin_token.is_none() {
         tracing::warn!(
             "listening on {local}, which is not a loopback address, and --admin-token is not set: \
@@ -202,51 +215,68 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "WARNING: the admin API is open on a non-loopback address ({local}); set --admin-token"
         );
     }
+    Ok((listener, local))
+}
 
-    let counts = simulator.store().counts();
+/// Where the simulator listens, what it holds, and a crmConfig to paste.
+fn print_banner(simulator: &Simulator, base: &str) {
+    let store = simulator.store();
+    let counts = store.counts();
     println!("leadim-sim listening on {base}");
     println!(
-        "  fixtures: {origin} ({} accounts, {} leads); phone match: {phone_match}",
-        counts.accounts, counts.leads
+        "  fixtures: {} ({} accounts, {} leads); phone match: {}",
+        store.origin(),
+        counts.accounts,
+        counts.leads,
+        store.phone_match()
     );
     println!("  journal:  {base}/__admin/requests   health: {base}/__admin/health");
     if let Some(DefaultAccount {
         aid,
-        lm_form: form,
-        lm_key: key,
+        lm_form,
+        lm_key,
         token,
-    }) = simulator.store().default_account()
+    }) = store.default_account()
     {
         let config = serde_json::json!({
-            "lm_form": form.to_string(),
-            "lm_key": key,
+            "lm_form": lm_form.to_string(),
+            "lm_key": lm_key,
             "token": token,
             "getCustomerDetailsUrl": format!("{base}/apiproxy/{aid}/api/leads_get.ashx"),
-            "nameField": "שם",
+            "nameField": leadim_simulator::fields::NAME,
             "onlyDisplayData": false,
         });
         println!("crmConfig for account {aid} (paste into Texter):");
-        println!("{}", serde_json::to_string_pretty(&config)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&config).expect("a JSON value prints")
+        );
         println!("update URL: {base}/apiproxy/{aid}/api/lead_update.ashx");
         println!("submit URL (stands for https://api.lead.im/v2/submit): {base}/v2/submit");
     }
-    tracing::info!(%local, "ready");
+}
 
+/// Serves until Ctrl-C or SIGTERM, keeping the state file, then takes the final
+/// snapshot once the last request in flight has finished.
+async fn serve(
+    simulator: Simulator,
+    listener: tokio::net::TcpListener,
+    state: Option<StateFile>,
+    interval: f64,
+) -> anyhow::Result<()> {
     let (stop_keeper, keeper_stop) = tokio::sync::oneshot::channel::<()>();
     let keeper = state.map(|file| {
         let store = simulator.store().clone();
-        let every = std::time::Duration::from_secs_f64(args.snapshot_interval);
+        let every = std::time::Duration::from_secs_f64(interval);
         tokio::spawn(file.keep(store, every, async move {
             let _ = keeper_stop.await;
         }))
     });
     simulator.run(listener, shutdown_signal()).await?;
-    // The final snapshot, taken once the last request in flight has finished.
     let _ = stop_keeper.send(());
     if let Some(keeper) = keeper {
         let _ = keeper.await;
     }
-    tracing::info!("stopped");
     Ok(())
 }
 

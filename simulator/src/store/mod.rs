@@ -167,6 +167,12 @@ impl Store {
         })
     }
 
+    /// Where the dataset the store started from came from: `embedded`, or the
+    /// fixtures folder.
+    pub fn origin(&self) -> &str {
+        &self.shared.dataset.origin
+    }
+
     /// The phone matching mode in force.
     pub fn phone_match(&self) -> PhoneMatch {
         self.shared.phone_match
