@@ -36,28 +36,35 @@
 //!
 //! - `simulator` — [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`]: start,
 //!   use, stop.
-//! - `server` — connections (idle watchdog), body limit, dispatch, journaling.
+//! - `server` — accept, dispatch and journaling (`mod.rs`); `conn` (the connection's
+//!   idle clock and socket), `body` (the body read once, within the limit), `faulted`
+//!   (faults that take an answer's place).
 //! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets.
-//! - `request` — our request type and strict parameter decoding.
+//! - `request` — our request type (`mod.rs`), strict urlencoded decoding (`form`),
+//!   multipart and JSON bodies (`body`).
 //! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
 //!   `lookup`, `get`, `update`, `lead_page`, and `lead_json` (the lead object they
 //!   answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
-//! - `store` — accounts, forms, tokens and leads under one lock: `accounts`, `auth`,
-//!   `lead` (the packed lead), `table` (leads by id), `phone_index`, `load` (datasets
-//!   and snapshots), `manage` (what the admin API does).
-//! - [`journal`] — the bounded request journal.
-//! - [`faults`] — fault injection: latency, error statuses, broken bodies, dropped
-//!   connections, before or after the handler.
+//! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
+//!   `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
+//!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
+//!   does), `tests`.
+//! - [`journal`] — the bounded request journal (`mod.rs`) and `copy` (the bytes it
+//!   keeps of an exchange).
+//! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
+//!   [`Trigger`] and the admin API's JSON), `kind` ([`FaultKind`], [`AnswerFault`]).
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default;
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
 //! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
-//! - `error` — typed errors of the endpoints; `reply` — answers.
+//! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
+//!   handler leaves for the journal.
 //! - [`model`] — public views: leads, accounts, the account config, field names.
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
 //! - [`internals`] — hidden: what the fuzz targets, the benchmark and the binary
 //!   reach that is not the API.
+//! - `bin/leadim-sim.rs` — the program: flags, then the library.
 
 mod admin;
 mod api;
