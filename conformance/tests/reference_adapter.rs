@@ -13,7 +13,7 @@ use leadim_conformance::protocol::{
 use serde_json::{Value, json};
 
 fn lead() -> Value {
-    json!({"aid": 3305, "lid": 100017, "form_id": 5001, "status_id": 1, "is_disrupted": false,
+    json!({"aid": 3305, "lid": 100017, "form_id": 5001, "status_id": 1,
            "created_at": "2025-01-01T10:00:00Z", "updated_at": "2025-01-01T10:00:00Z",
            "phone": "0521234567", "fields": {"שם": "דנה כהן", "מטפל": "יוסי"}, "utm_source": null})
 }

@@ -21,7 +21,7 @@ pub const MODELED: &[Rule] = &[
     Rule {
         id: "M1-data-model",
         area: "all",
-        rule: "Accounts, forms, tokens and the lead object's keys beyond status_id, is_disrupted and fields (aid, lid, form_id, created_at, updated_at, phone, utm_*, lm_source) are the simulator's model.",
+        rule: "Accounts, forms, tokens and the lead object's keys beyond status_id and fields (aid, lid, form_id, created_at, updated_at, phone, utm_*, lm_source) are the simulator's model.",
     },
     Rule {
         id: "M2-cut-diagnostic",
@@ -82,6 +82,11 @@ pub const MODELED: &[Rule] = &[
         id: "M13-phone-match-option",
         area: "leads_get.ashx",
         rule: "Exact phone matching is the default, as observed; --phone-match normalized (a simulator convenience) matches every Israeli format of one number.",
+    },
+    Rule {
+        id: "M14-unknown-key-dropped",
+        area: "/v2/submit",
+        rule: "A parameter the form does not know is dropped with a journal note; the lead stays valid (observed). Whether Lead.IM keeps it anywhere is unknown.",
     },
 ];
 

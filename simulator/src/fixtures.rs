@@ -103,9 +103,10 @@ pub struct LeadSpec {
     /// 1 = new, 2 = invalid.
     #[serde(default = "one")]
     pub status_id: u32,
-    /// Set on leads that arrived with unknown parameters.
-    #[serde(default)]
-    pub is_disrupted: bool,
+    /// Ignored. Files written by earlier releases carry it; they still load, with a
+    /// warning, and it is not written back.
+    #[serde(default, skip_serializing)]
+    pub is_disrupted: Option<bool>,
     /// The phone exactly as the form stored it (also settable as the phone field).
     #[serde(default)]
     pub phone: String,

@@ -90,7 +90,7 @@ pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
 };
 pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
-pub use journal::{JournalEntry, JournalFilter, JournalPage};
+pub use journal::{Diagnostic, JournalEntry, JournalFilter, JournalPage, Level};
 pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};
 pub use phone::PhoneMatch;
 pub use routes::Endpoint;

@@ -33,10 +33,8 @@ pub struct LeadView {
     pub lid: u64,
     /// The form it came through (`lm_form`).
     pub form_id: u64,
-    /// 1 = new, 2 = invalid (it arrived with parameters its form does not know).
+    /// 1 = new, 2 = invalid (it arrived with neither a name nor a phone).
     pub status_id: u32,
-    /// Set together with status 2 by unknown parameters.
-    pub is_disrupted: bool,
     /// RFC 3339, UTC, to the second.
     pub created_at: String,
     /// RFC 3339, UTC, to the second.

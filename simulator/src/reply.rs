@@ -1,5 +1,6 @@
 //! Answers, and what each exchange leaves for the journal.
 
+use crate::journal::Diagnostic;
 use crate::request::ParamsUsed;
 use crate::routes::Endpoint;
 use bytes::Bytes;
@@ -164,15 +165,27 @@ pub struct JournalNotes {
     pub account: Option<u64>,
     /// Which parameters were decoded (the journal decodes them again when read).
     pub params: ParamsUsed,
-    /// Plain-words diagnostics.
-    pub diagnostics: Vec<String>,
+    /// Plain-words diagnostics, each an error or a note.
+    pub diagnostics: Vec<Diagnostic>,
     /// The injected fault, if any.
     pub fault: Option<String>,
 }
 
 impl JournalNotes {
-    /// Adds a diagnostic.
+    /// Adds a note: the request was taken, but something was ignored, cut or
+    /// unknown.
     pub fn note(&mut self, text: impl Into<String>) {
-        self.diagnostics.push(text.into());
+        self.diagnostics.push(Diagnostic::note(text));
+    }
+
+    /// Adds an error: the request was wrong (refused, no such endpoint, a bad token).
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(text));
+    }
+
+    /// Adds each of `texts` as a note.
+    pub fn notes(&mut self, texts: impl IntoIterator<Item = String>) {
+        self.diagnostics
+            .extend(texts.into_iter().map(Diagnostic::note));
     }
 }

@@ -53,11 +53,6 @@ fn write_lead(out: &mut Vec<u8>, lead: &Lead, account: AccountLeads<'_>) {
     number(out, br#","lid":"#, lead.lid);
     number(out, br#","form_id":"#, lead.form_id);
     number(out, br#","status_id":"#, u64::from(lead.status_id));
-    out.extend_from_slice(if lead.is_disrupted {
-        br#","is_disrupted":true"#
-    } else {
-        br#","is_disrupted":false"#
-    });
     out.extend_from_slice(br#","created_at":"#);
     write_time(out, lead.created_at);
     out.extend_from_slice(br#","updated_at":"#);

@@ -47,6 +47,6 @@ pub(crate) fn lead_id(by_id: Option<&str>) -> Result<u64, ApiError> {
 /// Answers an `/apiproxy/` failure: the envelope says what the answer may say, the
 /// journal says everything.
 pub(crate) fn api_failure(notes: &mut JournalNotes, error: &ApiError) -> Reply {
-    notes.note(error.diagnostic());
+    notes.error(error.diagnostic());
     Reply::failure(&error.to_string())
 }

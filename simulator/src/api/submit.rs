@@ -4,6 +4,7 @@
 //! a redirect.
 
 use crate::error::SubmitError;
+use crate::model::fields::NAME as NAME_FIELD;
 use crate::reply::{Failure, JournalNotes, Reply};
 use crate::request::{BodyKinds, Params, ParamsUsed, Request};
 use crate::store::{
@@ -48,7 +49,7 @@ pub(crate) async fn handle(store: &Store, req: &Request, notes: &mut JournalNote
         }
         Ok(created) => {
             notes.account = Some(created.aid);
-            notes.diagnostics.extend(diagnostics);
+            notes.notes(diagnostics);
             answer(&params, created.lid, &created.thank_you_url, notes)
         }
     }
@@ -107,14 +108,15 @@ fn admit<'s>(
 /// The lead a form makes of the parameters: each of its keys sets its field (a
 /// later key of the same field wins, with a diagnostic), UTM values and `lm_source`
 /// are kept beside the fields, control keys steer and are not kept, every value is
-/// capped. A key the form does not know marks the lead invalid.
+/// capped. A key the form does not know (`gclid`, `fbclid`, `form_fields[…]`) is
+/// dropped with a note: production forms send such keys and their leads arrive as
+/// new leads. A lead with neither a name nor a phone is invalid.
 pub(crate) fn map_params<'p>(
     form: &Form,
     params: &'p Params<'_>,
     diagnostics: &mut Vec<String>,
 ) -> NewLead<'p> {
     let mut values: Vec<(u16, &str)> = Vec::with_capacity(params.len());
-    let mut unknown = false;
     for (k, v) in params.iter() {
         if CONTROL_KEYS.contains(&k) {
             continue;
@@ -136,17 +138,36 @@ pub(crate) fn map_params<'p>(
                 None => values.push((idx, value)),
             }
         } else {
-            unknown = true;
-            diagnostics.push(format!("unknown parameter {k}: lead marked invalid"));
+            diagnostics.push(format!(
+                "{k} is not a field of form {}: Lead.IM drops it [modeled]",
+                form.lm_form
+            ));
         }
     }
+    let status_id = if is_invalid(form, &values) {
+        INVALID
+    } else {
+        NEW
+    };
     NewLead {
         aid: form.aid,
         thank_you_url: form.thank_you_url.clone(),
         values,
-        status_id: if unknown { INVALID } else { NEW },
-        is_disrupted: unknown,
+        status_id,
     }
+}
+
+/// Invalid: the form's name field (`שם`) and its phone field are both blank once the
+/// parameters are mapped.
+fn is_invalid(form: &Form, values: &[(u16, &str)]) -> bool {
+    let filled = |field: Option<u16>| {
+        field.is_some_and(|idx| {
+            values
+                .iter()
+                .any(|(i, v)| *i == idx && !v.trim().is_empty())
+        })
+    };
+    !filled(form.field_named(NAME_FIELD)) && !filled(Some(form.phone_field))
 }
 
 /// The cap of the value `key` sets in field `field` of `form`.
@@ -221,8 +242,8 @@ fn failure(
         .or_else(|| form_id.and_then(|f| store.account_of_form(f)));
     let message = error.to_string();
     match error.code() {
-        Some(code) => notes.note(format!("refused with code {code}: {message}")),
-        None => notes.note(format!("refused: {message}")),
+        Some(code) => notes.error(format!("refused with code {code}: {message}")),
+        None => notes.error(format!("refused: {message}")),
     }
     Reply::json(StatusCode::OK, &Failure::new(&message, error.code()))
 }

@@ -41,7 +41,7 @@ pub(crate) async fn handle(
     match outcome {
         Err(e) => api_failure(notes, &e),
         Ok(_) => {
-            notes.diagnostics.extend(diagnostics);
+            notes.notes(diagnostics);
             Reply::success()
         }
     }

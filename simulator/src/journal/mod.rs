@@ -52,18 +52,81 @@ pub struct JournalEntry {
     pub status: u16,
     /// The answer's body (cut at 4096 characters).
     pub answer: String,
-    /// What was wrong, cut, ignored or unknown, in plain words.
-    pub diagnostics: Vec<String>,
+    /// What was wrong (errors), or cut, ignored or unknown (notes), in plain words.
+    pub diagnostics: Vec<Diagnostic>,
     /// The fault injected into this exchange, if any.
     pub fault: Option<String>,
     /// Time spent answering, in microseconds.
     pub micros: u64,
 }
 
+/// How much a diagnostic matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The request was wrong: refused, no such endpoint, a bad token. An adapter
+    /// that talks to Lead.IM correctly causes none.
+    Error,
+    /// The request was taken, but something was ignored, cut or unknown.
+    Note,
+}
+
+/// One thing the simulator has to say about a request, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Error or note.
+    pub level: Level,
+    /// What happened.
+    pub text: String,
+}
+
+impl Diagnostic {
+    /// A note.
+    pub fn note(text: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            level: Level::Note,
+            text: text.into(),
+        }
+    }
+
+    /// An error.
+    pub fn error(text: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            level: Level::Error,
+            text: text.into(),
+        }
+    }
+
+    /// Whether it is an error.
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Note => "note",
+        };
+        write!(f, "{level}: {}", self.text)
+    }
+}
+
 impl JournalEntry {
     /// True when any diagnostic contains `needle`.
     pub fn has_diagnostic(&self, needle: &str) -> bool {
-        self.diagnostics.iter().any(|d| d.contains(needle))
+        self.diagnostics.iter().any(|d| d.text.contains(needle))
+    }
+
+    /// The error-level diagnostics: what the request did wrong.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// Whether the request did something wrong.
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
     }
 
     /// A parameter's decoded value.
@@ -110,7 +173,7 @@ pub struct Record {
     /// What kind of answer it was.
     pub answer: Answer,
     /// Diagnostics.
-    pub diagnostics: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
     /// Injected fault.
     pub fault: Option<String>,
     /// Time spent, in microseconds.
@@ -121,7 +184,11 @@ impl Record {
     /// Estimated bytes held, for the journal's byte bound.
     fn weight(&self) -> usize {
         320 + self.request.size()
-            + self.diagnostics.iter().map(|d| d.len() + 24).sum::<usize>()
+            + self
+                .diagnostics
+                .iter()
+                .map(|d| d.text.len() + 24)
+                .sum::<usize>()
             + self.fault.as_ref().map_or(0, String::len)
     }
 

@@ -183,7 +183,7 @@ async fn handle(
     };
     let outcome = match body {
         Err((reply, why)) => {
-            notes.note(why);
+            notes.error(why);
             Outcome::Answer(reply)
         }
         Ok(_) => match strike {
@@ -283,7 +283,7 @@ async fn dispatch(
         }
         Route::Api(api) => {
             let allow = api.endpoint.allow();
-            notes.note(format!(
+            notes.error(format!(
                 "method {} not allowed here; use {allow}",
                 req.method
             ));
@@ -291,7 +291,7 @@ async fn dispatch(
         }
         Route::Admin(admin_route) => admin::handle(app, admin_route, req),
         Route::NotFound => {
-            notes.note(format!("no such endpoint: {}", req.path()));
+            notes.error(format!("no such endpoint: {}", req.path()));
             Reply::error(
                 StatusCode::NOT_FOUND,
                 &format!("no such endpoint: {} {}", req.method, req.path()),

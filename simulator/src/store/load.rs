@@ -72,10 +72,19 @@ impl State {
             .unwrap_or(0)
             .max(FIRST_CREATED_FORM);
         let mut built = Vec::new();
+        let mut outdated = 0usize;
         dataset.for_each_lead(|_, spec| {
+            outdated += usize::from(spec.is_disrupted.is_some());
             built.push(state.build_lead(&spec, spec.lid.unwrap_or(0), i64::MIN)?);
             Ok(())
         })?;
+        if outdated > 0 {
+            tracing::warn!(
+                file = %dataset.leads_file(),
+                leads = outdated,
+                "is_disrupted is no longer part of a lead (Lead.IM's clients show no such key): ignored"
+            );
+        }
         state.load_leads(built, &dataset.leads_file())?;
         Ok(state)
     }
@@ -201,7 +210,6 @@ impl State {
             created_at,
             updated_at,
             status_id: spec.status_id,
-            is_disrupted: spec.is_disrupted,
         };
         Ok(Lead::new(head, Lead::pack(spec_values(spec, form)?)))
     }
@@ -368,7 +376,7 @@ fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
         created_at: v.created_at,
         updated_at: Some(v.updated_at),
         status_id: v.status_id,
-        is_disrupted: v.is_disrupted,
+        is_disrupted: None,
         phone: v.phone,
         fields: v
             .fields

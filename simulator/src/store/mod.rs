@@ -132,7 +132,6 @@ pub(crate) struct NewLead<'p> {
     pub thank_you_url: Arc<str>,
     pub values: Vec<(u16, &'p str)>,
     pub status_id: u32,
-    pub is_disrupted: bool,
 }
 
 /// A lead the store created.
@@ -295,7 +294,6 @@ impl Store {
             thank_you_url,
             values,
             status_id,
-            is_disrupted,
         } = decide(target)?;
         let lid = state.next_lid;
         state.next_lid += 1;
@@ -306,7 +304,6 @@ impl Store {
             created_at: now,
             updated_at: now,
             status_id,
-            is_disrupted,
         };
         state.insert_lead(Lead::new(head, Lead::pack(values)));
         self.changed();
