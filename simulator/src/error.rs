@@ -54,7 +54,7 @@ impl SubmitError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// No `X-LEAD-IM-AUTH` header.
-    #[error("missing X-LEAD-IM-AUTH header")]
+    #[error("missing X-LEAD-IM-AUTH header (or APIKEY field)")]
     MissingToken,
     /// A header value that is not visible ASCII.
     #[error("invalid X-LEAD-IM-AUTH header: not ASCII text")]

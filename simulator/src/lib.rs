@@ -93,7 +93,7 @@ pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
 pub use journal::{Diagnostic, JournalEntry, JournalFilter, JournalPage, Level};
 pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};
 pub use phone::PhoneMatch;
-pub use routes::Endpoint;
+pub use routes::{Door, Endpoint};
 pub use simulator::{
     DEFAULT_IDLE_TIMEOUT, Simulator, SimulatorBuilder, SimulatorHandle, StartError,
 };

@@ -2,7 +2,7 @@
 
 use crate::journal::Diagnostic;
 use crate::request::ParamsUsed;
-use crate::routes::Endpoint;
+use crate::routes::{Door, Endpoint};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode, header};
@@ -12,6 +12,8 @@ use serde::Serialize;
 pub const JSON: &str = "application/json; charset=utf-8";
 /// `Content-Type` of the lead pages.
 pub const HTML: &str = "text/html; charset=utf-8";
+/// `Content-Type` of `/v1/submit`'s answers: a lead id or a code, as text.
+pub const TEXT: &str = "text/plain; charset=utf-8";
 
 /// An answer before it becomes a hyper response.
 #[derive(Debug)]
@@ -99,6 +101,26 @@ impl Reply {
         }
     }
 
+    /// Text: `/v1/submit`'s lead id or negative code.
+    pub fn text(body: String) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: TEXT,
+            body: Bytes::from(body),
+            headers: Vec::new(),
+        }
+    }
+
+    /// No body (a CORS preflight's 204).
+    pub fn empty(status: StatusCode) -> Reply {
+        Reply {
+            status,
+            content_type: TEXT,
+            body: Bytes::new(),
+            headers: Vec::new(),
+        }
+    }
+
     /// A redirect.
     pub fn redirect(location: &str) -> Reply {
         Reply {
@@ -161,6 +183,8 @@ impl<'a> Failure<'a> {
 pub struct JournalNotes {
     /// The endpoint the path names, whatever the method.
     pub endpoint: Option<Endpoint>,
+    /// Which of the endpoint's doors.
+    pub door: Option<Door>,
     /// The account concerned, once known.
     pub account: Option<u64>,
     /// Which parameters were decoded (the journal decodes them again when read).

@@ -231,7 +231,7 @@ async fn the_token_must_belong_to_the_account_and_carry_the_read_scope() {
         let answer = json_200(req.send().await.unwrap()).await;
         assert_eq!(
             answer,
-            json!({"status": "failure", "error": "missing X-LEAD-IM-AUTH header"}),
+            json!({"status": "failure", "error": "missing X-LEAD-IM-AUTH header (or APIKEY field)"}),
             "{missing:?}"
         );
     }

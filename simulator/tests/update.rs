@@ -299,7 +299,7 @@ fn refusals(lid: u64, lid_4410: u64) -> Vec<Refusal> {
             "no token",
             None,
             change(&lid),
-            "missing X-LEAD-IM-AUTH header".to_owned(),
+            "missing X-LEAD-IM-AUTH header (or APIKEY field)".to_owned(),
         ),
         (
             "another account's token",

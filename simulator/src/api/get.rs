@@ -21,7 +21,7 @@ pub(crate) fn handle(store: &Store, req: &Request, aid: &str, notes: &mut Journa
     };
     notes.params = ParamsUsed::Query;
     let by_id = params.get("by_id");
-    let outcome = store.read_account(aid, token(req), SCOPE, |account| {
+    let outcome = store.read_account(aid, token(req, &params), SCOPE, |account| {
         let lid = lead_id(by_id)?;
         let lead = account.lead(lid).ok_or(ApiError::LeadNotFound(lid))?;
         Ok(lead_json::envelope(account, &[lead]))

@@ -30,7 +30,7 @@ pub(crate) fn handle(store: &Store, req: &Request, aid: &str, notes: &mut Journa
     };
     notes.params = ParamsUsed::Query;
     let phone = params.get("by_phone");
-    let outcome = find(store, aid, token(req), phone);
+    let outcome = find(store, aid, token(req, &params), phone);
     match outcome {
         Err(e) => api_failure(notes, &e),
         Ok(found) => {

@@ -7,6 +7,7 @@ use crate::error::SubmitError;
 use crate::model::fields::NAME as NAME_FIELD;
 use crate::reply::{Failure, JournalNotes, Reply};
 use crate::request::{BodyKinds, Params, ParamsUsed, Request};
+use crate::routes::Door;
 use crate::store::{
     CreatedLead, Form, LM_SOURCE, NewLead, Store, SubmitTarget, UTM_BASE, UTM_KEYS,
 };
@@ -20,13 +21,24 @@ pub const SHORT_CAP: usize = 300;
 /// Submit parameters that steer the call rather than carry lead data.
 const CONTROL_KEYS: [&str; 4] = ["lm_form", "lm_key", "lm_redirect", "lm_format"];
 
+/// What `/v1/submit` answers to parameters that cannot be decoded, which have no
+/// code of their own: -999, internal error [modeled].
+const V1_UNREADABLE: i32 = -999;
+
 /// A lead's status: new.
 const NEW: u32 = 1;
 /// A lead's status: invalid.
 const INVALID: u32 = 2;
 
-/// Handles one submission.
-pub(crate) async fn handle(store: &Store, req: &Request, notes: &mut JournalNotes) -> Reply {
+/// Handles one submission through `door`: `/v2/submit`, the browser's
+/// `submit.cors.v2.ashx` or the legacy `/v1/submit`. All three take the same
+/// parameters and check them alike; they differ in their answers.
+pub(crate) async fn handle(
+    store: &Store,
+    req: &Request,
+    door: Door,
+    notes: &mut JournalNotes,
+) -> Reply {
     let (decoded, used) = if req.method == Method::POST {
         let used = ParamsUsed::Merged(BodyKinds::Form);
         (req.merged_params(BodyKinds::Form).await, used)
@@ -38,19 +50,24 @@ pub(crate) async fn handle(store: &Store, req: &Request, notes: &mut JournalNote
     };
     let params = match decoded {
         Ok(p) => p,
-        Err(e) => return failure(store, notes, &SubmitError::Decode(e), None),
+        Err(e) => return failure(store, notes, door, &SubmitError::Decode(e), None),
     };
     notes.params = used;
     let mut diagnostics = Vec::new();
     match create(store, &params, req.received.as_second(), &mut diagnostics) {
         Err(e) => {
             let lm_form = form_id(&params).ok();
-            failure(store, notes, &e, lm_form)
+            failure(store, notes, door, &e, lm_form)
         }
         Ok(created) => {
             notes.account = Some(created.aid);
             notes.notes(diagnostics);
-            answer(&params, created.lid, &created.thank_you_url, notes)
+            match door {
+                // The browser's door always answers JSON, never a redirect.
+                Door::Cors => Reply::success_result(created.lid),
+                Door::V1 => Reply::text(created.lid.to_string()),
+                _ => answer(&params, created.lid, &created.thank_you_url, notes),
+            }
         }
     }
 }
@@ -234,6 +251,7 @@ fn answer(params: &Params<'_>, lid: u64, thank_you_url: &str, notes: &mut Journa
 fn failure(
     store: &Store,
     notes: &mut JournalNotes,
+    door: Door,
     error: &SubmitError,
     form_id: Option<u64>,
 ) -> Reply {
@@ -245,7 +263,10 @@ fn failure(
         Some(code) => notes.error(format!("refused with code {code}: {message}")),
         None => notes.error(format!("refused: {message}")),
     }
-    Reply::json(StatusCode::OK, &Failure::new(&message, error.code()))
+    match door {
+        Door::V1 => Reply::text(error.code().unwrap_or(V1_UNREADABLE).to_string()),
+        _ => Reply::json(StatusCode::OK, &Failure::new(&message, error.code())),
+    }
 }
 
 fn absolute_http(url: &str) -> Option<String> {

@@ -3,7 +3,7 @@
 //! form field key or a field name, `status_id`/`state_id` the status.
 
 use super::submit::{cap, cap_of};
-use super::{api_failure, lead_id, token};
+use super::{APIKEY, api_failure, lead_id, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
 use crate::reply::{JournalNotes, Reply};
@@ -32,7 +32,7 @@ pub(crate) async fn handle(
     let outcome = change(
         store,
         aid,
-        token(req),
+        token(req, &params),
         &params,
         req.received.as_second(),
         &mut diagnostics,
@@ -76,7 +76,7 @@ fn plan<'p>(
     let mut values: Vec<(u16, &str)> = Vec::new();
     for (k, v) in params.iter() {
         match k {
-            "by_id" => {}
+            "by_id" | APIKEY => {}
             "status_id" | "state_id" => status_id = Some(status(k, v)?),
             _ => match form.field_of_key(k).or_else(|| form.field_named(k)) {
                 Some(idx) => values.push((idx, cap(k, v, cap_of(form, k, idx), diagnostics))),

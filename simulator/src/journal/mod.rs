@@ -15,7 +15,7 @@ mod copy;
 pub use copy::{ExchangeCopy, MAX_ANSWER_BYTES};
 
 use crate::request::ParamsUsed;
-use crate::routes::Endpoint;
+use crate::routes::{Door, Endpoint};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -42,6 +42,9 @@ pub struct JournalEntry {
     pub query: Option<String>,
     /// The Lead.IM endpoint its path names (whatever the method), if any.
     pub endpoint: Option<Endpoint>,
+    /// Which door of the endpoint: `v2`, `cors` or `v1` for `submit`; `api` or
+    /// `short` for `update`.
+    pub door: Option<Door>,
     /// The account it concerned, when known.
     pub account: Option<u64>,
     /// The decoded parameters (query and body), in order.
@@ -164,6 +167,8 @@ pub struct Record {
     pub request: ExchangeCopy,
     /// The endpoint its path names.
     pub endpoint: Option<Endpoint>,
+    /// Which of its doors.
+    pub door: Option<Door>,
     /// The account, when known.
     pub account: Option<u64>,
     /// Which parameters the exchange decoded; decoded again when rendered.
@@ -215,6 +220,7 @@ impl Record {
             path: self.request.path().to_owned(),
             query: self.request.query().map(str::to_owned),
             endpoint: self.endpoint,
+            door: self.door,
             account: self.account,
             params: self.request.to_request(self.at).decode_again(self.params),
             headers: self
@@ -445,6 +451,7 @@ mod tests {
                 "x".repeat(answer_len).as_bytes(),
             ),
             endpoint: None,
+            door: None,
             account,
             params: ParamsUsed::None,
             status: 200,

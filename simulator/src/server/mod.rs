@@ -165,13 +165,15 @@ async fn handle(
     };
     let route = route(request.path());
     let is_api = route.is_api();
-    let mut notes = JournalNotes {
-        endpoint: match route {
-            Route::Api(api) => Some(api.endpoint),
-            _ => None,
-        },
-        ..JournalNotes::default()
+    let is_proxy = matches!(route, Route::Api(api) if api.is_proxy());
+    let browser_readable = |reply: Reply| match is_proxy {
+        true => api::cors::allow_origin(reply),
+        false => reply,
     };
+    let mut notes = JournalNotes::default();
+    if let Route::Api(api) = route {
+        (notes.endpoint, notes.door) = (Some(api.endpoint), Some(api.door));
+    }
     // Worked out at most once: only when a fault scoped to an account asks, or when
     // a fault strikes and the journal needs it.
     let mut account: Option<Option<u64>> = None;
@@ -217,8 +219,8 @@ async fn handle(
             .record(record(request, &outcome, notes, at, started));
     }
     match outcome {
-        Outcome::Answer(reply) => Ok(reply.into_response().map(Either::Left)),
-        Outcome::Cut(reply) => Ok(cut(reply)),
+        Outcome::Answer(reply) => Ok(browser_readable(reply).into_response().map(Either::Left)),
+        Outcome::Cut(reply) => Ok(cut(browser_readable(reply))),
         Outcome::Close => Err(NoAnswer("fault: connection closed")),
         Outcome::Reset => {
             conn.reset.store(true, Ordering::Release);
@@ -278,11 +280,9 @@ async fn dispatch(
     notes: &mut JournalNotes,
 ) -> Reply {
     match route {
-        Route::Api(api) if api.endpoint.allows(&req.method) => {
-            serve_api(app, api, req, notes).await
-        }
+        Route::Api(api) if api.allows(&req.method) => serve_api(app, api, req, notes).await,
         Route::Api(api) => {
-            let allow = api.endpoint.allow();
+            let allow = api.allow();
             notes.error(format!(
                 "method {} not allowed here; use {allow}",
                 req.method
@@ -308,8 +308,11 @@ async fn serve_api(
     notes: &mut JournalNotes,
 ) -> Reply {
     let store = &app.store;
+    if api.is_preflight(&req.method) {
+        return api::cors::preflight();
+    }
     match api.endpoint {
-        Endpoint::Submit => api::submit::handle(store, req, notes).await,
+        Endpoint::Submit => api::submit::handle(store, req, api.door, notes).await,
         Endpoint::Lookup => api::lookup::handle(store, req, api.aid, notes),
         Endpoint::Get => api::get::handle(store, req, api.aid, notes),
         Endpoint::Update => api::update::handle(store, req, api.aid, notes).await,
@@ -348,6 +351,7 @@ fn record(
         at,
         request,
         endpoint: notes.endpoint,
+        door: notes.door,
         account: notes.account,
         params: notes.params,
         status,
