@@ -49,6 +49,19 @@ pub struct AccountSpec {
     /// Its forms.
     #[serde(default)]
     pub forms: Vec<FormSpec>,
+    /// Its advertiser users: where `route_adv=true` routes a lead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advertisers: Vec<AdvertiserSpec>,
+}
+
+/// An advertiser user of an account (`adv_users[]` of a routed lead).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvertiserSpec {
+    /// The user's id, a number as Lead.IM's clients read it.
+    pub id: u64,
+    /// The user's name.
+    pub name: String,
 }
 
 /// One token of an account.
@@ -103,6 +116,9 @@ pub struct LeadSpec {
     /// 1 = new, 2 = invalid.
     #[serde(default = "one")]
     pub status_id: u32,
+    /// The advertiser users the lead is routed to (`route_adv=true`), by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes_to_advertisers: Vec<u64>,
     /// Ignored. Files written by earlier releases carry it; they still load, with a
     /// warning, and it is not written back.
     #[serde(default, skip_serializing)]

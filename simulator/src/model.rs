@@ -55,6 +55,20 @@ pub struct LeadView {
     pub utm_term: Option<String>,
     /// `lm_source`, when one was sent.
     pub lm_source: Option<String>,
+    /// The ids of the advertiser users the lead is routed to (`route_adv=true`);
+    /// empty until it is routed.
+    pub routes_to_advertisers: Vec<u64>,
+    /// Those advertiser users, with their names.
+    pub adv_users: Vec<AdvUser>,
+}
+
+/// An advertiser user a lead is routed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvUser {
+    /// The user's id.
+    pub id: u64,
+    /// The user's name.
+    pub name: String,
 }
 
 impl LeadView {

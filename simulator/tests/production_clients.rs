@@ -297,3 +297,71 @@ async fn v1_answers_the_lead_id_or_the_code_as_text() {
         assert_eq!(resp.text().await.unwrap(), code, "{params:?}");
     }
 }
+
+#[tokio::test]
+async fn route_adv_routes_the_lead_to_the_accounts_advertisers() {
+    let sim = Simulator::start().await.unwrap();
+    let lid = common::dana_lid(&sim).await;
+    let url = format!("{}/apiproxy/{AID}/api/lead_update.ashx", sim.base_url());
+    let before = common::lookup_at(
+        &common::leads_get_url(&sim, AID),
+        common::R,
+        common::DANA_PHONE,
+    )
+    .await;
+    assert_eq!(
+        before["data"][0]["routes_to_advertisers"],
+        serde_json::json!([])
+    );
+    assert_eq!(before["data"][0]["adv_users"], serde_json::json!([]));
+    // As api/check-pending.js does it: form-encoded, by the write-only token.
+    let route = || {
+        client()
+            .post(&url)
+            .header(leadim_simulator::AUTH_HEADER, W)
+            .form(&[("by_id", lid.to_string()), ("route_adv", "true".into())])
+            .send()
+    };
+    assert_eq!(json_200(route().await.unwrap()).await["status"], "success");
+    let entry = last(&sim);
+    assert!(
+        !entry.has_diagnostic("route_adv"),
+        "a control key, not a field: {:?}",
+        entry.diagnostics
+    );
+
+    // The read token sees the routing, as the production client reads it.
+    let found = common::lookup_at(
+        &common::leads_get_url(&sim, AID),
+        common::R,
+        common::DANA_PHONE,
+    )
+    .await;
+    let lead = &found["data"][0];
+    assert_eq!(lead["lid"], lid);
+    assert_eq!(
+        lead["routes_to_advertisers"],
+        serde_json::json!([330501, 330502])
+    );
+    let ids: Vec<u64> = lead["adv_users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_u64().expect("a numeric id"))
+        .collect();
+    assert_eq!(ids, [330501, 330502]);
+    assert_eq!(lead["adv_users"][0]["name"], "מיכל אברהם");
+    assert!(lead["fields"].get("route_adv").is_none());
+
+    // "Lead already in this state" is a success; nothing changes.
+    let updated_at = lead["updated_at"].clone();
+    assert_eq!(json_200(route().await.unwrap()).await["status"], "success");
+    let again = common::lookup_at(
+        &common::leads_get_url(&sim, AID),
+        common::R,
+        common::DANA_PHONE,
+    )
+    .await;
+    assert_eq!(again["data"][0]["updated_at"], updated_at);
+    assert_eq!(sim.store().lead(AID, lid).unwrap().adv_users.len(), 2);
+}

@@ -2,7 +2,7 @@
 //! token is checked against.
 
 use super::{Map, State};
-use crate::fixtures::Scope;
+use crate::fixtures::{AdvertiserSpec, Scope};
 use crate::model::{AccountView, FormView, NewAccount, TokenView, fields};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -83,6 +83,8 @@ pub(crate) struct Account {
     pub tokens: Vec<(Box<str>, Scopes)>,
     pub forms: Vec<u64>,
     pub leads: Vec<u64>,
+    /// Where `route_adv=true` routes a lead.
+    pub advertisers: Vec<AdvertiserSpec>,
 }
 
 /// What a form is made of, for [`Form::build`].
@@ -200,6 +202,17 @@ impl Form {
     }
 }
 
+/// The advertiser users of a created account: two, with ids of its own.
+fn created_advertisers(aid: u64) -> Vec<AdvertiserSpec> {
+    [("גל שחר", 1), ("נוי אלמוג", 2)]
+        .into_iter()
+        .map(|(name, n)| AdvertiserSpec {
+            id: aid * 100 + n,
+            name: name.into(),
+        })
+        .collect()
+}
+
 impl State {
     /// Creates an isolated account with one enabled form of the standard fields and
     /// three tokens (read+write, read-only, write-only). `keys` makes its secrets
@@ -249,6 +262,7 @@ impl State {
                 tokens,
                 forms: vec![lm_form],
                 leads: Vec::new(),
+                advertisers: created_advertisers(aid),
             },
         );
         new

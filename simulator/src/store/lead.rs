@@ -168,7 +168,8 @@ impl Lead {
         self.field(form.phone_field).unwrap_or("")
     }
 
-    /// The owned, public view of this lead.
+    /// The owned, public view of this lead, without its routing (the store's side
+    /// table holds that: see `State::view`).
     pub fn view(&self, form: &Form) -> LeadView {
         let fields = self
             .pairs()
@@ -196,6 +197,8 @@ impl Lead {
             utm_content: extra(UTM_BASE + 3),
             utm_term: extra(UTM_BASE + 4),
             lm_source: extra(LM_SOURCE),
+            routes_to_advertisers: Vec::new(),
+            adv_users: Vec::new(),
         }
     }
 }

@@ -7,6 +7,7 @@ use super::lead::{LM_SOURCE, Lead, LeadHead, UTM_BASE};
 use super::table::LeadTable;
 use super::{FIRST_CREATED_AID, FIRST_CREATED_FORM, FIRST_LID, Map, State};
 use crate::fixtures::{AccountSpec, Dataset, FixtureError, FormSpec, LeadSpec, TokenSpec};
+use crate::model::LeadView;
 use crate::phone::PhoneMatch;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -53,6 +54,7 @@ impl State {
             next_aid: FIRST_CREATED_AID,
             next_form: FIRST_CREATED_FORM,
             phone_match,
+            routes: Map::default(),
         };
         let accounts_file = dataset.accounts_file();
         for (i, spec) in dataset.accounts.iter().enumerate() {
@@ -73,11 +75,21 @@ impl State {
             .max(FIRST_CREATED_FORM);
         let mut built = Vec::new();
         let mut outdated = 0usize;
+        let mut routes = Vec::new();
         dataset.for_each_lead(|_, spec| {
             outdated += usize::from(spec.is_disrupted.is_some());
+            if !spec.routes_to_advertisers.is_empty() {
+                // Only a lead with its id can be routed: ids of the others are
+                // handed out below, in an order of their own.
+                let lid = spec
+                    .lid
+                    .ok_or("routes_to_advertisers needs the lead's lid (as a --state file has)")?;
+                routes.push((lid, spec.routes_to_advertisers.clone()));
+            }
             built.push(state.build_lead(&spec, spec.lid.unwrap_or(0), i64::MIN)?);
             Ok(())
         })?;
+        state.routes.extend(routes);
         if outdated > 0 {
             tracing::warn!(
                 file = %dataset.leads_file(),
@@ -132,6 +144,7 @@ impl State {
                 tokens,
                 forms,
                 leads: Vec::new(),
+                advertisers: spec.advertisers.clone(),
             },
         );
         self.next_aid = self.next_aid.max(spec.aid.saturating_add(1));
@@ -237,12 +250,13 @@ impl State {
                     .filter_map(|f| self.forms.get(f))
                     .map(form_spec)
                     .collect(),
+                advertisers: a.advertisers.clone(),
             })
             .collect();
         let leads = self
             .leads
             .iter()
-            .map(|lead| lead_spec(lead, &self.forms[&lead.form_id]))
+            .map(|lead| lead_spec(self.view(lead)))
             .collect();
         Snapshot {
             version: SNAPSHOT_VERSION,
@@ -367,8 +381,7 @@ fn form_spec(form: &Form) -> FormSpec {
     }
 }
 
-fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
-    let v = lead.view(form);
+fn lead_spec(v: LeadView) -> LeadSpec {
     LeadSpec {
         lid: Some(v.lid),
         aid: v.aid,
@@ -389,5 +402,6 @@ fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
         utm_content: v.utm_content,
         utm_term: v.utm_term,
         lm_source: v.lm_source,
+        routes_to_advertisers: v.routes_to_advertisers,
     }
 }

@@ -89,19 +89,14 @@ impl Store {
             .collect();
         // Seeded leads may carry an older created_at than the leads before them.
         leads.sort_by_key(|l| (l.created_at, l.lid));
-        Some(
-            leads
-                .into_iter()
-                .map(|l| l.view(&state.forms[&l.form_id]))
-                .collect(),
-        )
+        Some(leads.into_iter().map(|l| state.view(l)).collect())
     }
 
     /// One lead of an account; `None` when the account has no lead with that id.
     pub fn lead(&self, aid: u64, lid: u64) -> Option<LeadView> {
         let state = self.lock();
         let lead = state.leads.get(lid).filter(|l| l.aid == aid)?;
-        Some(lead.view(&state.forms[&lead.form_id]))
+        Some(state.view(lead))
     }
 
     /// Adds leads to an account as they are (no caps, no diagnostics), for tests
@@ -137,6 +132,7 @@ impl Store {
             .ok_or(SeedError::AccountNotFound(aid))?;
         let default_form = account.forms.first().copied();
         let mut built = Vec::with_capacity(leads.len());
+        let mut routes = Vec::with_capacity(leads.len());
         for (index, mut spec) in leads.into_iter().enumerate() {
             spec.aid = aid;
             if spec.form_id == 0 {
@@ -146,12 +142,16 @@ impl Store {
                 .build_lead(&spec, 0, now)
                 .map_err(|reason| SeedError::BadLead { index, reason })?;
             built.push(lead);
+            routes.push(std::mem::take(&mut spec.routes_to_advertisers));
         }
         let mut lids = Vec::with_capacity(built.len());
-        for mut lead in built {
+        for (mut lead, routed) in built.into_iter().zip(routes) {
             lead.lid = state.next_lid;
             state.next_lid += 1;
             lids.push(lead.lid);
+            if !routed.is_empty() {
+                state.routes.insert(lead.lid, routed);
+            }
             state.insert_lead(lead);
         }
         self.changed();

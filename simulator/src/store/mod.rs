@@ -59,6 +59,9 @@ struct State {
     next_aid: u64,
     next_form: u64,
     phone_match: PhoneMatch,
+    /// Lead id → the advertiser users it is routed to: beside the packed leads, as
+    /// few leads are ever routed.
+    routes: Map<u64, Vec<u64>>,
 }
 
 /// The store. Cloning it is cheap and shares the state.
@@ -114,6 +117,22 @@ impl<'s> AccountLeads<'s> {
         &self.state.forms[&lead.form_id]
     }
 
+    /// The advertiser users a lead is routed to, by id; empty until routed.
+    pub fn routes_of(&self, lid: u64) -> &'s [u64] {
+        self.state.routes_of(lid)
+    }
+
+    /// The name of one of the account's advertiser users.
+    pub fn advertiser_name(&self, id: u64) -> &'s str {
+        self.state.advertiser_name(self.aid, id)
+    }
+
+    /// A lead's public view.
+    #[cfg(test)]
+    pub fn view(&self, lead: &Lead) -> crate::model::LeadView {
+        self.state.view(lead)
+    }
+
     fn phone_of(&self, lead: &'s Lead) -> &'s str {
         lead.phone(self.form_of(lead))
     }
@@ -148,6 +167,8 @@ pub(crate) struct LeadUpdate<'p> {
     pub lid: u64,
     pub values: Vec<(u16, &'p str)>,
     pub status_id: Option<u32>,
+    /// Route the lead to every advertiser user of its account (`route_adv=true`).
+    pub route_to_advertisers: bool,
 }
 
 impl Store {
@@ -344,7 +365,7 @@ impl Store {
         Some(LeadPageData {
             account_name: account.name.clone(),
             form_name: form.name.clone(),
-            lead: lead.view(form),
+            lead: state.view(lead),
         })
     }
 }
@@ -358,6 +379,50 @@ pub(crate) struct LeadPageData {
 }
 
 impl State {
+    /// The advertiser users a lead is routed to, by id.
+    fn routes_of(&self, lid: u64) -> &[u64] {
+        self.routes.get(&lid).map_or(&[], Vec::as_slice)
+    }
+
+    /// The name of an advertiser user of account `aid` (empty for one since removed
+    /// from the account's fixtures).
+    fn advertiser_name(&self, aid: u64, id: u64) -> &str {
+        self.accounts
+            .get(&aid)
+            .and_then(|a| a.advertisers.iter().find(|adv| adv.id == id))
+            .map_or("", |adv| adv.name.as_str())
+    }
+
+    /// Routes a lead to every advertiser user of its account; true when that
+    /// changed its routing.
+    fn route(&mut self, aid: u64, lid: u64) -> bool {
+        let all: Vec<u64> = self
+            .accounts
+            .get(&aid)
+            .map(|a| a.advertisers.iter().map(|adv| adv.id).collect())
+            .unwrap_or_default();
+        if self.routes_of(lid) == all.as_slice() {
+            return false;
+        }
+        self.routes.insert(lid, all);
+        true
+    }
+
+    /// A lead's public view, with its routing.
+    fn view(&self, lead: &Lead) -> crate::model::LeadView {
+        let mut view = lead.view(&self.forms[&lead.form_id]);
+        let routes = self.routes_of(lead.lid);
+        view.adv_users = routes
+            .iter()
+            .map(|&id| crate::model::AdvUser {
+                id,
+                name: self.advertiser_name(lead.aid, id).to_owned(),
+            })
+            .collect();
+        view.routes_to_advertisers = routes.to_vec();
+        view
+    }
+
     fn insert_lead(&mut self, lead: Lead) {
         self.index_lead(&lead);
         self.leads.insert(lead);
@@ -404,6 +469,11 @@ impl State {
             changed |= lead.status_id != s;
             lead.status_id = s;
         }
+        let aid = lead.aid;
+        if update.route_to_advertisers {
+            changed |= self.route(aid, lid);
+        }
+        let lead = self.leads.get_mut(lid).expect("checked above");
         if changed {
             lead.updated_at = now;
         }
