@@ -91,6 +91,49 @@ pub struct FormSpec {
     pub thank_you_url: String,
     /// Parameter key → field name, in display order; several keys may share a field.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Refuse (`-50`) a submission whose parameters equal one this form accepted
+    /// within this many seconds; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_duplicates_secs: Option<u64>,
+    /// How the form stores the phone: as sent (the default), or normalised to `0…`
+    /// or to `972…`, as some real forms do.
+    #[serde(default, skip_serializing_if = "PhoneFormat::is_as_sent")]
+    pub phone_format: PhoneFormat,
+}
+
+/// How a form stores the phone it is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneFormat {
+    /// Exactly as sent (Lead.IM's default).
+    #[default]
+    AsSent,
+    /// The national form, `0521234567`.
+    Local,
+    /// The international form without `+`, `972521234567`.
+    International,
+}
+
+impl PhoneFormat {
+    /// Whether it is the default.
+    pub fn is_as_sent(&self) -> bool {
+        *self == PhoneFormat::AsSent
+    }
+
+    /// `phone` as a form of this format stores it. A phone without digits is kept
+    /// as sent: there is nothing to normalise.
+    pub fn apply<'p>(self, phone: &'p str) -> std::borrow::Cow<'p, str> {
+        let local = crate::phone::normalize(phone);
+        match self {
+            PhoneFormat::AsSent => phone.into(),
+            _ if local.is_empty() => phone.into(),
+            PhoneFormat::Local => local.into(),
+            PhoneFormat::International => match local.strip_prefix('0') {
+                Some(national) => format!("972{national}").into(),
+                None => local.into(),
+            },
+        }
+    }
 }
 
 /// One lead of the dataset.

@@ -103,6 +103,12 @@ pub struct FormView {
     pub thank_you_url: String,
     /// Parameter key → field name.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Refuses (`-50`) a repeated submission within this many seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_duplicates_secs: Option<u64>,
+    /// How it stores the phone.
+    #[serde(default)]
+    pub phone_format: crate::fixtures::PhoneFormat,
 }
 
 /// An account as the admin API lists it.

@@ -365,3 +365,88 @@ async fn route_adv_routes_the_lead_to_the_accounts_advertisers() {
     assert_eq!(again["data"][0]["updated_at"], updated_at);
     assert_eq!(sim.store().lead(AID, lid).unwrap().adv_users.len(), 2);
 }
+
+#[tokio::test]
+async fn a_code_fault_answers_in_each_doors_shape() {
+    use leadim_simulator::{AnswerFault, FaultSpec};
+    let sim = Simulator::start().await.unwrap();
+    sim.inject(FaultSpec::new(Endpoint::Submit, AnswerFault::Code { code: -10 }).times(2))
+        .unwrap();
+    let params = [("lm_form", FORM), ("lm_key", KEY), ("name", "טל")];
+    let v1 = client()
+        .get(format!("{}/v1/submit", sim.base_url()))
+        .query(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.text().await.unwrap(), "-10");
+    let v2 = client()
+        .get(format!("{}/v2/submit", sim.base_url()))
+        .query(&[("lm_redirect", "no")])
+        .query(&params)
+        .send()
+        .await
+        .unwrap();
+    let answer = json_200(v2).await;
+    assert_eq!(
+        (answer["status"].as_str(), answer["code"].as_i64()),
+        (Some("failure"), Some(-10))
+    );
+    let refused = sim.inject(FaultSpec::new(
+        Endpoint::Submit,
+        AnswerFault::Code { code: -2 },
+    ));
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("not one of Lead.IM's")
+    );
+}
+
+#[tokio::test]
+async fn a_form_set_to_refuse_repeats_answers_minus_50_and_stores_the_phone_its_way() {
+    let dataset = leadim_simulator::Dataset::embedded();
+    let mut dataset = dataset;
+    let form = dataset.accounts[0]
+        .forms
+        .iter_mut()
+        .find(|f| f.lm_form == 5001)
+        .unwrap();
+    form.reject_duplicates_secs = Some(60);
+    form.phone_format = leadim_simulator::fixtures::PhoneFormat::International;
+    let sim = Simulator::builder().dataset(dataset).start().await.unwrap();
+    let submit = |phone: &'static str| {
+        client()
+            .post(format!("{}/v1/submit", sim.base_url()))
+            .form(&[
+                ("lm_form", FORM),
+                ("lm_key", KEY),
+                ("name", "הדר"),
+                ("phone", phone),
+            ])
+            .send()
+    };
+    let lid: u64 = submit("052-318-7764")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(stored_lead(&sim, AID, lid).unwrap().phone, "972523187764");
+    assert_eq!(
+        submit("052-318-7764").await.unwrap().text().await.unwrap(),
+        "-50"
+    );
+    let other: u64 = submit("0547770011")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(stored_lead(&sim, AID, other).unwrap().phone, "972547770011");
+}

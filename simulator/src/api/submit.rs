@@ -12,6 +12,8 @@ use crate::store::{
     CreatedLead, Form, LM_SOURCE, NewLead, Store, SubmitTarget, UTM_BASE, UTM_KEYS,
 };
 use hyper::{Method, StatusCode};
+use std::borrow::Cow;
+use std::hash::BuildHasher;
 
 /// Cap of `msg`, `lm_source` and the form's message field, in characters.
 pub const LONG_CAP: usize = 3500;
@@ -82,8 +84,12 @@ pub(crate) fn create(
 ) -> Result<CreatedLead, SubmitError> {
     let lm_form = form_id(params)?;
     store.create_lead(lm_form, now, |target| {
-        let form = admit(target, lm_form, params.get("lm_key"))?;
-        Ok(map_params(form, params, diagnostics))
+        let target = admit(target, lm_form, params.get("lm_key"))?;
+        let remember = not_a_repeat(&target, params, now)?;
+        Ok(NewLead {
+            remember,
+            ..map_params(target.form, params, diagnostics)
+        })
     })
 }
 
@@ -104,7 +110,7 @@ fn admit<'s>(
     target: Option<SubmitTarget<'s>>,
     lm_form: u64,
     key: Option<&str>,
-) -> Result<&'s Form, SubmitError> {
+) -> Result<SubmitTarget<'s>, SubmitError> {
     let target = target.ok_or(SubmitError::FormNotFound(lm_form))?;
     let key = key
         .filter(|v| !v.is_empty())
@@ -119,7 +125,29 @@ fn admit<'s>(
     if !form.enabled {
         return Err(SubmitError::FormDisabled(lm_form));
     }
-    Ok(form)
+    Ok(target)
+}
+
+/// For a form set to refuse repeats: `-50` when it accepted these very parameters
+/// (in any order) within its window; else the fingerprint to remember.
+fn not_a_repeat(
+    target: &SubmitTarget<'_>,
+    params: &Params<'_>,
+    now: i64,
+) -> Result<Option<(u64, u64)>, SubmitError> {
+    let Some(secs) = target.form.reject_duplicates_secs else {
+        return Ok(None);
+    };
+    let mut pairs: Vec<(&str, &str)> = params.iter().collect();
+    pairs.sort_unstable();
+    let fingerprint = foldhash::fast::FixedState::with_seed(0x50).hash_one(&pairs);
+    if target.accepted_since(fingerprint, now.saturating_sub_unsigned(secs)) {
+        return Err(SubmitError::Duplicate {
+            form: target.form.lm_form,
+            secs,
+        });
+    }
+    Ok(Some((fingerprint, secs)))
 }
 
 /// The lead a form makes of the parameters: each of its keys sets its field (a
@@ -133,17 +161,23 @@ pub(crate) fn map_params<'p>(
     params: &'p Params<'_>,
     diagnostics: &mut Vec<String>,
 ) -> NewLead<'p> {
-    let mut values: Vec<(u16, &str)> = Vec::with_capacity(params.len());
+    let mut values: Vec<(u16, Cow<'p, str>)> = Vec::with_capacity(params.len());
     for (k, v) in params.iter() {
         if CONTROL_KEYS.contains(&k) {
             continue;
         }
         if let Some(i) = UTM_KEYS.iter().position(|u| *u == k) {
-            values.push((UTM_BASE + i as u16, cap(k, v, SHORT_CAP, diagnostics)));
+            values.push((
+                UTM_BASE + i as u16,
+                cap(k, v, SHORT_CAP, diagnostics).into(),
+            ));
         } else if k == "lm_source" {
-            values.push((LM_SOURCE, cap(k, v, LONG_CAP, diagnostics)));
+            values.push((LM_SOURCE, cap(k, v, LONG_CAP, diagnostics).into()));
         } else if let Some(idx) = form.field_of_key(k) {
-            let value = cap(k, v, cap_of(form, k, idx), diagnostics);
+            let mut value = Cow::Borrowed(cap(k, v, cap_of(form, k, idx), diagnostics));
+            if idx == form.phone_field {
+                value = form.phone_format.apply(v);
+            }
             match values.iter_mut().find(|(i, _)| *i == idx) {
                 Some(slot) => {
                     diagnostics.push(format!(
@@ -171,12 +205,13 @@ pub(crate) fn map_params<'p>(
         thank_you_url: form.thank_you_url.clone(),
         values,
         status_id,
+        remember: None,
     }
 }
 
 /// Invalid: the form's name field (`שם`) and its phone field are both blank once the
 /// parameters are mapped.
-fn is_invalid(form: &Form, values: &[(u16, &str)]) -> bool {
+fn is_invalid(form: &Form, values: &[(u16, Cow<'_, str>)]) -> bool {
     let filled = |field: Option<u16>| {
         field.is_some_and(|idx| {
             values

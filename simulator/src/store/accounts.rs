@@ -2,7 +2,7 @@
 //! token is checked against.
 
 use super::{Map, State};
-use crate::fixtures::{AdvertiserSpec, Scope};
+use crate::fixtures::{AdvertiserSpec, PhoneFormat, Scope};
 use crate::model::{AccountView, FormView, NewAccount, TokenView, fields};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -98,6 +98,8 @@ pub(crate) struct FormDefinition {
     pub thank_you_url: String,
     /// Parameter key → field name.
     pub fields: Vec<(String, String)>,
+    pub reject_duplicates_secs: Option<u64>,
+    pub phone_format: PhoneFormat,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +109,10 @@ pub(crate) struct Form {
     pub lm_key: String,
     pub name: String,
     pub enabled: bool,
+    /// Refuse a repeated submission within this many seconds (`-50`).
+    pub reject_duplicates_secs: Option<u64>,
+    /// How the form stores the phone.
+    pub phone_format: PhoneFormat,
     /// Shared with each submit's answer, which redirects to it: no copy per lead.
     pub thank_you_url: Arc<str>,
     /// Parameter key → field name, as defined (for listing).
@@ -130,6 +136,8 @@ impl Form {
             lm_key: definition.lm_key,
             name: definition.name,
             enabled: definition.enabled,
+            reject_duplicates_secs: definition.reject_duplicates_secs,
+            phone_format: definition.phone_format,
             thank_you_url: definition.thank_you_url.into(),
             definition: Vec::new(),
             field_names: Vec::new(),
@@ -188,6 +196,8 @@ impl Form {
 
     pub fn view(&self) -> FormView {
         FormView {
+            reject_duplicates_secs: self.reject_duplicates_secs,
+            phone_format: self.phone_format,
             lm_form: self.lm_form,
             lm_key: self.lm_key.clone(),
             name: self.name.clone(),
@@ -238,6 +248,8 @@ impl State {
             name: "טופס בדיקה".into(),
             enabled: true,
             thank_you_url: format!("https://example.co.il/thanks/{lm_form}"),
+            reject_duplicates_secs: None,
+            phone_format: PhoneFormat::AsSent,
             fields: STANDARD_FIELDS
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -55,6 +55,7 @@ impl State {
             next_form: FIRST_CREATED_FORM,
             phone_match,
             routes: Map::default(),
+            recent: Map::default(),
         };
         let accounts_file = dataset.accounts_file();
         for (i, spec) in dataset.accounts.iter().enumerate() {
@@ -320,6 +321,8 @@ fn form_of_spec(aid: u64, f: &FormSpec, place: &str) -> Result<Form, (String, St
         enabled: f.enabled,
         thank_you_url: f.thank_you_url.clone(),
         fields,
+        reject_duplicates_secs: f.reject_duplicates_secs,
+        phone_format: f.phone_format,
     }))
 }
 
@@ -378,6 +381,8 @@ fn form_spec(form: &Form) -> FormSpec {
         enabled: view.enabled,
         thank_you_url: view.thank_you_url,
         fields: view.fields,
+        reject_duplicates_secs: view.reject_duplicates_secs,
+        phone_format: view.phone_format,
     }
 }
 

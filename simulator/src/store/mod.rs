@@ -62,6 +62,9 @@ struct State {
     /// Lead id → the advertiser users it is routed to: beside the packed leads, as
     /// few leads are ever routed.
     routes: Map<u64, Vec<u64>>,
+    /// Form → the submissions it accepted lately (fingerprint, time), oldest first:
+    /// only for forms that refuse repeats, and only within their window.
+    recent: Map<u64, std::collections::VecDeque<(u64, i64)>>,
 }
 
 /// The store. Cloning it is cheap and shares the state.
@@ -142,15 +145,31 @@ impl<'s> AccountLeads<'s> {
 pub(crate) struct SubmitTarget<'s> {
     pub form: &'s Form,
     pub account_enabled: bool,
+    recent: Option<&'s std::collections::VecDeque<(u64, i64)>>,
 }
+
+impl SubmitTarget<'_> {
+    /// Whether the form accepted a submission with this fingerprint at or after
+    /// `since`.
+    pub fn accepted_since(&self, fingerprint: u64, since: i64) -> bool {
+        self.recent
+            .is_some_and(|r| r.iter().any(|(f, at)| *f == fingerprint && *at >= since))
+    }
+}
+
+/// Most submissions a form remembers for refusing repeats: the memory stays bounded
+/// however many arrive within the window.
+const MAX_RECENT: usize = 10_000;
 
 /// A lead the submit rules decided to create: its account and thank-you URL (the
 /// form's), its values by field index.
 pub(crate) struct NewLead<'p> {
     pub aid: u64,
     pub thank_you_url: Arc<str>,
-    pub values: Vec<(u16, &'p str)>,
+    pub values: Vec<(u16, std::borrow::Cow<'p, str>)>,
     pub status_id: u32,
+    /// Remember the submission for refusing a repeat, with the form's window.
+    pub remember: Option<(u64, u64)>,
 }
 
 /// A lead the store created.
@@ -309,13 +328,26 @@ impl Store {
         let target = state.forms.get(&lm_form).map(|form| SubmitTarget {
             form,
             account_enabled: state.accounts.get(&form.aid).is_some_and(|a| a.enabled),
+            recent: state.recent.get(&lm_form),
         });
         let NewLead {
             aid,
             thank_you_url,
             values,
             status_id,
+            remember,
         } = decide(target)?;
+        if let Some((fingerprint, window)) = remember {
+            let recent = state.recent.entry(lm_form).or_default();
+            let since = now.saturating_sub_unsigned(window);
+            while recent
+                .front()
+                .is_some_and(|(_, at)| *at < since || recent.len() >= MAX_RECENT)
+            {
+                recent.pop_front();
+            }
+            recent.push_back((fingerprint, now));
+        }
         let lid = state.next_lid;
         state.next_lid += 1;
         let head = LeadHead {
