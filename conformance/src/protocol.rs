@@ -284,7 +284,7 @@ mod tests {
           "crmConfig": {"lm_form": 5001, "lm_key": "k-5001", "token": "t", "nameField": "שם",
                         "getCustomerDetailsUrl": "http://x/leads_get.ashx", "onlyDisplayData": false},
           "chat": {"id": "c-17", "phone": "972521234567", "title": "דנה כהן",
-                   "crmData": {"aid": "3305", "lid": 100017},
+                   "crmData": {"aid": "3305", "lid": 117000017},
                    "messages": [{"direction": "incoming", "text": "שלום"}],
                    "nodes": {"lead_get_name": {"text": "דנה כהן"}}},
           "endpoints": {"submit": "http://s/v2/submit", "ui": "http://s"}

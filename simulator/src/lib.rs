@@ -98,7 +98,8 @@ pub use simulator::{
     DEFAULT_IDLE_TIMEOUT, Simulator, SimulatorBuilder, SimulatorHandle, StartError,
 };
 pub use store::{
-    Counts, DefaultAccount, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
+    Counts, DefaultAccount, FormSettings, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead,
+    Snapshot, Store,
 };
 
 /// The README's Rust examples, compiled and run as doctests by `cargo test`, so that

@@ -24,6 +24,17 @@ pub mod fields {
     pub const STATUS: &str = "סטטוס";
 }
 
+/// A token shaped as Lead.IM's: `U-` + 16 hex + `.` + 16 hex, so that clients
+/// which check the shape accept it.
+pub fn token_shape(a: u64, b: u64) -> String {
+    format!("U-{a:016x}.{b:016x}")
+}
+
+/// An `lm_key` shaped as Lead.IM's: 10 hex characters.
+pub fn lm_key_shape(a: u64) -> String {
+    format!("{:010x}", a & 0xff_ffff_ffff)
+}
+
 /// A lead as the lookup endpoints and the admin API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadView {

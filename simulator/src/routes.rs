@@ -452,8 +452,8 @@ mod tests {
             (Get, Door::Api, "", "")
         );
         assert_eq!(
-            api("/a/3305/leads/100017"),
-            (LeadPage, Door::Ui, "3305", "100017")
+            api("/a/3305/leads/117000017"),
+            (LeadPage, Door::Ui, "3305", "117000017")
         );
     }
 

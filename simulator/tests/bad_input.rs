@@ -476,7 +476,7 @@ async fn a_wrong_method_is_405_with_allow_and_an_unknown_path_404() {
         ),
         (
             reqwest::Method::POST,
-            format!("/a/{AID}/leads/100001"),
+            format!("/a/{AID}/leads/117000001"),
             "GET",
         ),
     ] {

@@ -259,7 +259,7 @@ async fn the_journal_masks_the_token() {
         .filter(|(k, _)| k == "x-lead-im-auth")
         .collect();
     assert_eq!(auth.len(), 1);
-    assert_eq!(auth[0].1, "t-33… (9 chars)");
+    assert_eq!(auth[0].1, "U-d5… (35 chars)");
 
     lookup_lids(&account, "0520000000").await;
     let entry = last_entry(&sim, "leads_get");
@@ -379,7 +379,10 @@ async fn an_account_never_sees_another_accounts_leads() {
 async fn a_disabled_account_answers_no_lookups() {
     let sim = Simulator::start().await.unwrap();
     // ג'ומאנה חלבי has a lead in 7720 from before the account was disabled.
-    for token in ["t-7720-rw", "t-7720-r"] {
+    for token in [
+        "U-42cff4a860b55031.634823d2b0a43fb7",
+        "U-80c6935b532db4d6.38d68d99657a684c",
+    ] {
         let answer = lookup_at(&leads_get_url(&sim, 7720), token, "0549920314").await;
         assert_eq!(
             answer,
@@ -388,14 +391,27 @@ async fn a_disabled_account_answers_no_lookups() {
     }
     let lid = sim.store().account_leads(7720).unwrap()[0].lid;
     assert_failure(
-        &lead_get_at(&lead_get_url(&sim, 7720), "t-7720-r", &lid.to_string()).await,
+        &lead_get_at(
+            &lead_get_url(&sim, 7720),
+            "U-80c6935b532db4d6.38d68d99657a684c",
+            &lid.to_string(),
+        )
+        .await,
         "account 7720 is disabled",
     );
 
     // Enabling it again through the store opens it.
     assert!(sim.store().set_account_enabled(7720, true));
     assert_eq!(
-        lids(&lookup_at(&leads_get_url(&sim, 7720), "t-7720-r", "0549920314").await).len(),
+        lids(
+            &lookup_at(
+                &leads_get_url(&sim, 7720),
+                "U-80c6935b532db4d6.38d68d99657a684c",
+                "0549920314"
+            )
+            .await
+        )
+        .len(),
         1
     );
 }

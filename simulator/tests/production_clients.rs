@@ -86,7 +86,7 @@ async fn the_browser_create_path_takes_the_query_string_and_tracking_keys() {
             "{}/apiproxy/global/submit.cors.v2.ashx",
             sim.base_url()
         ))
-        .query(&[("lm_form", FORM), ("lm_key", "k-5001-00000000")])
+        .query(&[("lm_form", FORM), ("lm_key", "06424014f5")])
         .send()
         .await
         .unwrap();
@@ -449,4 +449,43 @@ async fn a_form_set_to_refuse_repeats_answers_minus_50_and_stores_the_phone_its_
         .parse()
         .unwrap();
     assert_eq!(stored_lead(&sim, AID, other).unwrap().phone, "972547770011");
+}
+
+#[tokio::test]
+async fn the_admin_api_sets_a_form_to_refuse_repeats_and_normalise_phones() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let form_url = format!(
+        "{}/__admin/accounts/{}/forms/{}",
+        sim.base_url(),
+        account.aid,
+        account.lm_form
+    );
+    let patch = client()
+        .patch(&form_url)
+        .json(&serde_json::json!({"reject_duplicates_secs": 30, "phone_format": "local"}))
+        .send()
+        .await
+        .unwrap();
+    let answer = json_200(patch).await;
+    assert_eq!(answer["reject_duplicates_secs"], 30);
+    assert_eq!(answer["enabled"], true, "left out, left as it was");
+    let params = [
+        ("lm_form", account.lm_form.as_str()),
+        ("lm_key", account.lm_key.as_str()),
+        ("lm_redirect", "no"),
+        ("name", "ליאת כץ"),
+        ("phone", "+972-54-661-2093"),
+    ];
+    let send = || client().post(&account.submit_url).form(&params).send();
+    let lid = json_200(send().await.unwrap()).await["result"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        stored_lead(&sim, account.aid, lid).unwrap().phone,
+        "0546612093"
+    );
+    let repeat = json_200(send().await.unwrap()).await;
+    assert_eq!(repeat["code"], -50, "{repeat}");
+    assert!(last(&sim).has_errors());
 }

@@ -105,7 +105,7 @@ async fn leads_survive_sigkill_after_a_snapshot_and_sigterm_writes_the_last_stat
 fn a_corrupt_state_file_is_refused_and_left_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    let partial = r#"{"version":1,"next_lid":100050,"accounts":[{"aid":3305,"na"#;
+    let partial = r#"{"version":1,"next_lid":117000050,"accounts":[{"aid":3305,"na"#;
     std::fs::write(&state, partial).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_leadim-sim"))
         .args(["--port", "0", "--state"])

@@ -181,14 +181,14 @@ const REFUSALS: &[Refusal] = &[
     ),
     (&[("lm_form", FORM)], -1, "lm_key is missing", Some(AID)),
     (
-        &[("lm_form", FORM), ("lm_key", "k-5001-00000000")],
+        &[("lm_form", FORM), ("lm_key", "06424014f5")],
         -1,
         "wrong lm_key for form 5001",
         Some(AID),
     ),
     // The key of another form is a wrong key too.
     (
-        &[("lm_form", FORM), ("lm_key", "k-6001-9c1e07ab")],
+        &[("lm_form", FORM), ("lm_key", "55563e8333")],
         -1,
         "wrong lm_key for form 5001",
         Some(AID),
@@ -206,7 +206,7 @@ const REFUSALS: &[Refusal] = &[
         Some(AID),
     ),
     (
-        &[("lm_form", "8001"), ("lm_key", "k-8001-e4527d90")],
+        &[("lm_form", "8001"), ("lm_key", "27642ec489")],
         -8,
         "account 7720 is disabled",
         Some(7720),
@@ -414,7 +414,7 @@ async fn an_unknown_parameter_is_dropped_with_a_note_and_the_lead_stays_valid() 
     let lid = submit_ok(
         &sim,
         "6001",
-        "k-6001-9c1e07ab",
+        "55563e8333",
         &[
             ("fld_city", "חולון"),
             ("fld_179817", "בת ים"),
@@ -526,7 +526,7 @@ async fn a_post_may_carry_query_and_body_and_the_body_wins() {
     let resp = client()
         .post(submit_url(&sim))
         .query(&[("lm_form", FORM), ("lm_key", KEY)])
-        .form(&[("lm_key", "k-5001-ffffffff"), ("lm_redirect", "no")])
+        .form(&[("lm_key", "89534aa474"), ("lm_redirect", "no")])
         .send()
         .await
         .unwrap();

@@ -199,7 +199,7 @@ mod tests {
                 ))
             })
             .unwrap();
-        let token = TokenHeader::Value("t-3305-rw");
+        let token = TokenHeader::Value("U-d5f9403e30b5281d.6484eb0eaa3c4f85");
         // Routed to the account's advertisers, so the routing is written too.
         let lid = store
             .read_account("3305", token, Scope::Read, |account| {

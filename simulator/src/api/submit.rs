@@ -348,7 +348,7 @@ mod tests {
         let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
         // The message before the name, and given twice (`msg` and `fld_message`).
         let params = parse_urlencoded(
-            "lm_form=5001&lm_key=k-5001-3fa9c21e&msg=%D7%A9%D7%9C%D7%95%D7%9D&fld_city=%D7%97%D7%99%D7%A4%D7%94&name=%D7%93%D7%A0%D7%94&phone=0547770001&fld_message=%D7%AA%D7%95%D7%93%D7%94"
+            "lm_form=5001&lm_key=77bc0ec981&msg=%D7%A9%D7%9C%D7%95%D7%9D&fld_city=%D7%97%D7%99%D7%A4%D7%94&name=%D7%93%D7%A0%D7%94&phone=0547770001&fld_message=%D7%AA%D7%95%D7%93%D7%94"
                 .as_bytes(),
             Part::Query,
         )

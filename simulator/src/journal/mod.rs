@@ -523,7 +523,10 @@ mod tests {
     fn tokens_are_masked_when_read() {
         let j = Journal::new(10, usize::MAX);
         let mut headers = HeaderMap::new();
-        headers.insert("x-lead-im-auth", "t-3305-rw".parse().unwrap());
+        headers.insert(
+            "x-lead-im-auth",
+            "U-d5f9403e30b5281d.6484eb0eaa3c4f85".parse().unwrap(),
+        );
         j.record(entry_with(
             "/apiproxy/3305/api/leads_get.ashx",
             Some(3305),
@@ -533,12 +536,15 @@ mod tests {
         let e = &j.read(&JournalFilter::default()).entries[0];
         assert_eq!(
             e.headers,
-            [("x-lead-im-auth".into(), "t-33… (9 chars)".into())]
+            [("x-lead-im-auth".into(), "U-d5… (35 chars)".into())]
         );
     }
 
     #[test]
     fn mask_shows_four_characters_and_the_length() {
-        assert_eq!(mask_token("t-3305-rw"), "t-33… (9 chars)");
+        assert_eq!(
+            mask_token("U-d5f9403e30b5281d.6484eb0eaa3c4f85"),
+            "U-d5… (35 chars)"
+        );
     }
 }

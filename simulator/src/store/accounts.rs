@@ -232,14 +232,14 @@ impl State {
         self.next_aid += 1;
         let lm_form = self.next_form;
         self.next_form += 1;
-        let tag = keys.hash_one((aid, lm_form));
+        let secret = |n: u64| keys.hash_one((aid, lm_form, n));
         let new = NewAccount {
             aid,
             lm_form,
-            lm_key: format!("k-{lm_form}-{:08x}", tag as u32),
-            token: format!("t-{aid}-rw-{:08x}", (tag >> 32) as u32),
-            read_token: format!("t-{aid}-r-{:08x}", (tag >> 16) as u32),
-            write_token: format!("t-{aid}-w-{:08x}", (tag >> 8) as u32),
+            lm_key: crate::model::lm_key_shape(secret(0)),
+            token: crate::model::token_shape(secret(1), secret(2)),
+            read_token: crate::model::token_shape(secret(3), secret(4)),
+            write_token: crate::model::token_shape(secret(5), secret(6)),
         };
         let form = Form::build(FormDefinition {
             lm_form,

@@ -29,6 +29,18 @@ pub enum SeedError {
     },
 }
 
+/// Settings of a form to change through [`Store::configure_form`]; `None` leaves
+/// one as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FormSettings {
+    /// Takes submissions or not.
+    pub enabled: Option<bool>,
+    /// Refuse repeats within this many seconds (`Some(None)`: stop refusing).
+    pub reject_duplicates_secs: Option<Option<u64>>,
+    /// How the phone is stored.
+    pub phone_format: Option<crate::fixtures::PhoneFormat>,
+}
+
 /// How many accounts and leads the store holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
@@ -169,6 +181,30 @@ impl Store {
             }
             None => false,
         }
+    }
+
+    /// Changes a form's settings (each `None` left as it is); the form as it is now,
+    /// or `None` if the account has no such form.
+    pub fn configure_form(
+        &self,
+        aid: u64,
+        lm_form: u64,
+        settings: FormSettings,
+    ) -> Option<crate::model::FormView> {
+        let mut state = self.lock();
+        let form = state.forms.get_mut(&lm_form).filter(|f| f.aid == aid)?;
+        if let Some(enabled) = settings.enabled {
+            form.enabled = enabled;
+        }
+        if let Some(secs) = settings.reject_duplicates_secs {
+            form.reject_duplicates_secs = secs;
+        }
+        if let Some(format) = settings.phone_format {
+            form.phone_format = format;
+        }
+        let view = form.view();
+        self.changed();
+        Some(view)
     }
 
     /// Enables or disables an account; false if there is no such account.

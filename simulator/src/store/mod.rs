@@ -22,7 +22,7 @@ pub(crate) use accounts::Form;
 pub use accounts::STANDARD_FIELDS;
 pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};
 pub use load::{SNAPSHOT_VERSION, Snapshot};
-pub use manage::{Counts, DefaultAccount, SeedError, SeedLead};
+pub use manage::{Counts, DefaultAccount, FormSettings, SeedError, SeedLead};
 
 use crate::error::ApiError;
 use crate::fixtures::{Dataset, FixtureError, LeadsSource, Scope};
@@ -41,7 +41,9 @@ use table::LeadTable;
 /// short keys; the keys are ours or already checked, so flooding is not a concern.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-const FIRST_LID: u64 = 100_001;
+/// Real lead ids are about nine digits (117,263,104 is one seen in production):
+/// ids start there and still increase by one, so the dense lead table works.
+const FIRST_LID: u64 = 117_000_001;
 const FIRST_CREATED_AID: u64 = 9_001;
 const FIRST_CREATED_FORM: u64 = 90_001;
 
