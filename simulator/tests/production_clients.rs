@@ -489,3 +489,31 @@ async fn the_admin_api_sets_a_form_to_refuse_repeats_and_normalise_phones() {
     assert_eq!(repeat["code"], -50, "{repeat}");
     assert!(last(&sim).has_errors());
 }
+
+#[tokio::test]
+async fn a_fault_for_an_account_strikes_its_multipart_browser_submits() {
+    use leadim_simulator::{AnswerFault, FaultSpec};
+    let sim = Simulator::start().await.unwrap();
+    sim.inject(
+        FaultSpec::new(Endpoint::Submit, AnswerFault::Code { code: -999 })
+            .for_account(AID)
+            .times(1),
+    )
+    .unwrap();
+    let url = format!("{}/apiproxy/global/submit.cors.v2.ashx", sim.base_url());
+    let parts = [
+        ("lm_form", FORM),
+        ("lm_key", KEY),
+        ("name", "אלה"),
+        ("phone", "0501112233"),
+    ];
+    let resp = post_multipart(&client(), &url, None, "----f", &parts).await;
+    assert_eq!(
+        json_200(resp).await["code"],
+        -999,
+        "the form in the body names the account"
+    );
+    let entry = last(&sim);
+    assert_eq!(entry.account, Some(AID));
+    assert!(entry.fault.is_some());
+}

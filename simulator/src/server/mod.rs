@@ -14,10 +14,11 @@ use crate::api;
 use crate::faults::{FaultKind, Faults};
 use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{JournalNotes, Reply};
-use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
+use crate::request::{BodyKinds, ParamsUsed, Request};
 use crate::routes::{ApiRoute, Endpoint, Route, route};
 use crate::store::Store;
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
@@ -258,15 +259,17 @@ fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
     match api.endpoint {
         Endpoint::Lookup | Endpoint::Get | Endpoint::Update => api.aid.parse().ok(),
         Endpoint::Submit => {
-            // As the handler reads it: a GET's body is ignored.
-            let from_body = (req.method == Method::POST)
-                .then(|| parse_urlencoded(&req.body, Part::Body).ok())
-                .flatten();
-            let from_query = req.query_params().ok();
-            let form = [from_body, from_query]
-                .into_iter()
-                .flatten()
-                .find_map(|p| p.get("lm_form").and_then(|f| f.trim().parse().ok()))?;
+            // As the handler reads it: a GET's body is ignored; a POST's form or
+            // multipart body is laid over the query. Nothing here waits: the body
+            // is in memory.
+            let params = if req.method == Method::POST {
+                req.merged_params(BodyKinds::Form)
+                    .now_or_never()
+                    .expect("decoding a body in memory never waits")
+            } else {
+                req.query_params()
+            };
+            let form = params.ok()?.get("lm_form")?.trim().parse().ok()?;
             store.account_of_form(form)
         }
         Endpoint::LeadPage => None,
