@@ -59,7 +59,7 @@ async fn lookup_tries_the_stored_formats_in_order() {
             .all(|r| r.method == "GET" && r.header("X-LEAD-IM-AUTH") == Some("t-3305-rw"))
     );
     assert_eq!(
-        Value::Object(response.crm_data),
+        Value::Object(response.crm_data_or_empty()),
         json!({"previous": "kept", "שם": "דנה כהן", "מטפל": "יוסי", "id": "100017", "name": "דנה כהן",
                "phone": "0521234567", "deepLink": format!("{}/a/3305/leads/100017", server.url)})
     );
@@ -102,7 +102,7 @@ async fn lookup_failures_keep_crm_data() {
         assert_eq!(response.outcome, Outcome::Failure, "{case}");
         assert!(response.error.is_some(), "{case}");
         assert_eq!(
-            Value::Object(response.crm_data),
+            Value::Object(response.crm_data_or_empty()),
             json!({"previous": "kept"}),
             "{case}"
         );
@@ -130,7 +130,7 @@ async fn missing_config_sends_nothing() {
         "no lm_form/lm_key"
     );
     let mut display = lookup_request(&server);
-    display.crm_config.only_display_data = Some(true);
+    display.crm_config.only_display_data = Some(true.into());
     assert_eq!(adapter().call(&display).await.outcome, Outcome::Complete);
     assert!(server.requests().is_empty());
 }
@@ -155,15 +155,15 @@ fn open_request(server: &FakeServer) -> AdapterRequest {
     req.chat.messages = vec![
         Message {
             direction: Direction::Incoming,
-            text: "שלום".into(),
+            text: Some("שלום".into()),
         },
         Message {
             direction: Direction::Outgoing,
-            text: "היי + ברוכה הבאה".into(),
+            text: Some("היי + ברוכה הבאה".into()),
         },
         Message {
             direction: Direction::Outgoing,
-            text: "100% & more".into(),
+            text: Some("100% & more".into()),
         },
     ];
     req.chat.nodes.insert(
@@ -181,7 +181,7 @@ async fn open_ticket_posts_the_form() {
     let response = adapter().call(&open_request(&server)).await;
     assert_eq!(response.outcome, Outcome::Complete, "{:?}", response.error);
     assert_eq!(
-        Value::Object(response.crm_data),
+        Value::Object(response.crm_data_or_empty()),
         json!({"previous": "kept", "result": 100018})
     );
     let sent = &server.requests()[0];
@@ -213,7 +213,7 @@ async fn open_ticket_result_as_string_becomes_a_number() {
     let server =
         FakeServer::start(vec![ok(&json!({"status": "success", "result": "100019"}))]).await;
     let response = adapter().call(&open_request(&server)).await;
-    assert_eq!(response.crm_data["result"], json!(100019));
+    assert_eq!(response.crm_data_or_empty()["result"], json!(100019));
 }
 
 #[tokio::test]
@@ -229,7 +229,7 @@ async fn open_ticket_failures() {
         let response = adapter().call(&open_request(&server)).await;
         assert_eq!(response.outcome, Outcome::Failure, "{answer:?}");
         assert_eq!(
-            Value::Object(response.crm_data),
+            Value::Object(response.crm_data_or_empty()),
             json!({"previous": "kept"})
         );
     }
