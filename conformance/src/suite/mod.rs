@@ -54,7 +54,8 @@ pub(crate) struct RunContext {
     pub adapter: AdapterUnderTest,
     /// Runs bot flows whose `crm` nodes call [`RunContext::adapter`].
     pub runner: FlowRunner,
-    /// The adapter's HTTP timeout (in-process, or told through `LEADIM_ADAPTER_TIMEOUT_MS`).
+    /// The adapter's deadline for a whole call (in-process, or told through
+    /// `LEADIM_ADAPTER_TIMEOUT_MS`).
     pub adapter_timeout: Duration,
     /// The seed's flow snippets by name (`create_lead`, `update_lead`, …).
     pub flows: BTreeMap<String, String>,
