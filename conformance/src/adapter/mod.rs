@@ -112,7 +112,11 @@ impl ReferenceAdapter {
     ///
     /// System proxy settings are ignored: the adapter talks to the URLs of its
     /// request, usually a simulator on 127.0.0.1 that a proxy cannot reach.
+    ///
+    /// Building it also loads the phone metadata ([`crate::phone::warm_up`]): that
+    /// is start-up work, which a call's deadline must not pay for.
     pub fn with_timeout(timeout: Duration) -> Result<Self, reqwest::Error> {
+        crate::phone::warm_up();
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
