@@ -15,7 +15,7 @@ use super::{
     FunctionParam, OutcomeParam, StepResult, TokenChoice, ensure, literal, same_scalar,
     string_literal,
 };
-use crate::protocol::Outcome;
+use crate::protocol::{Flag, Outcome, TextOrNumber};
 use crate::suite::{LeadimWorld, wire_name};
 
 #[given(regex = r"^the crmConfig has no (lm_form|lm_key|token|getCustomerDetailsUrl|nameField)$")]
@@ -45,6 +45,26 @@ fn config_value(w: &mut LeadimWorld, key: String, value: String) -> StepResult {
 #[given(regex = r"^the crmConfig's onlyDisplayData is (true|false)$")]
 fn display_only(w: &mut LeadimWorld, on: bool) {
     w.crm_config.only_display_data = Some(on.into());
+}
+
+/// onlyDisplayData as a customer typed it into a UI field: text, not a boolean.
+#[given(regex = r#"^the crmConfig's onlyDisplayData is the text (".*")$"#)]
+fn display_only_text(w: &mut LeadimWorld, text: String) -> StepResult {
+    w.crm_config.only_display_data = Some(Flag::Text(string_literal(&text)?));
+    Ok(())
+}
+
+/// lm_form as a customer typed it into a UI field: the account's form id as a JSON
+/// number rather than text.
+#[given("the crmConfig's lm_form is the form's id as a number")]
+fn lm_form_number(w: &mut LeadimWorld) -> StepResult {
+    let form: u64 = w
+        .account
+        .lm_form
+        .parse()
+        .map_err(|e| format!("lm_form {:?}: {e}", w.account.lm_form))?;
+    w.crm_config.lm_form = Some(TextOrNumber::from(form));
+    Ok(())
 }
 
 #[given(expr = "the crmConfig's token is {token}")]
