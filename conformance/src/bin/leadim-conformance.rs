@@ -58,9 +58,10 @@ struct CommonArgs {
     strict: bool,
     /// The adapter's deadline for a whole call, in milliseconds; an external adapter
     /// gets it as LEADIM_ADAPTER_TIMEOUT_MS. Hang and latency scenarios last about
-    /// this long.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
-    adapter_timeout_ms: u64,
+    /// this long. Default: 2000 for the suite, 10000 for the property mode (which
+    /// injects no fault, so only a busy machine could make an adapter wait).
+    #[arg(long, value_name = "MS")]
+    adapter_timeout_ms: Option<u64>,
 }
 
 impl CommonArgs {
@@ -70,8 +71,10 @@ impl CommonArgs {
             .map_or(AdapterChoice::Reference, AdapterChoice::Command)
     }
 
-    fn timeout(&self) -> Duration {
-        Duration::from_millis(self.adapter_timeout_ms)
+    /// The deadline given, or `default`.
+    fn timeout(&self, default: Duration) -> Duration {
+        self.adapter_timeout_ms
+            .map_or(default, Duration::from_millis)
     }
 }
 
@@ -135,7 +138,7 @@ async fn run_suite(args: SuiteArgs) -> ExitCode {
         tags: args.tags,
         strict: args.common.strict,
         concurrency: args.concurrency,
-        adapter_timeout: args.common.timeout(),
+        adapter_timeout: args.common.timeout(SuiteOptions::default().adapter_timeout),
     };
     let suite_passed = match suite::run(options).await {
         Ok(report) => {
@@ -168,7 +171,7 @@ async fn run_properties(
         cases: knobs.cases,
         seed: knobs.seed.unwrap_or_else(properties::random_seed),
         only,
-        adapter_timeout: common.timeout(),
+        adapter_timeout: common.timeout(properties::DEFAULT_ADAPTER_TIMEOUT),
         strict: common.strict,
         ..PropertyOptions::new(common.adapter())
     };

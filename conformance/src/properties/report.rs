@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::checks::Exchange;
 use super::search::{Found, Verdict};
-use super::{DEFAULT_CASES, PropertyId, PropertyOptions};
+use super::{DEFAULT_ADAPTER_TIMEOUT, DEFAULT_CASES, PropertyId, PropertyOptions};
 use crate::suite::report::Level;
 use crate::suite::{AdapterChoice, entry_summary, wire_name};
 
@@ -68,7 +68,7 @@ impl PropertyReport {
             let _ = write!(command, " --cases {}", options.cases);
         }
         let _ = write!(command, " --property {}", property.name());
-        if options.adapter_timeout != Duration::from_secs(2) {
+        if options.adapter_timeout != DEFAULT_ADAPTER_TIMEOUT {
             let _ = write!(
                 command,
                 " --adapter-timeout-ms {}",
