@@ -276,9 +276,14 @@ pub fn open_ticket(case: &OpenTicketCase, exchange: &Exchange) -> Vec<Violation>
                 response.error.as_deref().unwrap_or("no error given")
             ),
         ),
-        (_, None) => findings.add(
-            &rules::OPEN_ONE_SUBMIT,
-            format!("the submit was refused: {}", entry.answer),
+        // Refused (the form keys' rule says why): failure is the right answer.
+        (Outcome::Failure, None) => {}
+        (Outcome::Complete, None) => findings.add(
+            &rules::OPEN_RESULT,
+            format!(
+                "Lead.IM refused the submit ({}), and the adapter answered complete",
+                entry.answer
+            ),
         ),
     }
     findings.done()
