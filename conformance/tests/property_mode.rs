@@ -85,6 +85,33 @@ fn the_python_example_keeps_every_rule_at_the_default_case_count() {
     );
 }
 
+/// `--properties` runs the property mode after the suite, in one command whose exit
+/// status is both verdicts'.
+#[test]
+fn the_main_run_takes_the_properties_flag() {
+    let seed = SEED.to_string();
+    let args = [
+        "--tags",
+        "@display and @must",
+        "--properties",
+        "--cases",
+        "8",
+        "--seed",
+        &seed,
+    ];
+    let run = run_conformance(&args);
+    assert!(run.success, "{}", run.stdout);
+    let suite = run
+        .stdout
+        .find("conformance: ")
+        .expect("the suite ran first");
+    let properties = run
+        .stdout
+        .find("properties: 3 passed, 0 failed")
+        .expect("then the properties");
+    assert!(suite < properties, "{}", run.stdout);
+}
+
 /// A Python adapter that trims the texts of the messages it sends: a bug no
 /// hand-picked scenario of the suite had, which the mode must find, shrink and print.
 #[test]
