@@ -102,3 +102,17 @@ Feature: getCustomerDetails, display mode (onlyDisplayData: true)
     And crmData.id is "117000017"
     And crmData.deepLink is "{ui}/a/3305/leads/117000017"
     And the simulator received no request
+
+  @must
+  Scenario: onlyDisplayData typed as the text "true" is display mode too
+    Customers type crmConfig into a form, so the switch may arrive as text.
+
+    Given the crmConfig's onlyDisplayData is the text "true"
+    And the chat's crmData is:
+      | aid | {aid}  |
+      | lid | 100231 |
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData.id is "100231"
+    And crmData.deepLink is "{ui}/a/{aid}/leads/100231"
+    And the simulator received no request

@@ -171,7 +171,7 @@ async fn collected_texts_reach_open_ticket() {
 async fn a_failed_display_call_leaves_crm_data_absent() {
     let server = FakeServer::start(vec![]).await;
     let mut ctx = context(&server);
-    ctx.crm_config.only_display_data = Some(true);
+    ctx.crm_config.only_display_data = Some(true.into());
     let outcome = runner()
         .run(
             &seed("leadim_lookup.yaml", &server),

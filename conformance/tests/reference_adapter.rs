@@ -57,7 +57,7 @@ async fn lookup_tries_the_stored_formats_in_order() {
     assert!(sent.iter().all(|r| r.method == "GET"
         && r.header("X-LEAD-IM-AUTH") == Some("U-d5f9403e30b5281d.6484eb0eaa3c4f85")));
     assert_eq!(
-        Value::Object(response.crm_data),
+        Value::Object(response.crm_data_or_empty()),
         json!({"previous": "kept", "שם": "דנה כהן", "מטפל": "יוסי", "id": "117000017", "name": "דנה כהן",
                "phone": "0521234567", "deepLink": format!("{}/a/3305/leads/117000017", server.url)})
     );
@@ -100,7 +100,7 @@ async fn lookup_failures_keep_crm_data() {
         assert_eq!(response.outcome, Outcome::Failure, "{case}");
         assert!(response.error.is_some(), "{case}");
         assert_eq!(
-            Value::Object(response.crm_data),
+            Value::Object(response.crm_data_or_empty()),
             json!({"previous": "kept"}),
             "{case}"
         );
@@ -128,7 +128,7 @@ async fn missing_config_sends_nothing() {
         "no lm_form/lm_key"
     );
     let mut display = lookup_request(&server);
-    display.crm_config.only_display_data = Some(true);
+    display.crm_config.only_display_data = Some(true.into());
     assert_eq!(adapter().call(&display).await.outcome, Outcome::Complete);
     assert!(server.requests().is_empty());
 }
@@ -153,15 +153,15 @@ fn open_request(server: &FakeServer) -> AdapterRequest {
     req.chat.messages = vec![
         Message {
             direction: Direction::Incoming,
-            text: "שלום".into(),
+            text: Some("שלום".into()),
         },
         Message {
             direction: Direction::Outgoing,
-            text: "היי + ברוכה הבאה".into(),
+            text: Some("היי + ברוכה הבאה".into()),
         },
         Message {
             direction: Direction::Outgoing,
-            text: "100% & more".into(),
+            text: Some("100% & more".into()),
         },
     ];
     req.chat.nodes.insert(
@@ -180,7 +180,7 @@ async fn open_ticket_posts_the_form() {
     let response = adapter().call(&open_request(&server)).await;
     assert_eq!(response.outcome, Outcome::Complete, "{:?}", response.error);
     assert_eq!(
-        Value::Object(response.crm_data),
+        Value::Object(response.crm_data_or_empty()),
         json!({"previous": "kept", "result": 117000018})
     );
     let sent = &server.requests()[0];
@@ -214,7 +214,7 @@ async fn open_ticket_result_as_string_becomes_a_number() {
     )])
     .await;
     let response = adapter().call(&open_request(&server)).await;
-    assert_eq!(response.crm_data["result"], json!(117000019));
+    assert_eq!(response.crm_data_or_empty()["result"], json!(117000019));
 }
 
 #[tokio::test]
@@ -230,7 +230,7 @@ async fn open_ticket_failures() {
         let response = adapter().call(&open_request(&server)).await;
         assert_eq!(response.outcome, Outcome::Failure, "{answer:?}");
         assert_eq!(
-            Value::Object(response.crm_data),
+            Value::Object(response.crm_data_or_empty()),
             json!({"previous": "kept"})
         );
     }

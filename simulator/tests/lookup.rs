@@ -183,6 +183,48 @@ async fn leads_with_one_phone_come_newest_first() {
     );
 }
 
+/// `M9-newest-first`: leads created in the same second come by `updated_at`, so the
+/// lead updated last is the newest even when its id is the lower one.
+#[tokio::test]
+async fn leads_created_in_the_same_second_come_by_updated_at() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let lead = |updated_at: &str, city: &str| {
+        serde_json::from_value(json!({
+            "phone": "0527001122",
+            "created_at": "2026-03-01T08:00:00Z",
+            "updated_at": updated_at,
+            "fields": {"שם": "נועה ברק", "עיר": city}
+        }))
+        .unwrap()
+    };
+    let lids = sim
+        .store()
+        .seed_leads(
+            account.aid,
+            vec![
+                lead("2026-03-04T16:30:00Z", "כפר סבא"),
+                lead("2026-03-01T08:00:00Z", "רעננה"),
+            ],
+        )
+        .unwrap();
+    assert!(lids[0] < lids[1]);
+    let answer = lookup(&client(), &account, "0527001122").await;
+    assert_eq!(common::lids(&answer), [lids[0], lids[1]], "{answer}");
+    assert_eq!(answer["data"][0]["fields"]["עיר"], "כפר סבא");
+    assert_eq!(answer["data"][0]["updated_at"], "2026-03-04T16:30:00Z");
+
+    // With both times equal, the higher id comes first.
+    let same = sim
+        .store()
+        .seed_leads(account.aid, vec![lead("2026-03-04T16:30:00Z", "הרצליה")])
+        .unwrap();
+    assert_eq!(
+        lookup_lids(&account, "0527001122").await,
+        [same[0], lids[0], lids[1]]
+    );
+}
+
 #[tokio::test]
 async fn the_token_must_belong_to_the_account_and_carry_the_read_scope() {
     let sim = Simulator::start().await.unwrap();

@@ -66,7 +66,7 @@ mod tests {
             ..Chat::default()
         };
         let config = CrmConfig {
-            only_display_data: Some(true),
+            only_display_data: Some(true.into()),
             name_field: name_field.map(String::from),
             ..CrmConfig::default()
         };

@@ -67,8 +67,10 @@ pub(crate) fn find(
     })
 }
 
-/// The answer's order: newest first, by creation time, the higher id first among
-/// leads created in the same second.
+/// The answer's order (`M9-newest-first`): newest first, by creation time; among
+/// leads created in the same second, the one updated last first (a seeded or
+/// restored lead may carry any id, so the id alone says nothing about age); the
+/// higher id first when both times are equal.
 pub(crate) fn newest_first(leads: &mut [&Lead]) {
-    leads.sort_by_key(|l| Reverse((l.created_at, l.lid)));
+    leads.sort_by_key(|l| Reverse((l.created_at, l.updated_at, l.lid)));
 }
