@@ -218,6 +218,14 @@ impl State {
             read_token: format!("t-{aid}-r-{:08x}", (tag >> 16) as u32),
             write_token: format!("t-{aid}-w-{:08x}", (tag >> 8) as u32),
         };
+        self.insert_created_account(&new, name.unwrap_or("חשבון בדיקה"));
+        new
+    }
+
+    /// Files a created account with the ids and secrets of `new`: what
+    /// [`State::create_account`] made them, or what the `--state` log says it did.
+    pub(super) fn insert_created_account(&mut self, new: &NewAccount, name: &str) {
+        let (aid, lm_form) = (new.aid, new.lm_form);
         let form = Form::build(FormDefinition {
             lm_form,
             aid,
@@ -244,14 +252,13 @@ impl State {
             aid,
             Account {
                 aid,
-                name: name.unwrap_or("חשבון בדיקה").to_owned(),
+                name: name.to_owned(),
                 enabled: true,
                 tokens,
                 forms: vec![lm_form],
                 leads: Vec::new(),
             },
         );
-        new
     }
 
     pub(super) fn account_view(&self, a: &Account) -> AccountView {

@@ -1,6 +1,7 @@
 //! What the admin API and the in-process handle do to the state besides the Lead.IM
 //! endpoints: create and list accounts, seed leads, enable and disable.
 
+use super::changes::{Change, LeadsRecord};
 use super::{Store, lead::Lead};
 use crate::fixtures::LeadSpec;
 use crate::model::{AccountView, LeadView, NewAccount};
@@ -58,6 +59,10 @@ impl Store {
     pub fn create_account(&self, name: Option<&str>) -> NewAccount {
         let mut state = self.lock();
         let new = state.create_account(name, &self.shared.keys);
+        self.log(&Change::account_created(
+            &new,
+            &state.accounts[&new.aid].name,
+        ));
         self.changed();
         new
     }
@@ -147,11 +152,17 @@ impl Store {
                 .map_err(|reason| SeedError::BadLead { index, reason })?;
             built.push(lead);
         }
-        let mut lids = Vec::with_capacity(built.len());
-        for mut lead in built {
+        for lead in &mut built {
             lead.lid = state.next_lid;
             state.next_lid += 1;
-            lids.push(lead.lid);
+        }
+        if !built.is_empty() {
+            self.log(&Change::Seeded {
+                leads: LeadsRecord(&built),
+            });
+        }
+        let lids = built.iter().map(|l| l.lid).collect();
+        for lead in built {
             state.insert_lead(lead);
         }
         self.changed();
@@ -164,6 +175,11 @@ impl Store {
         match state.forms.get_mut(&lm_form).filter(|f| f.aid == aid) {
             Some(form) => {
                 form.enabled = enabled;
+                self.log(&Change::FormEnabled {
+                    aid,
+                    lm_form,
+                    enabled,
+                });
                 self.changed();
                 true
             }
@@ -177,6 +193,7 @@ impl Store {
         match state.accounts.get_mut(&aid) {
             Some(account) => {
                 account.enabled = enabled;
+                self.log(&Change::AccountEnabled { aid, enabled });
                 self.changed();
                 true
             }
