@@ -1,9 +1,39 @@
-//! The start-up banner: where the simulator listens, where its accounts and leads
-//! came from, what the state file promises, and a crmConfig to paste.
+//! The start-up banner: where the simulator listens (an address a client can reach),
+//! where its accounts and leads came from, what the state file promises, and a
+//! crmConfig to paste.
 
 use leadim_simulator::state_file::{Durability, Loaded, StateFile};
 use leadim_simulator::{DefaultAccount, Simulator};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// An address a client can connect to: a listener on every interface (`0.0.0.0`,
+/// `::`) is reached on loopback from this machine.
+fn reachable(local: SocketAddr) -> SocketAddr {
+    match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, local.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, local.port()).into(),
+        _ => local,
+    }
+}
+
+/// This machine's address on its network, for clients on other machines: the source
+/// address of the route outward. Connecting a UDP socket sends nothing.
+fn machine_address(local: SocketAddr) -> Option<IpAddr> {
+    let (bind, outward): (SocketAddr, SocketAddr) = match local.ip() {
+        IpAddr::V4(_) => (
+            (Ipv4Addr::UNSPECIFIED, 0).into(),
+            (Ipv4Addr::new(192, 0, 2, 1), 9).into(),
+        ),
+        IpAddr::V6(_) => (
+            (Ipv6Addr::UNSPECIFIED, 0).into(),
+            (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1), 9).into(),
+        ),
+    };
+    let socket = std::net::UdpSocket::bind(bind).ok()?;
+    socket.connect(outward).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
+}
 
 /// Where the simulator listens, what it holds and where from, and a crmConfig to
 /// paste.
@@ -12,8 +42,17 @@ pub(crate) fn print_banner(
     local: SocketAddr,
     state: Option<&(StateFile, Loaded)>,
 ) {
-    let base = format!("http://{local}");
+    let base = format!("http://{}", reachable(local));
     println!("leadim-sim listening on {base}");
+    if local.ip().is_unspecified() {
+        match machine_address(local) {
+            Some(ip) => println!(
+                "  on every interface ({local}); from other machines: http://{}",
+                SocketAddr::new(ip, local.port())
+            ),
+            None => println!("  on every interface ({local})"),
+        }
+    }
     print_origin(simulator, state);
     println!("  journal:  {base}/__admin/requests   health: {base}/__admin/health");
     if let Some(DefaultAccount {

@@ -8,6 +8,7 @@ use banner::print_banner;
 use clap::{Parser, Subcommand, ValueEnum};
 use leadim_simulator::state_file::{Durability, Loaded, StateFile};
 use leadim_simulator::{Dataset, PhoneMatch, Simulator, contract};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -20,7 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// A fake Lead.IM CRM API for testing adapters and bot flows: no credentials, Hebrew
 /// fixtures, a journal of every request at /__admin/requests.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(name = "leadim-sim", version, about, long_about = None)]
 struct Args {
     /// Address to listen on.
     #[arg(long, env = "LEADIM_SIM_HOST", default_value = "127.0.0.1")]
@@ -180,7 +181,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     let (simulator, state) = build(&args, state)?;
     let (listener, local) = bind(&args).await?;
-    let shutdown = shutdown_signal();
+    let shutdown = shutdown_signal()?;
     print_banner(&simulator, local, state.as_ref());
     tracing::info!(%local, "ready");
     let state = state.map(|(file, _)| file);
@@ -193,6 +194,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
 fn check(args: &Args) -> anyhow::Result<()> {
     if !(args.snapshot_interval > 0.0 && args.snapshot_interval.is_finite()) {
         anyhow::bail!("--snapshot-interval must be a positive number of seconds");
+    }
+    // An unset CI secret arrives as an empty string: taking it for "no token" would
+    // open the admin API silently (and, on a public address, hide the warning).
+    let empty_env = std::env::var_os("LEADIM_SIM_ADMIN_TOKEN").is_some_and(|v| v.is_empty());
+    let empty_flag = args
+        .admin_token
+        .as_ref()
+        .is_some_and(|t| t.trim().is_empty());
+    if empty_flag || (args.admin_token.is_none() && empty_env) {
+        anyhow::bail!(
+            "the admin token is empty (--admin-token '' or an empty LEADIM_SIM_ADMIN_TOKEN, such as an unset CI secret): \
+             give a token, or leave the option out to run the admin API without one"
+        );
     }
     Ok(())
 }
@@ -342,8 +356,13 @@ fn bracket(host: &str) -> String {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: in a CI log or a file, escape codes
+    // are noise (and NO_COLOR turns them off anywhere).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -351,24 +370,27 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at Ctrl-C or SIGTERM. The handlers are installed now, not when the
+/// future is first polled: a SIGTERM sent as soon as the banner is out must stop the
+/// program gracefully, not kill it.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
+    let (mut interrupt, mut term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind| signal(kind).context("cannot install the signal handlers");
+        (
+            install(SignalKind::interrupt())?,
+            install(SignalKind::terminate())?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = term.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
