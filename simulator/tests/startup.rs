@@ -49,6 +49,11 @@ async fn a_state_file_in_a_missing_or_unwritable_folder_is_refused_at_start() {
     let missing = dir.path().join("no-such-folder").join("state.json");
     let stderr = refused(&[OsStr::new("--state"), missing.as_os_str()]).await;
     assert!(stderr.contains("no-such-folder does not exist"), "{stderr}");
+    let stderr = refused(&[OsStr::new("--state"), dir.path().as_os_str()]).await;
+    assert!(
+        stderr.contains("is a folder: --state takes a file"),
+        "{stderr}"
+    );
 
     let (folder, _keep) = unwritable_folder();
     let state = folder.join("leadim-state.json");

@@ -62,6 +62,12 @@ pub enum StateError {
         /// `does not exist`, or what it is instead.
         why: String,
     },
+    /// The path names a folder, not a file.
+    #[error("{} is a folder: --state takes a file, such as {}", path.display(), path.join("state.json").display())]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+    },
     /// Files cannot be created in the state file's folder.
     #[error("cannot write in the state file's folder {}: {error}", dir.display())]
     Unwritable {
@@ -150,7 +156,7 @@ impl StateFile {
         }
         let name = match path.file_name() {
             Some(name) if !path.is_dir() => name.to_string_lossy().into_owned(),
-            _ => return Err(no_folder("is named, not a file in it")),
+            _ => return Err(StateError::NotAFile { path }),
         };
         let lock_path = dir.join(format!("{name}.lock"));
         let lock = OpenOptions::new()
