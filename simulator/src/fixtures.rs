@@ -311,7 +311,9 @@ impl Dataset {
     pub fn load_dir(dir: &Path) -> Result<Dataset, FixtureError> {
         let accounts_path = dir.join("accounts.json");
         let leads_path = dir.join("leads.jsonl");
-        let text = std::fs::read_to_string(&accounts_path).map_err(|e| FixtureError {
+        // Read as bytes: text that is not UTF-8 is refused by the JSON parser with
+        // its line and column, like any other error.
+        let text = std::fs::read(&accounts_path).map_err(|e| FixtureError {
             file: accounts_path.display().to_string(),
             place: "whole file".into(),
             reason: e.to_string(),
@@ -331,8 +333,8 @@ impl Dataset {
     pub fn parse(origin: &str, accounts: &str, leads: &str) -> Result<Dataset, FixtureError> {
         let dataset = Dataset {
             origin: origin.into(),
-            accounts: parse_accounts(&format!("{origin}/accounts.json"), accounts)?,
-            leads: LeadsSource::Text(leads.into()),
+            accounts: parse_accounts(&format!("{origin}/accounts.json"), accounts.as_bytes())?,
+            leads: LeadsSource::Text(without_bom(leads).into()),
         };
         Ok(dataset)
     }
@@ -440,7 +442,11 @@ fn parse_lines(
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) if line.iter().all(u8::is_ascii_whitespace) => continue,
-            Ok(_) => match serde_json::from_slice::<LeadSpec>(&line) {
+            Ok(_) => match serde_json::from_slice::<LeadSpec>(if n == 1 {
+                without_bom_bytes(&line)
+            } else {
+                &line
+            }) {
                 Ok(spec) => batch.push((n, spec)),
                 Err(e) => {
                     let place = format!("line {n}, column {}", e.column());
@@ -466,8 +472,18 @@ fn parse_lines(
     }
 }
 
-fn parse_accounts(file: &str, text: &str) -> Result<Vec<AccountSpec>, FixtureError> {
-    serde_json::from_str::<AccountsFile>(text)
+/// Text without its UTF-8 byte-order mark, which editors on Windows put first.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Bytes without a UTF-8 byte-order mark.
+pub(crate) fn without_bom_bytes(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn parse_accounts(file: &str, text: &[u8]) -> Result<Vec<AccountSpec>, FixtureError> {
+    serde_json::from_slice::<AccountsFile>(without_bom_bytes(text))
         .map(|parsed| parsed.accounts)
         .map_err(|e| FixtureError {
             file: file.into(),

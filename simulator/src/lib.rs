@@ -49,7 +49,8 @@
 //! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
 //!   `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
 //!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
-//!   does), `tests`.
+//!   does), `changes` (each change as the `--state` log records and replays it),
+//!   `tests`.
 //! - [`journal`] — the bounded request journal (`mod.rs`) and `copy` (the bytes it
 //!   keeps of an exchange).
 //! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
@@ -57,14 +58,18 @@
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default;
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
-//! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
+//! - [`state_file`] — `--state FILE` (`mod.rs`: the lock, snapshots, start and
+//!   shutdown): `wal` (the write-ahead log: group commit on a writer thread,
+//!   segments), `record` (its line format), `replay` (reading it back at start),
+//!   `tests`.
 //! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
 //!   handler leaves for the journal.
 //! - [`model`] — public views: leads, accounts, the account config, field names.
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
 //! - [`internals`] — hidden: what the fuzz targets, the benchmark and the binary
 //!   reach that is not the API.
-//! - `bin/leadim-sim.rs` — the program: flags, then the library.
+//! - `bin/leadim-sim/` — the program: flags, then the library (`main.rs`), and
+//!   `banner.rs` (what it prints at start).
 
 mod admin;
 mod api;

@@ -282,6 +282,56 @@ async fn dispatch(
     req: &Request,
     notes: &mut JournalNotes,
 ) -> Reply {
+    let logged = app.store.logged();
+    let reply = answer(app, route, req, notes).await;
+    if changes_state(route, &req.method) {
+        durable(app, logged, reply, notes).await
+    } else {
+        reply
+    }
+}
+
+/// Whether a request may change the state: submit, update, and the admin API's
+/// writes. Only these wait for the `--state` log, so that reads are never held up
+/// by other requests' writes.
+fn changes_state(route: Route<'_>, method: &Method) -> bool {
+    match route {
+        Route::Api(api) => {
+            matches!(api.endpoint, Endpoint::Submit | Endpoint::Update)
+                && api.allows(method)
+                && !api.is_preflight(method)
+        }
+        Route::Admin(_) => method != Method::GET,
+        Route::NotFound => false,
+    }
+}
+
+/// `reply`, once every change logged since `since` is durable (with `--state`;
+/// at once without), so that an acknowledged change survives a crash. The wait
+/// may cover other requests' changes too: they are written together anyway.
+async fn durable(app: &Services, since: u64, reply: Reply, notes: &mut JournalNotes) -> Reply {
+    let upto = app.store.logged();
+    if upto == since {
+        return reply;
+    }
+    match app.store.durable(upto).await {
+        Ok(()) => reply,
+        Err(failure) => {
+            notes.note(format!(
+                "{failure}: the change is made in memory, but a restart would lose it; answered 503"
+            ));
+            Reply::error(StatusCode::SERVICE_UNAVAILABLE, &failure.to_string())
+        }
+    }
+}
+
+/// The answer of the route's handler.
+async fn answer(
+    app: &Services,
+    route: Route<'_>,
+    req: &Request,
+    notes: &mut JournalNotes,
+) -> Reply {
     match route {
         Route::Api(api) if api.allows(&req.method) => serve_api(app, api, req, notes).await,
         Route::Api(api) => {

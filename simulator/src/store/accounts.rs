@@ -241,6 +241,14 @@ impl State {
             read_token: crate::model::token_shape(secret(3), secret(4)),
             write_token: crate::model::token_shape(secret(5), secret(6)),
         };
+        self.insert_created_account(&new, name.unwrap_or("חשבון בדיקה"));
+        new
+    }
+
+    /// Files a created account with the ids and secrets of `new`: what
+    /// [`State::create_account`] made them, or what the `--state` log says it did.
+    pub(super) fn insert_created_account(&mut self, new: &NewAccount, name: &str) {
+        let (aid, lm_form) = (new.aid, new.lm_form);
         let form = Form::build(FormDefinition {
             lm_form,
             aid,
@@ -269,7 +277,7 @@ impl State {
             aid,
             Account {
                 aid,
-                name: name.unwrap_or("חשבון בדיקה").to_owned(),
+                name: name.to_owned(),
                 enabled: true,
                 tokens,
                 forms: vec![lm_form],
@@ -277,7 +285,6 @@ impl State {
                 advertisers: created_advertisers(aid),
             },
         );
-        new
     }
 
     pub(super) fn account_view(&self, a: &Account) -> AccountView {

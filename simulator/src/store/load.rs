@@ -31,6 +31,11 @@ pub struct Snapshot {
     pub accounts: Vec<AccountSpec>,
     /// Every lead, with its id.
     pub leads: Vec<LeadSpec>,
+    /// The last record of the `--state` log whose change this snapshot holds: on
+    /// start, only later records are applied on top of it. 0 when written without
+    /// a log.
+    #[serde(default)]
+    pub log_seq: u64,
 }
 
 /// The snapshot format's version.
@@ -264,6 +269,7 @@ impl State {
             next_lid: self.next_lid,
             accounts,
             leads,
+            log_seq: 0,
         }
     }
 }

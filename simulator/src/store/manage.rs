@@ -1,6 +1,7 @@
 //! What the admin API and the in-process handle do to the state besides the Lead.IM
 //! endpoints: create and list accounts, seed leads, enable and disable.
 
+use super::changes::{Change, LeadsRecord};
 use super::{Store, lead::Lead};
 use crate::fixtures::LeadSpec;
 use crate::model::{AccountView, LeadView, NewAccount};
@@ -70,6 +71,10 @@ impl Store {
     pub fn create_account(&self, name: Option<&str>) -> NewAccount {
         let mut state = self.lock();
         let new = state.create_account(name, &self.shared.keys);
+        self.log(&Change::account_created(
+            &new,
+            &state.accounts[&new.aid].name,
+        ));
         self.changed();
         new
     }
@@ -156,14 +161,26 @@ impl Store {
             built.push(lead);
             routes.push(std::mem::take(&mut spec.routes_to_advertisers));
         }
-        let mut lids = Vec::with_capacity(built.len());
-        for (mut lead, routed) in built.into_iter().zip(routes) {
+        for lead in &mut built {
             lead.lid = state.next_lid;
             state.next_lid += 1;
-            lids.push(lead.lid);
+        }
+        if !built.is_empty() {
+            self.log(&Change::Seeded {
+                leads: LeadsRecord(&built),
+            });
+        }
+        let lids: Vec<u64> = built.iter().map(|l| l.lid).collect();
+        for (lid, routed) in lids.iter().zip(routes) {
             if !routed.is_empty() {
-                state.routes.insert(lead.lid, routed);
+                self.log(&Change::Routed {
+                    lid: *lid,
+                    advertisers: &routed,
+                });
+                state.routes.insert(*lid, routed);
             }
+        }
+        for lead in built {
             state.insert_lead(lead);
         }
         self.changed();
@@ -176,6 +193,11 @@ impl Store {
         match state.forms.get_mut(&lm_form).filter(|f| f.aid == aid) {
             Some(form) => {
                 form.enabled = enabled;
+                self.log(&Change::FormEnabled {
+                    aid,
+                    lm_form,
+                    enabled,
+                });
                 self.changed();
                 true
             }
@@ -203,6 +225,13 @@ impl Store {
             form.phone_format = format;
         }
         let view = form.view();
+        self.log(&Change::FormConfigured {
+            aid,
+            lm_form,
+            enabled: view.enabled,
+            reject_duplicates_secs: view.reject_duplicates_secs,
+            phone_format: view.phone_format,
+        });
         self.changed();
         Some(view)
     }
@@ -213,6 +242,7 @@ impl Store {
         match state.accounts.get_mut(&aid) {
             Some(account) => {
                 account.enabled = enabled;
+                self.log(&Change::AccountEnabled { aid, enabled });
                 self.changed();
                 true
             }

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod auth;
+mod changes;
 mod lead;
 mod load;
 mod manage;
@@ -20,6 +21,7 @@ mod table;
 
 pub(crate) use accounts::Form;
 pub use accounts::STANDARD_FIELDS;
+pub(crate) use changes::{Change, Logged};
 pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};
 pub use load::{SNAPSHOT_VERSION, Snapshot};
 pub use manage::{Counts, DefaultAccount, FormSettings, SeedError, SeedLead};
@@ -29,12 +31,13 @@ use crate::fixtures::{Dataset, FixtureError, LeadsSource, Scope};
 use crate::phone::PhoneMatch;
 use crate::request::TokenHeader;
 use accounts::{Account, Scopes};
+use changes::LeadRecord;
 use lead::LeadHead;
 use phone_index::PhoneIndex;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::RandomState;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use table::LeadTable;
 
 /// Every map of the store: foldhash, several times faster than SipHash on these
@@ -83,6 +86,8 @@ struct Shared {
     phone_match: PhoneMatch,
     /// Hashes a created account's ids into its key and tokens.
     keys: RandomState,
+    /// With `--state`: the log every change is written to, under the lock.
+    log: OnceLock<Arc<crate::state_file::wal::Log>>,
 }
 
 /// An authorized account's leads, seen under the store's lock by an endpoint's rules.
@@ -204,6 +209,7 @@ impl Store {
                 dataset,
                 phone_match,
                 keys: RandomState::new(),
+                log: OnceLock::new(),
             }),
         })
     }
@@ -243,9 +249,19 @@ impl Store {
 
     /// Everything, in the dataset format with lead ids: what `--state` writes.
     /// The state is cloned under the lock and converted outside it.
+    ///
+    /// With a log attached, the snapshot says up to which record it holds the
+    /// changes (`log_seq`), and the log starts a new segment after that record, so
+    /// the older segments can go once the snapshot is written.
     pub fn export(&self) -> Snapshot {
-        let state = self.lock().clone();
-        state.to_snapshot()
+        let (state, log_seq) = {
+            let state = self.lock();
+            let log_seq = self.shared.log.get().map_or(0, |log| log.cut());
+            (state.clone(), log_seq)
+        };
+        let mut snapshot = state.to_snapshot();
+        snapshot.log_seq = log_seq;
+        snapshot
     }
 
     /// Replaces the state with a snapshot's, checking it as a dataset. On error the
@@ -272,7 +288,7 @@ impl Store {
             accounts: snapshot.accounts,
             leads: LeadsSource::Specs(snapshot.leads),
         };
-        self.replace_with(&dataset, snapshot.next_lid)
+        self.replace_with(&dataset, snapshot.next_lid, false)
     }
 
     /// Back to the dataset the store started from. Lead, created-account and
@@ -284,12 +300,18 @@ impl Store {
     /// holds requests for as long as loading it takes at start. If the files changed
     /// and no longer load, the error says why and the state is left as it was.
     pub fn reset(&self) -> Result<(), FixtureError> {
-        self.replace_with(&self.shared.dataset, 0)
+        self.replace_with(&self.shared.dataset, 0, true)
     }
 
     /// Builds a state from `dataset` and swaps it in, all under one lock, keeping
-    /// every id counter at least where it was.
-    fn replace_with(&self, dataset: &Dataset, lid_floor: u64) -> Result<(), FixtureError> {
+    /// every id counter at least where it was; `logged` for a reset (a restore at
+    /// start is the log's base, not a change in it).
+    fn replace_with(
+        &self,
+        dataset: &Dataset,
+        lid_floor: u64,
+        logged: bool,
+    ) -> Result<(), FixtureError> {
         let mut state = self.lock();
         let floor = state.next_lid.max(lid_floor);
         let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
@@ -298,6 +320,13 @@ impl Store {
         // account created after.
         fresh.next_aid = fresh.next_aid.max(state.next_aid);
         fresh.next_form = fresh.next_form.max(state.next_form);
+        if logged {
+            self.log(&Change::Reset {
+                lid_floor: floor,
+                next_aid: fresh.next_aid,
+                next_form: fresh.next_form,
+            });
+        }
         *state = fresh;
         self.changed();
         Ok(())
@@ -360,7 +389,11 @@ impl Store {
             updated_at: now,
             status_id,
         };
-        state.insert_lead(Lead::new(head, Lead::pack(values)));
+        let lead = Lead::new(head, Lead::pack(values));
+        self.log(&Change::Created {
+            lead: LeadRecord(&lead),
+        });
+        state.insert_lead(lead);
         self.changed();
         Ok(CreatedLead {
             lid,
@@ -384,6 +417,13 @@ impl Store {
         let aid = state.authorize(aid, token, scope)?;
         let update = plan(AccountLeads { state: &state, aid })?;
         if state.apply(&update, now) {
+            self.log(&Change::Updated {
+                lid: update.lid,
+                values: &update.values,
+                status_id: update.status_id,
+                routed: update.route_to_advertisers,
+                at: now,
+            });
             self.changed();
         }
         Ok(aid)
