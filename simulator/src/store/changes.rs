@@ -241,6 +241,46 @@ impl Store {
 }
 
 impl State {
+    /// Applies a logged update again.
+    fn replay_update(
+        &mut self,
+        lid: u64,
+        values: &[(u16, String)],
+        status_id: Option<u32>,
+        routed: bool,
+        at: i64,
+    ) -> Result<(), String> {
+        let lead = self
+            .leads
+            .get(lid)
+            .ok_or_else(|| format!("an update of lead {lid}, which does not exist"))?;
+        self.check_fields(lead.form_id, values.iter().map(|(i, _)| *i))?;
+        let update = LeadUpdate {
+            lid,
+            values: values.iter().map(|(i, v)| (*i, v.as_str())).collect(),
+            status_id,
+            route_to_advertisers: routed,
+        };
+        self.apply(&update, at);
+        Ok(())
+    }
+
+    /// Changes form `lm_form` of account `aid` as a logged change says.
+    fn replay_form(
+        &mut self,
+        aid: u64,
+        lm_form: u64,
+        change: impl FnOnce(&mut super::Form),
+    ) -> Result<(), String> {
+        let form = self
+            .forms
+            .get_mut(&lm_form)
+            .filter(|f| f.aid == aid)
+            .ok_or_else(|| format!("account {aid} has no form {lm_form}"))?;
+        change(form);
+        Ok(())
+    }
+
     fn replay(&mut self, change: Logged, dataset: &Dataset) -> Result<(), String> {
         match change {
             Logged::Created { lead } => self.replay_leads(vec![lead]),
@@ -251,22 +291,7 @@ impl State {
                 status_id,
                 routed,
                 at,
-            } => {
-                let lead = self
-                    .leads
-                    .get(lid)
-                    .ok_or_else(|| format!("an update of lead {lid}, which does not exist"))?;
-                self.check_fields(lead.form_id, values.iter().map(|(i, _)| *i))?;
-                let values = values.iter().map(|(i, v)| (*i, v.as_str())).collect();
-                let update = LeadUpdate {
-                    lid,
-                    values,
-                    status_id,
-                    route_to_advertisers: routed,
-                };
-                self.apply(&update, at);
-                Ok(())
-            }
+            } => self.replay_update(lid, &values, status_id, routed, at),
             Logged::AccountCreated {
                 aid,
                 name,
@@ -298,32 +323,18 @@ impl State {
                 aid,
                 lm_form,
                 enabled,
-            } => {
-                let form = self
-                    .forms
-                    .get_mut(&lm_form)
-                    .filter(|f| f.aid == aid)
-                    .ok_or_else(|| format!("account {aid} has no form {lm_form}"))?;
-                form.enabled = enabled;
-                Ok(())
-            }
+            } => self.replay_form(aid, lm_form, |form| form.enabled = enabled),
             Logged::FormConfigured {
                 aid,
                 lm_form,
                 enabled,
                 reject_duplicates_secs,
                 phone_format,
-            } => {
-                let form = self
-                    .forms
-                    .get_mut(&lm_form)
-                    .filter(|f| f.aid == aid)
-                    .ok_or_else(|| format!("account {aid} has no form {lm_form}"))?;
+            } => self.replay_form(aid, lm_form, |form| {
                 form.enabled = enabled;
                 form.reject_duplicates_secs = reject_duplicates_secs;
                 form.phone_format = phone_format;
-                Ok(())
-            }
+            }),
             Logged::Routed { lid, advertisers } => {
                 self.routes.insert(lid, advertisers);
                 Ok(())
