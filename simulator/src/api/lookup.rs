@@ -2,11 +2,11 @@
 //! leads up": a read token of the account, `by_phone` required, the account's leads
 //! with that phone, newest first.
 
-use super::{api_failure, lead_json, required, token};
+use super::{api_failure, lead_json, read_query, required, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
 use crate::reply::{JournalNotes, Reply};
-use crate::request::{ParamsUsed, Request, TokenHeader};
+use crate::request::{Request, TokenHeader};
 use crate::store::{Lead, Store};
 use std::cmp::Reverse;
 
@@ -23,12 +23,10 @@ pub(crate) struct Found {
 
 /// Looks leads up by phone.
 pub(crate) fn handle(store: &Store, req: &Request, aid: &str, notes: &mut JournalNotes) -> Reply {
-    notes.account = aid.parse().ok();
-    let params = match req.query_params() {
+    let params = match read_query(req, aid, notes) {
         Ok(p) => p,
-        Err(e) => return api_failure(notes, &ApiError::Decode(e)),
+        Err(reply) => return reply,
     };
-    notes.params = ParamsUsed::Query;
     let phone = params.get("by_phone");
     let outcome = find(store, aid, token(req, &params), phone);
     match outcome {

@@ -55,6 +55,21 @@ pub(crate) fn lead_id(by_id: Option<&str>) -> Result<u64, ApiError> {
         .map_err(|_| ApiError::MalformedId(raw.into()))
 }
 
+/// The query parameters of a read (`lookup`, `get`) of account `aid`, noted for the
+/// journal; a query that does not decode is answered with the failure envelope.
+pub(crate) fn read_query<'r>(
+    req: &'r Request,
+    aid: &str,
+    notes: &mut JournalNotes,
+) -> Result<Params<'r>, Reply> {
+    notes.account = aid.parse().ok();
+    let params = req
+        .query_params()
+        .map_err(|e| api_failure(notes, &ApiError::Decode(e)))?;
+    notes.params = crate::request::ParamsUsed::Query;
+    Ok(params)
+}
+
 /// Answers an `/apiproxy/` failure: the envelope says what the answer may say, the
 /// journal says everything.
 pub(crate) fn api_failure(notes: &mut JournalNotes, error: &ApiError) -> Reply {
