@@ -61,7 +61,7 @@ pub const MODELED: &[Rule] = &[
     Rule {
         id: "M9-newest-first",
         area: "leads_get.ashx",
-        rule: "Newest first means by created_at, then by lead id, descending.",
+        rule: "Newest first means by created_at, then updated_at, then lead id, descending.",
     },
     Rule {
         id: "M10-implied-keys",
