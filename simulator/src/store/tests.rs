@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::api::{lookup, submit, update};
-use crate::request::{Part, parse_urlencoded};
+use crate::fixtures::Scope;
+use crate::request::{Part, TokenHeader, parse_urlencoded};
 
 fn embedded() -> Store {
     Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap()
