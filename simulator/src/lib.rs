@@ -47,7 +47,8 @@
 //!   answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
 //! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
-//!   `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
+//!   `endpoints` (what submit, lookup, get, update and the lead page do under the
+//!   lock), `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
 //!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
 //!   does), `changes` (each change as the `--state` log records and replays it),
 //!   `tests`.
