@@ -25,6 +25,7 @@
 //!   `adapter`, `lookup`, `display`, `open_ticket`, `flows`, `journal`, `faults`.
 
 mod features;
+pub mod junit;
 pub mod report;
 mod run;
 mod steps;
@@ -196,14 +197,7 @@ impl LeadimWorld {
             .try_with(Arc::clone)
             .map_err(|_| WorldError::NoRun)?;
         let account = ctx.sim.create_account();
-        let crm_config = CrmConfig {
-            lm_form: Some(account.lm_form.clone().into()),
-            lm_key: Some(account.lm_key.clone()),
-            token: Some(account.token.clone()),
-            get_customer_details_url: Some(account.get_customer_details_url.clone()),
-            name_field: None,
-            only_display_data: None,
-        };
+        let crm_config = CrmConfig::for_account(&account);
         let chat = Chat {
             id: Some(format!("c-{}", account.aid)),
             url: Some(format!(
