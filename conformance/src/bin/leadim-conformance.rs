@@ -32,6 +32,9 @@ struct Args {
     /// SHOULD failures fail the run too.
     #[arg(long)]
     strict: bool,
+    /// Stop starting scenarios after the first failure.
+    #[arg(long)]
+    fail_fast: bool,
     /// A directory of .feature files (and flows/*.yaml) to run instead of the
     /// embedded ones.
     #[arg(long, value_name = "DIR")]
@@ -58,6 +61,8 @@ async fn main() -> ExitCode {
         strict: args.strict,
         concurrency: args.concurrency,
         adapter_timeout: Duration::from_millis(args.adapter_timeout_ms),
+        fail_fast: args.fail_fast,
+        ..SuiteOptions::default()
     };
     match suite::run(options).await {
         Ok(report) => {

@@ -29,6 +29,7 @@ pub mod report;
 mod run;
 mod steps;
 
+pub use features::Schedule;
 pub use run::{AdapterChoice, SuiteError, SuiteOptions, SuiteReport, run};
 
 use std::collections::BTreeMap;

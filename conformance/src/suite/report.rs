@@ -80,6 +80,7 @@ pub struct SuiteWriter {
     parse_errors: Arc<Mutex<Vec<String>>>,
     junit: Option<writer::JUnit<LeadimWorld, std::fs::File>>,
     failures: HashMap<(String, usize), Failure>,
+    progress: bool,
 }
 
 /// Where a writer leaves what it recorded.
@@ -99,7 +100,15 @@ impl SuiteWriter {
             parse_errors: records.parse_errors.clone(),
             junit: junit.map(|file| writer::JUnit::raw(file, Verbosity::Default)),
             failures: HashMap::new(),
+            progress: true,
         }
+    }
+
+    /// Whether to print a line per finished scenario (on by default).
+    #[must_use]
+    pub fn with_progress(mut self, progress: bool) -> Self {
+        self.progress = progress;
+        self
     }
 
     fn scenario(
@@ -140,17 +149,8 @@ impl SuiteWriter {
                     level,
                     failure: self.failures.remove(&key),
                 };
-                let mark = if result.failure.is_some() {
-                    "✘"
-                } else {
-                    "✔"
-                };
-                println!(
-                    "{mark} {} {} [{} {}]",
-                    result.location, result.name, result.flow, result.level
-                );
-                if let Some(failure) = &result.failure {
-                    println!("    {}: {}", failure.step, first_line(&failure.message));
+                if self.progress {
+                    print_line(&result);
                 }
                 lock(&self.results).push(result);
             }
@@ -190,6 +190,23 @@ impl Writer<LeadimWorld> for SuiteWriter {
     }
 }
 
+/// The line a finished scenario gets: its mark, place, name, flow and level, and the
+/// failed step with the first line of why.
+fn print_line(result: &ScenarioResult) {
+    let mark = if result.failure.is_some() {
+        "✘"
+    } else {
+        "✔"
+    };
+    println!(
+        "{mark} {} {} [{} {}]",
+        result.location, result.name, result.flow, result.level
+    );
+    if let Some(failure) = &result.failure {
+        println!("    {}: {}", failure.step, first_line(&failure.message));
+    }
+}
+
 /// The flow and level of a scenario from its (and its feature's) tags.
 fn classify<'a>(tags: impl Iterator<Item = &'a String>) -> (String, Level) {
     let mut flow = None;
@@ -207,7 +224,8 @@ fn classify<'a>(tags: impl Iterator<Item = &'a String>) -> (String, Level) {
     (flow.unwrap_or_else(|| "other".into()), level)
 }
 
-fn feature_file(feature: &gherkin::Feature) -> String {
+/// The name reports give a feature's file: its file name (`lookup.feature`).
+pub(crate) fn feature_file(feature: &gherkin::Feature) -> String {
     feature
         .path
         .as_ref()
