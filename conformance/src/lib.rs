@@ -26,11 +26,14 @@
 //!   `cucumber` test run — `mod.rs` (the World), `run.rs` (options and the run),
 //!   `report.rs`, `features.rs`, and `steps/` (one module per domain concept; see
 //!   [`suite`]'s own layout).
+//! - [`mutants`] (`mutants.rs`): the suite's mutation score, its run against a
+//!   corpus of broken adapters (`leadim-conformance mutants`).
 //! - `bin/leadim-conformance.rs`: the suite's command line.
 //! - `bin/leadim-reference-adapter.rs`: the reference adapter as a protocol-v1 command.
 
 pub mod adapter;
 pub mod flow;
+pub mod mutants;
 pub mod phone;
 pub mod protocol;
 pub mod suite;

@@ -3,21 +3,29 @@
 //! a simulator it starts on 127.0.0.1. Prints a line per scenario, a report for each
 //! failure, a table by flow and level, and last `conformance: N passed, N failed`.
 //!
+//! `leadim-conformance mutants --corpus DIR` measures the suite instead: it runs it
+//! against every broken adapter of a corpus and prints the kill rate and the
+//! survivors (see `leadim_conformance::mutants`).
+//!
 //! Exit status: 0 when every MUST scenario passed (and every SHOULD one, with
-//! `--strict`); 1 when one failed; 2 when the suite could not run.
+//! `--strict`) — for `mutants`, when every broken adapter was caught; 1 when one
+//! failed (one survived); 2 when the suite could not run.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use leadim_conformance::mutants::{self, MutantsOptions};
 use leadim_conformance::suite::{self, AdapterChoice, SuiteOptions};
 
 /// Conformance suite for Lead.IM adapters (Texter's crm functions getCustomerDetails
 /// and openTicket, and the seed's request-func flows).
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// The adapter command, run once per call by `sh -c` (protocol v1: a JSON
     /// request on stdin, a JSON response on stdout), e.g. "python3 my_adapter.py".
     /// Without it, the suite runs the in-process reference adapter.
@@ -48,9 +56,50 @@ struct Args {
     adapter_timeout_ms: u64,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The suite's mutation score: run it (strictly, stopping at the first failure)
+    /// against every broken adapter in a corpus, and print the kill rate and every
+    /// survivor.
+    Mutants(MutantsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct MutantsArgs {
+    /// The directory of broken adapters; each file opens with a comment naming its bug.
+    #[arg(long, value_name = "DIR")]
+    corpus: PathBuf,
+    /// How to run one file, `{file}` standing for its path, e.g. "python3 {file}".
+    /// Default: python3 for .py, node for .js/.mjs/.cjs.
+    #[arg(long, value_name = "COMMAND")]
+    adapter_template: Option<String>,
+    /// The unbroken adapter, run first with the same options; it must pass.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Broken adapters tested at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    jobs: usize,
+    /// Scenarios at once within each adapter's run.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// A directory of .feature files to run instead of the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
+    /// The HTTP timeout each adapter is told, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    adapter_timeout_ms: u64,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    match args.command {
+        Some(Command::Mutants(mutants)) => run_mutants(mutants).await,
+        None => run_suite(args).await,
+    }
+}
+
+async fn run_suite(args: Args) -> ExitCode {
     let options = SuiteOptions {
         adapter: args
             .adapter
@@ -75,6 +124,33 @@ async fn main() -> ExitCode {
         }
         Err(error) => {
             eprintln!("leadim-conformance: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_mutants(args: MutantsArgs) -> ExitCode {
+    let options = MutantsOptions {
+        corpus: args.corpus,
+        template: args.adapter_template,
+        baseline: args.baseline,
+        jobs: args.jobs,
+        concurrency: args.concurrency,
+        features: args.features,
+        adapter_timeout: Duration::from_millis(args.adapter_timeout_ms),
+        progress: true,
+    };
+    match mutants::run(&options).await {
+        Ok(report) => {
+            println!("{}", report.render());
+            if report.all_killed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("leadim-conformance mutants: {error}");
             ExitCode::from(2)
         }
     }

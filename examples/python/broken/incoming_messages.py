@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""Broken on purpose: openTicket sends every message, incoming ones too, in
-fld_message. The conformance suite must catch it."""
+# Bug: openTicket sends every message, incoming ones too, in fld_message.
 
 import os
 import sys
