@@ -67,8 +67,8 @@ pub(crate) fn find(
     })
 }
 
-/// The answer's order: newest first, by creation time, the higher id first among
-/// leads created in the same second.
+/// The answer's order: newest first, by creation time, then by the last update
+/// among leads created in the same second, then the higher id.
 pub(crate) fn newest_first(leads: &mut [&Lead]) {
-    leads.sort_by_key(|l| Reverse((l.created_at, l.lid)));
+    leads.sort_by_key(|l| Reverse((l.created_at, l.updated_at, l.lid)));
 }
