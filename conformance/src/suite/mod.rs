@@ -91,6 +91,9 @@ pub struct LeadimWorld {
     ctx: Arc<RunContext>,
     /// The scenario's own account: ids, key, tokens and URLs.
     pub account: leadim_simulator::AccountConfig,
+    /// Where Lead.IM's UI is served: the account's UI on another origin than its API
+    /// (see [`ui_origin`]).
+    pub ui: String,
     /// The crmConfig given to the adapter.
     pub crm_config: CrmConfig,
     /// The chat the adapter and the flows run on.
@@ -204,6 +207,7 @@ impl LeadimWorld {
             ..Chat::default()
         };
         Ok(Self {
+            ui: ui_origin(&account.ui_url),
             ctx,
             account,
             crm_config,
@@ -225,7 +229,7 @@ impl LeadimWorld {
     pub fn endpoints(&self) -> Endpoints {
         Endpoints {
             submit: self.account.submit_url.clone(),
-            ui: self.account.ui_url.clone(),
+            ui: self.ui.clone(),
         }
     }
 
@@ -303,7 +307,7 @@ impl LeadimWorld {
             .replace("{aid}", &self.account.aid.to_string())
             .replace("{lm_form}", &self.account.lm_form)
             .replace("{lm_key}", &self.account.lm_key)
-            .replace("{ui}", &self.account.ui_url)
+            .replace("{ui}", &self.ui)
             .replace("{chat_url}", self.chat.url.as_deref().unwrap_or_default());
         if out.contains("{new_lid}") {
             out = out.replace("{new_lid}", &self.newest_lead()?.lid.to_string());
@@ -391,6 +395,21 @@ impl Drop for LeadimWorld {
     }
 }
 
+/// Lead.IM's UI (`https://sys.lead.im`) and its API (`https://api.lead.im`,
+/// `https://proxy.leadim.xyz`) are different hosts, so the suite serves the UI on
+/// another origin than the API: the same simulator, named `localhost` where the API
+/// URLs say `127.0.0.1` (and the other way round). An adapter that builds deep links
+/// on the API's origin instead of `endpoints.ui` then gets them wrong.
+pub fn ui_origin(api_base: &str) -> String {
+    if let Some(rest) = api_base.strip_prefix("http://127.0.0.1") {
+        format!("http://localhost{rest}")
+    } else if let Some(rest) = api_base.strip_prefix("http://localhost") {
+        format!("http://127.0.0.1{rest}")
+    } else {
+        api_base.to_owned()
+    }
+}
+
 /// One journal entry in a few lines: request, answer, parameters, token, notes.
 pub fn entry_summary(entry: &JournalEntry) -> String {
     let mut out = format!(
@@ -455,5 +474,17 @@ fn clip(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ui_is_another_origin_of_the_same_simulator() {
+        assert_eq!(ui_origin("http://127.0.0.1:7010"), "http://localhost:7010");
+        assert_eq!(ui_origin("http://localhost:7010"), "http://127.0.0.1:7010");
+        assert_eq!(ui_origin("https://sys.lead.im"), "https://sys.lead.im");
     }
 }
