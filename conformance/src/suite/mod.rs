@@ -20,7 +20,8 @@
 //! - [`report`]: the writer that records each scenario, the summary by flow and
 //!   level, the failure reports and the last line.
 //! - `features`: the feature files and seed flows embedded in the binary, and the
-//!   cucumber parser that yields them (or a directory's).
+//!   cucumber parser that yields them (or a directory's) in the order of a
+//!   [`Schedule`].
 //! - `steps`: the step definitions, one module per domain concept — `chat`,
 //!   `adapter`, `lookup`, `display`, `open_ticket`, `flows`, `journal`, `faults`.
 
