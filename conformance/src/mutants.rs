@@ -43,6 +43,11 @@ pub struct MutantsOptions {
     pub adapter_timeout: Duration,
     /// Print a line per adapter as its run ends.
     pub progress: bool,
+    /// Where the kills of the last run are kept (`count<TAB>ms<TAB>file:line` lines): read at
+    /// the start so the scenarios that caught adapters before run first, written at
+    /// the end. Only an order: a missing, stale or unreadable file makes a run slower,
+    /// never different.
+    pub ranking_file: Option<PathBuf>,
 }
 
 impl Default for MutantsOptions {
@@ -56,6 +61,7 @@ impl Default for MutantsOptions {
             features: None,
             adapter_timeout: Duration::from_secs(2),
             progress: true,
+            ranking_file: None,
         }
     }
 }
@@ -172,10 +178,6 @@ impl MutantsReport {
     }
 
     /// Killed adapters in percent of the corpus.
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "a corpus has a few hundred files at most, far below f64's exact integers"
-    )]
     pub fn kill_rate(&self) -> f64 {
         if self.results.is_empty() {
             return 0.0;
@@ -319,8 +321,9 @@ pub fn read_corpus(dir: &Path) -> Result<Vec<Mutant>, MutantsError> {
     Ok(mutants)
 }
 
-/// Runs the baseline (when given), then the suite against every adapter of the
-/// corpus, [`MutantsOptions::jobs`] at a time, each stopped at its first failure.
+/// Runs the suite against every adapter of the corpus, [`MutantsOptions::jobs`] at a
+/// time, each stopped at its first failure, and against the baseline (when given),
+/// which must pass for the report to count.
 ///
 /// Each run starts with the scenarios that killed the most adapters so far, then
 /// takes the others across files (see [`Schedule::Prioritized`]): most broken
@@ -335,24 +338,38 @@ pub async fn run(options: &MutantsOptions) -> Result<MutantsReport, MutantsError
         .iter()
         .map(|m| command(options, &m.file))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(baseline) = &options.baseline {
-        check_baseline(options, baseline).await?;
-    }
-    let kills = Kills::default();
+    let kills = options
+        .ranking_file
+        .as_deref()
+        .map(Kills::read)
+        .unwrap_or_default();
+    // The baseline runs alongside the corpus rather than before it (its hang and
+    // latency scenarios would hold the whole run up); its verdict is checked first.
+    let baseline = async {
+        match &options.baseline {
+            Some(file) => check_baseline(options, file).await,
+            None => Ok(()),
+        }
+    };
     let runs = mutants
         .into_iter()
         .zip(commands)
         .map(|(mutant, command)| run_one(options, &kills, mutant, command));
-    let mut results: Vec<MutantResult> = futures_util::stream::iter(runs)
+    let corpus = futures_util::stream::iter(runs)
         .buffer_unordered(options.jobs.max(1))
         .inspect(|result| {
             if options.progress {
                 print!("{}", result_line(result));
             }
         })
-        .collect()
-        .await;
+        .collect::<Vec<MutantResult>>();
+    let (baseline, mut results) = futures_util::future::join(baseline, corpus).await;
+    baseline?;
     results.sort_by(|a, b| a.mutant.file.cmp(&b.mutant.file));
+    if let Some(file) = &options.ranking_file {
+        // A cache: failing to write it costs the next run time, not correctness.
+        let _ = std::fs::write(file, kills.to_text());
+    }
     Ok(MutantsReport {
         corpus: options.corpus.clone(),
         results,
@@ -360,22 +377,78 @@ pub async fn run(options: &MutantsOptions) -> Result<MutantsReport, MutantsError
     })
 }
 
-/// How many broken adapters each scenario (`file:line`) killed so far in this run.
+/// What each scenario (`file:line`) that caught a broken adapter has done so far.
 #[derive(Debug, Default)]
-struct Kills(Mutex<HashMap<String, usize>>);
+struct Kills(Mutex<HashMap<String, Kill>>);
+
+/// One scenario's kills.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Kill {
+    /// How many broken adapters it caught.
+    count: usize,
+    /// How long it took on its own, the last time it confirmed a kill.
+    took: Duration,
+}
+
+impl Kill {
+    /// Kills per second of running it (half a second added for the run's own
+    /// start-up): a run waits for the scenarios it started before its first failure,
+    /// so a quick killer is worth more than a slow one (a hang, a late answer) that
+    /// caught as many.
+    fn worth(self) -> f64 {
+        self.count as f64 / (self.took.as_secs_f64() + 0.5)
+    }
+}
 
 impl Kills {
-    /// The scenarios that killed something, the deadliest first.
+    /// The scenarios that caught something, the most worth first.
     fn ranking(&self) -> Vec<String> {
-        let kills = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut ranked: Vec<(&String, &usize)> = kills.iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-        ranked.into_iter().map(|(place, _)| place.clone()).collect()
+        self.ranked().into_iter().map(|(place, _)| place).collect()
     }
 
-    fn record(&self, place: &str) {
+    fn ranked(&self) -> Vec<(String, Kill)> {
+        let kills = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ranked: Vec<(String, Kill)> = kills
+            .iter()
+            .map(|(place, kill)| (place.clone(), *kill))
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.1.worth()
+                .total_cmp(&a.1.worth())
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        ranked
+    }
+
+    /// The kills a ranking file kept; nothing when it is missing, and no line that
+    /// does not read as `count<TAB>milliseconds<TAB>file:line`.
+    fn read(file: &Path) -> Self {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let kills = text
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.splitn(3, '\t');
+                let count = cells.next()?.parse().ok()?;
+                let took = Duration::from_millis(cells.next()?.parse().ok()?);
+                Some((cells.next()?.to_owned(), Kill { count, took }))
+            })
+            .collect();
+        Self(Mutex::new(kills))
+    }
+
+    /// `count<TAB>milliseconds<TAB>file:line` lines, the most worth first.
+    fn to_text(&self) -> String {
+        self.ranked()
+            .into_iter()
+            .map(|(place, kill)| format!("{}\t{}\t{place}\n", kill.count, kill.took.as_millis()))
+            .collect()
+    }
+
+    fn record(&self, place: &str, took: Duration) {
         let mut kills = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        *kills.entry(place.to_owned()).or_default() += 1;
+        let kill = kills.entry(place.to_owned()).or_default();
+        kill.count += 1;
+        kill.took = took;
     }
 }
 
@@ -455,10 +528,11 @@ async fn run_one(
         };
         options.schedule = Schedule::Only(vec![scenario.location.clone()]);
         options.concurrency = 1;
+        let alone = Instant::now();
         let again = suite::run(options).await.map(|r| r.summary.failed() > 0);
         scenarios += 1;
         if matches!(again, Ok(true)) {
-            kills.record(&scenario.location);
+            kills.record(&scenario.location, alone.elapsed());
             break;
         }
         verdict = Verdict::Unconfirmed(scenario.clone());
@@ -513,6 +587,32 @@ mod tests {
         );
         assert_eq!(default_template(Path::new("a.mjs")), Some("node {file}"));
         assert_eq!(default_template(Path::new("a.rb")), None);
+    }
+
+    #[test]
+    fn quick_killers_rank_first_and_the_file_round_trips() {
+        let kills = Kills::default();
+        let quick = Duration::from_millis(300);
+        kills.record("resilience.feature:98", Duration::from_millis(3600));
+        kills.record("resilience.feature:98", Duration::from_millis(3600));
+        kills.record("display.feature:127", quick);
+        kills.record("open_ticket.feature:19", quick);
+        kills.record("open_ticket.feature:19", quick);
+        let text = kills.to_text();
+        assert_eq!(
+            text,
+            "2\t300\topen_ticket.feature:19\n1\t300\tdisplay.feature:127\n2\t3600\tresilience.feature:98\n"
+        );
+        let file = std::env::temp_dir().join(format!("leadim-ranking-{}", std::process::id()));
+        std::fs::write(&file, format!("{text}junk\n1\tx\tlookup.feature:1\n")).unwrap();
+        let read = Kills::read(&file);
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(read.ranking(), kills.ranking());
+        assert!(
+            Kills::read(Path::new("/nonexistent/ranking"))
+                .ranking()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -4,10 +4,13 @@
 //! its opening comment) and fails below a 100 % kill rate, naming every survivor. A
 //! survivor is a gap in the suite: it gets a new scenario, never an exclusion.
 //!
-//! Python starts once per adapter call, a few thousand times here, so the run names
-//! the interpreter itself rather than a version manager's `python3` shim, and starts
-//! it with `-S` (the adapters use the standard library only; `site` costs a third of
-//! Python's start-up). Fails when `python3` is missing, unless `LEADIM_SKIP_PYTHON=1`.
+//! Python starts once per adapter call, about two thousand times here, so the run
+//! names the interpreter itself rather than a version manager's `python3` shim (a
+//! shell script that doubles the cost of a start), starts it with `-S` (the adapters
+//! use the standard library only; `site` costs a third of Python's start-up) and
+//! `exec`s it, so `sh -c` does not fork once more. The scenarios that caught adapters
+//! in the last run (kept under the target directory) run first. Fails when `python3`
+//! is missing, unless `LEADIM_SKIP_PYTHON=1`.
 
 mod cli;
 
@@ -41,6 +44,7 @@ fn the_suite_kills_every_broken_adapter_of_the_corpus() {
         files >= MIN_CORPUS,
         "the corpus holds {files} broken adapters, fewer than {MIN_CORPUS}"
     );
+    let ranking = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutants-ranking.tsv");
     let started = Instant::now();
     let run = run_conformance(&[
         "mutants",
@@ -51,7 +55,10 @@ fn the_suite_kills_every_broken_adapter_of_the_corpus() {
             .to_str()
             .expect("a UTF-8 path"),
         "--adapter-template",
-        &format!("'{interpreter}' -S {{file}}"),
+        &format!("exec '{interpreter}' -S {{file}}"),
+        // The last run's kills, to try first: an order, not a verdict.
+        "--ranking-file",
+        ranking.to_str().expect("a UTF-8 path"),
     ]);
     let elapsed = started.elapsed();
     let last = run

@@ -88,6 +88,10 @@ struct MutantsArgs {
     /// The HTTP timeout each adapter is told, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     adapter_timeout_ms: u64,
+    /// Keep which scenarios caught adapters in this file, and run them first next
+    /// time (an order only: the verdicts do not depend on it).
+    #[arg(long, value_name = "FILE")]
+    ranking_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -139,6 +143,7 @@ async fn run_mutants(args: MutantsArgs) -> ExitCode {
         features: args.features,
         adapter_timeout: Duration::from_millis(args.adapter_timeout_ms),
         progress: true,
+        ranking_file: args.ranking_file,
     };
     match mutants::run(&options).await {
         Ok(report) => {
