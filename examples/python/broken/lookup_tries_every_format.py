@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Bug: lookup sends every phone format it knows before it looks at the answers, so a
-# lead found with the chat's own format still costs four requests.
+# lead found with the chat's own format still costs three requests.
 
 import os
 import sys

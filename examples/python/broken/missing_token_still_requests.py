@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# Bug: without a token in crmConfig the lookup is sent anyway, with an empty X-LEAD-
-# IM-AUTH ('the proxy will say if it needs one'), instead of failing without a
-# request.
+# Bug: without a token in crmConfig the lookup is sent anyway, with an empty
+# X-LEAD-IM-AUTH ('the proxy will say if it needs one'), instead of failing without
+# a request.
 
 import os
 import sys
