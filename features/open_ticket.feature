@@ -211,7 +211,7 @@ Feature: openTicket — register an unknown contact as a new lead
     And the new lead has:
       | שם | אבי מזרחי |
 
-  @should
+  @must
   Scenario: A blank lead_get_name answer counts as not given, too
     Given the contact answered lead_get_name with "   "
     When openTicket runs
@@ -220,7 +220,7 @@ Feature: openTicket — register an unknown contact as a new lead
     And the new lead has:
       | שם | אבי מזרחי |
 
-  @should
+  @must
   Scenario: Prompt answers are sent as typed, spaces included
     Only an empty or blank answer is replaced; any other is not trimmed.
 
@@ -242,3 +242,29 @@ Feature: openTicket — register an unknown contact as a new lead
     And the submit request carried fld_message of 3000 characters
     And the submit request carried fld_message = the outgoing texts, joined by newlines
     And the new lead's "הודעה" is 3000 characters long
+
+  @must
+  Scenario: lm_form typed as a number is sent as its digits
+    Given the crmConfig's lm_form is the form's id as a number
+    When openTicket runs
+    Then the adapter answers complete
+    And crmData.result is the new lead's id
+    And the submit request carried lm_form = "{lm_form}"
+
+  @must
+  Scenario: A message without text adds nothing to fld_message, not even an empty line
+    A picture or a voice note reaches the adapter as a message without text.
+
+    Given the chat's messages, as JSON:
+      """
+      [{"direction": "outgoing"},
+       {"direction": "outgoing", "text": "קיבלתי את התמונה, תודה!"}]
+      """
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried fld_message as:
+      """
+      היי אבי! בשמחה. מה דגם הרכב?
+      תודה, נציג יחזור אליך היום עד 18:00
+      קיבלתי את התמונה, תודה!
+      """

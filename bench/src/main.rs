@@ -30,6 +30,12 @@ enum Command {
         /// A folder with accounts.json and leads.jsonl.
         #[arg(long, value_name = "DIR")]
         fixtures: Option<PathBuf>,
+        /// Keep the state in this file, as `leadim-sim --state`.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// With --state: fsync the log before answering, as `leadim-sim --fsync`.
+        #[arg(long, requires = "state")]
+        fsync: bool,
     },
 }
 
@@ -38,9 +44,11 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Drive(options)) => leadim_bench::drive(&options).map(drop),
         Some(Command::ServeRaw) => leadim_bench::servers::serve_raw(),
-        Some(Command::ServeSim { fixtures }) => {
-            leadim_bench::servers::serve_sim(fixtures.as_deref())
-        }
+        Some(Command::ServeSim {
+            fixtures,
+            state,
+            fsync,
+        }) => leadim_bench::servers::serve_sim(fixtures.as_deref(), state.as_deref(), fsync),
         None => leadim_bench::run(cli.options).map(drop),
     }
 }

@@ -24,6 +24,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use leadim_simulator::internals::runtime;
+use leadim_simulator::state_file::{self, Durability, StateFile};
 use leadim_simulator::{Dataset, Simulator};
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -56,6 +57,14 @@ pub enum Launch {
         /// A folder with `accounts.json` and `leads.jsonl`; `None` for the embedded
         /// default fixtures.
         fixtures: Option<PathBuf>,
+    },
+    /// The simulator on the embedded fixtures, keeping its state in `state`
+    /// (`leadim-sim --state`): every change logged before it is answered.
+    SimulatorWithState {
+        /// The state file (its folder must exist).
+        state: PathBuf,
+        /// `--fsync`: each batch of the log on disk before the answers.
+        fsync: bool,
     },
 }
 
@@ -99,6 +108,25 @@ impl Launcher {
                 c.args(["--port", "0"]);
                 if let Some(dir) = fixtures {
                     c.arg("--fixtures").arg(dir);
+                }
+                c
+            }
+            (Launch::SimulatorWithState { state, fsync }, bin) => {
+                let mut c = match bin {
+                    Some(bin) => {
+                        let mut c = Command::new(bin);
+                        c.args(["--port", "0"]);
+                        c
+                    }
+                    None => {
+                        let mut c = Command::new(&me);
+                        c.arg("serve-sim");
+                        c
+                    }
+                };
+                c.arg("--state").arg(state);
+                if *fsync {
+                    c.arg("--fsync");
                 }
                 c
             }
@@ -330,17 +358,42 @@ pub fn serve_raw() -> anyhow::Result<()> {
 
 /// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder
 /// with the embedded fixtures (or `fixtures`), default journal bounds,
-/// `Simulator::run` on a listener bound to `127.0.0.1:0`.
-pub fn serve_sim(fixtures: Option<&Path>) -> anyhow::Result<()> {
+/// `Simulator::run` on a listener bound to `127.0.0.1:0`; with `state`, the state
+/// file loaded and kept as `leadim-sim --state` (`--fsync`) keeps it.
+pub fn serve_sim(fixtures: Option<&Path>, state: Option<&Path>, fsync: bool) -> anyhow::Result<()> {
     runtime::build(runtime::default_workers())?.block_on(async {
         let dataset = match fixtures {
             Some(dir) => Dataset::load_dir(dir)?,
             None => Dataset::embedded(),
         };
         let simulator = Simulator::builder().dataset(dataset).build()?;
+        let kept = match state {
+            Some(path) => {
+                let durability = if fsync {
+                    Durability::PowerLoss
+                } else {
+                    Durability::Process
+                };
+                let mut file = StateFile::open(path, durability)?;
+                file.load_into(simulator.store())?;
+                Some(file)
+            }
+            None => None,
+        };
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         println!("leadim-sim {LISTENING}{}", listener.local_addr()?);
+        let Some(file) = kept else {
+            simulator.run(listener, stdin_closed()).await?;
+            return Ok(());
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let store = simulator.store().clone();
+        let keeper = tokio::spawn(file.keep(store, state_file::DEFAULT_INTERVAL, async {
+            let _ = stopped.await;
+        }));
         simulator.run(listener, stdin_closed()).await?;
+        let _ = stop.send(());
+        keeper.await??;
         Ok(())
     })
 }

@@ -26,15 +26,22 @@
 //!   `cucumber` test run — `mod.rs` (the World), `run.rs` (options and the run),
 //!   `report.rs`, `features.rs`, and `steps/` (one module per domain concept; see
 //!   [`suite`]'s own layout).
+//! - [`properties/`](properties): the property mode, field mapping checked on
+//!   generated cases for any adapter — `mod.rs` (options and the run),
+//!   `strategies.rs` (the generators), `cases.rs` (the cases and their requests),
+//!   `checks.rs` (what each must lead to), `rules.rs` (the rules and their levels),
+//!   `search.rs` (proptest's runner and shrinking), `report.rs`.
 //! - [`mutants`] (`mutants.rs`): the suite's mutation score, its run against a
 //!   corpus of broken adapters (`leadim-conformance mutants`).
-//! - `bin/leadim-conformance.rs`: the suite's command line.
+//! - `bin/leadim-conformance.rs`: the command line of the suite, of
+//!   `leadim-conformance properties` and of `leadim-conformance mutants`.
 //! - `bin/leadim-reference-adapter.rs`: the reference adapter as a protocol-v1 command.
 
 pub mod adapter;
 pub mod flow;
 pub mod mutants;
 pub mod phone;
+pub mod properties;
 pub mod protocol;
 pub mod suite;
 

@@ -7,7 +7,7 @@ use crate::journal::JournalFilter;
 use crate::reply::Reply;
 use crate::request::Request;
 use crate::routes::AdminRoute;
-use crate::server::App;
+use crate::server::Services;
 use crate::store::SeedLead;
 use hyper::{Method, StatusCode, header};
 use serde::Deserialize;
@@ -25,9 +25,26 @@ struct EnabledBody {
     enabled: bool,
 }
 
+/// A form's settings to change; each one left out stays as it is.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormBody {
+    enabled: Option<bool>,
+    /// `null` stops refusing repeats.
+    #[serde(default, deserialize_with = "present")]
+    reject_duplicates_secs: Option<Option<u64>>,
+    phone_format: Option<crate::fixtures::PhoneFormat>,
+}
+
+/// A key that is present, `null` included: `Some(None)` for `null`, `None` (by
+/// `default`) when the key is left out.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
+}
+
 /// Handles one admin request: the token, then the method (405 with the route's
 /// `Allow`), then the resource's handler.
-pub(crate) fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> Reply {
+pub(crate) fn handle(app: &Services, route: AdminRoute<'_>, req: &Request) -> Reply {
     if let Some(expected) = &app.admin_token
         && !presents(req, expected)
     {
@@ -70,7 +87,7 @@ pub(crate) fn handle(app: &App, route: AdminRoute<'_>, req: &Request) -> Reply {
     }
 }
 
-fn health(app: &App) -> Reply {
+fn health(app: &Services) -> Reply {
     let counts = app.store.counts();
     Reply::json(
         StatusCode::OK,
@@ -78,7 +95,7 @@ fn health(app: &App) -> Reply {
     )
 }
 
-fn show_account(app: &App, aid: &str) -> Reply {
+fn show_account(app: &Services, aid: &str) -> Reply {
     match parse_id(aid) {
         Ok(aid) => match app.store.account(aid) {
             Some(a) => Reply::json(StatusCode::OK, &a),
@@ -88,7 +105,7 @@ fn show_account(app: &App, aid: &str) -> Reply {
     }
 }
 
-fn set_account_enabled(app: &App, aid: &str, req: &Request) -> Reply {
+fn set_account_enabled(app: &Services, aid: &str, req: &Request) -> Reply {
     let (aid, body) = match (parse_id(aid), json_body::<EnabledBody>(req)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(r), _) | (_, Err(r)) => return r,
@@ -103,7 +120,7 @@ fn set_account_enabled(app: &App, aid: &str, req: &Request) -> Reply {
     }
 }
 
-fn create_account(app: &App, req: &Request) -> Reply {
+fn create_account(app: &Services, req: &Request) -> Reply {
     let body = if req.body.iter().all(u8::is_ascii_whitespace) {
         NewAccountBody::default()
     } else {
@@ -119,22 +136,28 @@ fn create_account(app: &App, req: &Request) -> Reply {
     )
 }
 
-fn set_form_enabled(app: &App, aid: &str, form: &str, req: &Request) -> Reply {
-    let (aid, form, body) = match (parse_id(aid), parse_id(form), json_body::<EnabledBody>(req)) {
+fn set_form_enabled(app: &Services, aid: &str, form: &str, req: &Request) -> Reply {
+    let (aid, form, body) = match (parse_id(aid), parse_id(form), json_body::<FormBody>(req)) {
         (Ok(a), Ok(f), Ok(b)) => (a, f, b),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
-    if app.store.set_form_enabled(aid, form, body.enabled) {
-        Reply::json(
+    let settings = crate::store::FormSettings {
+        enabled: body.enabled,
+        reject_duplicates_secs: body.reject_duplicates_secs,
+        phone_format: body.phone_format,
+    };
+    match app.store.configure_form(aid, form, settings) {
+        Some(view) => Reply::json(
             StatusCode::OK,
-            &json!({"aid": aid, "lm_form": form, "enabled": body.enabled}),
-        )
-    } else {
-        not_found(&format!("account {aid} has no form {form}"))
+            &json!({"aid": aid, "lm_form": form, "enabled": view.enabled,
+                    "reject_duplicates_secs": view.reject_duplicates_secs,
+                    "phone_format": view.phone_format}),
+        ),
+        None => not_found(&format!("account {aid} has no form {form}")),
     }
 }
 
-fn list_leads(app: &App, aid: &str) -> Reply {
+fn list_leads(app: &Services, aid: &str) -> Reply {
     match parse_id(aid) {
         Ok(aid) => match app.store.account_leads(aid) {
             Some(leads) => Reply::json(StatusCode::OK, &leads),
@@ -144,7 +167,7 @@ fn list_leads(app: &App, aid: &str) -> Reply {
     }
 }
 
-fn seed_leads(app: &App, aid: &str, req: &Request) -> Reply {
+fn seed_leads(app: &Services, aid: &str, req: &Request) -> Reply {
     let (aid, leads) = match (parse_id(aid), json_body::<Vec<SeedLead>>(req)) {
         (Ok(a), Ok(l)) => (a, l),
         (Err(r), _) | (_, Err(r)) => return r,
@@ -155,25 +178,27 @@ fn seed_leads(app: &App, aid: &str, req: &Request) -> Reply {
     }
 }
 
-fn read_journal(app: &App, req: &Request) -> Reply {
+fn read_journal(app: &Services, req: &Request) -> Reply {
     match journal_filter(req) {
         Ok(filter) => Reply::json(StatusCode::OK, &app.journal.read(&filter)),
         Err(r) => r,
     }
 }
 
-fn add_fault(app: &App, req: &Request) -> Reply {
-    let spec = match json_body::<crate::faults::FaultSpec>(req) {
+fn add_fault(app: &Services, req: &Request) -> Reply {
+    // The wire shape first (JSON that does not parse is a 400), then the typed spec
+    // (a spec that parses but is refused is a 422).
+    let spec = match json_body::<crate::faults::WireSpec>(req) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match app.faults.add(spec) {
+    match crate::faults::FaultSpec::try_from(spec).and_then(|s| app.faults.add(s)) {
         Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
         Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason.to_string()),
     }
 }
 
-fn clear_fault(app: &App, id: &str) -> Reply {
+fn clear_fault(app: &Services, id: &str) -> Reply {
     match parse_id(id) {
         Ok(id) if app.faults.remove(id) => {
             Reply::json(StatusCode::OK, &json!({"status": "cleared", "id": id}))
@@ -183,7 +208,7 @@ fn clear_fault(app: &App, id: &str) -> Reply {
     }
 }
 
-fn reset(app: &App) -> Reply {
+fn reset(app: &Services) -> Reply {
     if let Err(e) = app.store.reset() {
         return Reply::error(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -36,28 +36,41 @@
 //!
 //! - `simulator` — [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`]: start,
 //!   use, stop.
-//! - `server` — connections (idle watchdog), body limit, dispatch, journaling.
+//! - `server` — accept, dispatch and journaling (`mod.rs`); `conn` (the connection's
+//!   idle clock and socket), `body` (the body read once, within the limit), `faulted`
+//!   (faults that take an answer's place).
 //! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets.
-//! - `request` — our request type and strict parameter decoding.
+//! - `request` — our request type (`mod.rs`), strict urlencoded decoding (`form`),
+//!   multipart and JSON bodies (`body`).
 //! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
 //!   `lookup`, `get`, `update`, `lead_page`, and `lead_json` (the lead object they
 //!   answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
-//! - `store` — accounts, forms, tokens and leads under one lock: `accounts`, `auth`,
-//!   `lead` (the packed lead), `table` (leads by id), `phone_index`, `load` (datasets
-//!   and snapshots), `manage` (what the admin API does).
-//! - [`journal`] — the bounded request journal.
-//! - [`faults`] — fault injection: latency, error statuses, broken bodies, dropped
-//!   connections, before or after the handler.
+//! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
+//!   `endpoints` (what submit, lookup, get, update and the lead page do under the
+//!   lock), `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
+//!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
+//!   does), `changes` (each change as the `--state` log records and replays it),
+//!   `tests`.
+//! - [`journal`] — the bounded request journal (`mod.rs`) and `copy` (the bytes it
+//!   keeps of an exchange).
+//! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
+//!   [`Trigger`] and the admin API's JSON), `kind` ([`FaultKind`], [`AnswerFault`]).
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default;
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
-//! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
-//! - `error` — typed errors of the endpoints; `reply` — answers.
+//! - [`state_file`] — `--state FILE` (`mod.rs`: the lock, snapshots, start and
+//!   shutdown): `wal` (the write-ahead log: group commit on a writer thread,
+//!   segments), `record` (its line format), `replay` (reading it back at start),
+//!   `tests`.
+//! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
+//!   handler leaves for the journal.
 //! - [`model`] — public views: leads, accounts, the account config, field names.
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
 //! - [`internals`] — hidden: what the fuzz targets, the benchmark and the binary
 //!   reach that is not the API.
+//! - `bin/leadim-sim/` — the program: flags, then the library (`main.rs`), and
+//!   `banner.rs` (what it prints at start).
 
 mod admin;
 mod api;
@@ -79,17 +92,20 @@ pub mod state_file;
 mod store;
 
 pub use api::AUTH_HEADER;
-pub use faults::{ActiveFault, FaultKind, FaultSpec, When};
+pub use faults::{
+    ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
+};
 pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
-pub use journal::{JournalEntry, JournalFilter, JournalPage};
+pub use journal::{Diagnostic, JournalEntry, JournalFilter, JournalPage, Level};
 pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};
 pub use phone::PhoneMatch;
-pub use routes::Endpoint;
+pub use routes::{Door, Endpoint};
 pub use simulator::{
     DEFAULT_IDLE_TIMEOUT, Simulator, SimulatorBuilder, SimulatorHandle, StartError,
 };
 pub use store::{
-    Counts, DefaultAccount, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
+    Counts, DefaultAccount, FormSettings, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead,
+    Snapshot, Store,
 };
 
 /// The README's Rust examples, compiled and run as doctests by `cargo test`, so that

@@ -7,7 +7,7 @@ use crate::fixtures::{Dataset, FixtureError};
 use crate::journal::{self, Journal, JournalEntry, JournalFilter, JournalPage};
 use crate::model::AccountConfig;
 use crate::phone::PhoneMatch;
-use crate::server::{self, App};
+use crate::server::{self, Services};
 use crate::store::Store;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,19 +20,29 @@ use tokio::sync::watch;
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the simulator could not start.
+///
+/// The message says everything (the file, the place, the reason), and no cause is
+/// chained behind it: a program that prints an error with its causes
+/// (`anyhow`'s `{:#}`) would print it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The dataset is malformed.
     #[error("fixtures refused: {0}")]
-    Fixtures(#[from] FixtureError),
+    Fixtures(FixtureError),
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
+}
+
+impl From<FixtureError> for StartError {
+    fn from(e: FixtureError) -> StartError {
+        StartError::Fixtures(e)
+    }
 }
 
 /// A configured simulator, ready to serve a listener. Build it with
@@ -41,7 +51,7 @@ pub enum StartError {
 /// [`Simulator::run`] (what the `leadim-sim` binary does).
 #[derive(Debug)]
 pub struct Simulator {
-    app: Arc<App>,
+    app: Arc<Services>,
 }
 
 impl Simulator {
@@ -168,7 +178,7 @@ impl SimulatorBuilder {
         let dataset = self.dataset.unwrap_or_else(Dataset::embedded);
         let store = Store::new(dataset, self.phone_match)?;
         Ok(Simulator {
-            app: Arc::new(App {
+            app: Arc::new(Services {
                 store,
                 journal: Journal::new(self.journal_entries, self.journal_bytes),
                 faults: faults::Faults::default(),
@@ -187,10 +197,10 @@ impl SimulatorBuilder {
         let simulator = self.build()?;
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|source| StartError::Bind { addr, source })?;
+            .map_err(|error| StartError::Bind { addr, error })?;
         let local = listener
             .local_addr()
-            .map_err(|source| StartError::Bind { addr, source })?;
+            .map_err(|error| StartError::Bind { addr, error })?;
         let app = simulator.app.clone();
         let (stop, mut stopped) = watch::channel(());
         let task = tokio::spawn(simulator.run(listener, async move {
@@ -214,7 +224,7 @@ impl SimulatorBuilder {
 pub struct SimulatorHandle {
     addr: SocketAddr,
     base_url: String,
-    app: Arc<App>,
+    app: Arc<Services>,
     stop: Option<watch::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -275,7 +285,7 @@ impl SimulatorHandle {
 
     /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why
     /// the spec is refused.
-    pub fn inject(&self, spec: FaultSpec) -> Result<u64, String> {
+    pub fn inject(&self, spec: FaultSpec) -> Result<u64, faults::FaultError> {
         self.app.faults.add(spec)
     }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{client, lead_count, lookup_request, lookup_response, submit_get_request};
-use leadim_simulator::faults::{Endpoint, FaultKind, FaultSpec, When};
+use leadim_simulator::faults::{AnswerFault, Endpoint, FaultKind, FaultSpec, When};
 use leadim_simulator::{AccountConfig, Simulator, SimulatorHandle};
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ async fn submit(
 /// Cuts the body of the next answer to a submit of `account`, after its handler.
 fn truncate_the_next_submit_answer(sim: &SimulatorHandle, account: &AccountConfig) {
     sim.inject(
-        FaultSpec::new(Endpoint::Submit, FaultKind::Truncated)
+        FaultSpec::new(Endpoint::Submit, AnswerFault::Truncated)
             .for_account(account.aid)
             .after_handler()
             .times(1),
@@ -40,7 +40,7 @@ async fn status_faults_answer_their_status_and_retry_after() {
     sim.inject(
         FaultSpec::new(
             Endpoint::Submit,
-            FaultKind::Status {
+            AnswerFault::Status {
                 status: 429,
                 retry_after: Some(7),
             },
@@ -88,16 +88,16 @@ async fn after_the_handler_the_lead_is_stored_but_the_answer_lost() {
     let account = sim.create_account();
     for (kind, check) in [
         (
-            FaultKind::Status {
+            AnswerFault::Status {
                 status: 502,
                 retry_after: None,
             },
             "502",
         ),
-        (FaultKind::HtmlError, "html"),
-        (FaultKind::MalformedJson, "json"),
+        (AnswerFault::HtmlError, "html"),
+        (AnswerFault::MalformedJson, "json"),
         (
-            FaultKind::Envelope {
+            AnswerFault::Envelope {
                 message: "שגיאה זמנית".into(),
             },
             "envelope",
@@ -158,7 +158,7 @@ async fn after_the_handler_the_lead_is_stored_but_the_answer_lost() {
 async fn connection_faults_leave_the_client_without_an_answer() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    for kind in [FaultKind::Close, FaultKind::Reset] {
+    for kind in [AnswerFault::Close, AnswerFault::Reset] {
         sim.inject(
             FaultSpec::new(Endpoint::Submit, kind.clone())
                 .for_account(account.aid)
@@ -217,7 +217,7 @@ async fn hang_lasts_until_the_client_gives_up_and_latency_delays() {
         .send()
     };
     sim.inject(
-        FaultSpec::new(Endpoint::Lookup, FaultKind::Hang)
+        FaultSpec::new(Endpoint::Lookup, AnswerFault::Hang)
             .for_account(account.aid)
             .times(1),
     )
@@ -248,7 +248,7 @@ async fn faults_are_scoped_to_their_account_and_endpoint() {
     sim.inject(
         FaultSpec::new(
             Endpoint::Submit,
-            FaultKind::Status {
+            AnswerFault::Status {
                 status: 503,
                 retry_after: None,
             },
@@ -274,15 +274,15 @@ async fn faults_are_scoped_to_their_account_and_endpoint() {
 async fn nth_and_seeded_probability() {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
-    let mut spec = FaultSpec::new(
+    let spec = FaultSpec::new(
         Endpoint::Submit,
-        FaultKind::Status {
+        AnswerFault::Status {
             status: 500,
             retry_after: None,
         },
     )
-    .for_account(account.aid);
-    spec.nth = Some(3);
+    .for_account(account.aid)
+    .nth(3);
     sim.inject(spec).unwrap();
     let mut statuses = Vec::new();
     for i in 0..5 {
@@ -298,15 +298,14 @@ async fn nth_and_seeded_probability() {
     for _ in 0..2 {
         let sim = Simulator::start().await.unwrap();
         let account = sim.create_account();
-        let mut spec = FaultSpec::new(
+        let spec = FaultSpec::new(
             Endpoint::Submit,
-            FaultKind::Status {
+            AnswerFault::Status {
                 status: 503,
                 retry_after: None,
             },
-        );
-        spec.probability = Some(0.5);
-        spec.seed = Some(2026);
+        )
+        .probability(0.5, 2026);
         sim.inject(spec).unwrap();
         let mut run = Vec::new();
         for i in 0..20 {

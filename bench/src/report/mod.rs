@@ -29,6 +29,9 @@ pub const MAX_RSS_AFTER_REQUESTS: u64 = 30_000_000;
 pub const MAX_BYTES_PER_LEAD: u64 = 600;
 /// Most slowdown of lookup (and update) from the small to the large dataset.
 pub const MAX_SCALE_SLOWDOWN: f64 = 0.10;
+/// Least submit req/s with `--state` (without `--fsync`), as a share of the req/s
+/// without a state file.
+pub const MIN_STATE_RPS_RATIO: f64 = 0.7;
 
 /// Everything one run measured.
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +48,8 @@ pub struct Report {
     pub loaded: Vec<Loaded>,
     /// Phase 4: lookup and update at two dataset sizes.
     pub scale: Option<Scale>,
+    /// Phase 5: submit without and with a state file.
+    pub state: Option<StateThroughput>,
     /// Each target with its measurement and verdict.
     pub verdicts: Vec<Verdict>,
 }
@@ -215,6 +220,53 @@ pub struct Scale {
     pub update_big: Outcome,
 }
 
+/// Submit on the simulator without a state file, with `--state` and with
+/// `--state --fsync`: the medians of their rounds.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateThroughput {
+    /// Without a state file.
+    pub without: Outcome,
+    /// With `--state`: each change written to the log before it is answered.
+    pub logged: Outcome,
+    /// With `--state --fsync`: each batch of the log also on disk.
+    pub fsynced: Outcome,
+    /// `--state` req/s over the req/s without.
+    pub logged_ratio: f64,
+    /// `--fsync` req/s over the req/s without.
+    pub fsynced_ratio: f64,
+    /// Each round's results, when there were several: without, `--state`, `--fsync`.
+    pub rounds: Vec<[Outcome; 3]>,
+}
+
+impl StateThroughput {
+    /// The medians of each configuration's rounds (given in the same order).
+    pub fn new(without: &[Outcome], logged: &[Outcome], fsynced: &[Outcome]) -> StateThroughput {
+        let (w, l, f) = (
+            Outcome::median(without),
+            Outcome::median(logged),
+            Outcome::median(fsynced),
+        );
+        let rounds = if without.len() > 1 {
+            without
+                .iter()
+                .zip(logged)
+                .zip(fsynced)
+                .map(|((w, l), f)| [w.clone(), l.clone(), f.clone()])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        StateThroughput {
+            logged_ratio: l.rps / w.rps,
+            fsynced_ratio: f.rps / w.rps,
+            without: w,
+            logged: l,
+            fsynced: f,
+            rounds,
+        }
+    }
+}
+
 /// One target and how the run did against it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
@@ -236,6 +288,7 @@ impl Report {
             after_requests: None,
             loaded: Vec::new(),
             scale: None,
+            state: None,
             verdicts: Vec::new(),
         }
     }

@@ -4,7 +4,8 @@
 use super::numbers::{mb, ms, opt1, thousands};
 use super::{
     AfterRequests, Comparison, Loaded, MAX_BYTES_PER_LEAD, MAX_P99_RATIO, MAX_RSS_AFTER_REQUESTS,
-    MAX_SCALE_SLOWDOWN, MIN_RPS_RATIO, Report, Scale, Startup, Verdict,
+    MAX_SCALE_SLOWDOWN, MIN_RPS_RATIO, MIN_STATE_RPS_RATIO, Report, Scale, Startup,
+    StateThroughput, Verdict,
 };
 use crate::load::Outcome;
 
@@ -21,6 +22,7 @@ impl Report {
         if let Some(s) = &self.scale {
             v.extend(scale(s));
         }
+        v.extend(self.state.as_ref().map(state));
         self.verdicts = v;
     }
 }
@@ -155,5 +157,22 @@ fn slowdown(s: &Scale, what: &str, small: &Outcome, big: &Outcome) -> Verdict {
             ms(small.p50_us)
         ),
         pass: cost <= 1.0 + MAX_SCALE_SLOWDOWN && big.errors == 0,
+    }
+}
+
+/// Submit with `--state` against submit without; the `--fsync` figure is shown
+/// beside it (it has no target: it is what the disk's fsync allows).
+fn state(s: &StateThroughput) -> Verdict {
+    Verdict {
+        target: format!("submit with --state: req/s ≥ {MIN_STATE_RPS_RATIO:.2} × without"),
+        measured: format!(
+            "{:.2} × ({} vs {}); with --fsync {:.2} × ({})",
+            s.logged_ratio,
+            thousands(s.logged.rps),
+            thousands(s.without.rps),
+            s.fsynced_ratio,
+            thousands(s.fsynced.rps)
+        ),
+        pass: s.logged_ratio >= MIN_STATE_RPS_RATIO && s.logged.errors == 0,
     }
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod drive;
 mod phases;
 mod settings;
+mod state;
 
 pub use drive::{DriveOptions, drive};
 pub use settings::{Options, Phase};
@@ -104,6 +105,9 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
             }
             report.scale = scale;
         }
+    }
+    if s.runs(Phase::State) {
+        report.state = Some(state::with_state(s).await?);
     }
     report.meta.load_average_after = servers::load_average();
     report.judge();

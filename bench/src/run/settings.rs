@@ -19,6 +19,8 @@ pub enum Phase {
     Memory,
     /// Lookup and update at a small and a large dataset.
     Scale,
+    /// Submit without and with `--state` (and `--fsync`).
+    State,
 }
 
 /// What to measure and for how long. Defaults marked "quick" apply with `--quick`.
@@ -53,7 +55,8 @@ pub struct Options {
     /// Startups per median [default: 7; quick: 3].
     #[arg(long, value_name = "N")]
     pub startup_runs: Option<usize>,
-    /// Phases to run, comma-separated [default: all].
+    /// Phases to run, comma-separated: throughput, startup, memory, scale, state
+    /// [default: all].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub phase: Vec<Phase>,
     /// Where to write the JSON results [default: leadim-bench.json in cargo's target

@@ -5,7 +5,7 @@
 
 use crate::model::LeadView;
 use crate::model::fields::NAME as NAME_FIELD;
-use crate::reply::{Exchange, Reply};
+use crate::reply::{JournalNotes, Reply};
 use crate::store::Store;
 use askama::Template;
 use hyper::StatusCode;
@@ -22,16 +22,16 @@ struct LeadPage<'a> {
 }
 
 /// Renders the page, or a 404 page naming what was not found.
-pub(crate) fn handle(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> Reply {
+pub(crate) fn handle(store: &Store, aid: &str, lid: &str, notes: &mut JournalNotes) -> Reply {
     let (Ok(aid_n), Ok(lid_n)) = (aid.parse::<u64>(), lid.parse::<u64>()) else {
-        ex.note(format!(
+        notes.error(format!(
             "lead page: '{aid}/{lid}' is not a numeric account and lead id"
         ));
         return not_found("כתובת ליד לא תקינה");
     };
-    ex.account = Some(aid_n);
+    notes.account = Some(aid_n);
     let Some(shown) = store.lead_page(aid_n, lid_n) else {
-        ex.note(format!("lead page: account {aid_n} has no lead {lid_n}"));
+        notes.error(format!("lead page: account {aid_n} has no lead {lid_n}"));
         return not_found("הליד לא נמצא");
     };
     let lead = &shown.lead;
@@ -66,7 +66,7 @@ pub(crate) fn handle(store: &Store, aid: &str, lid: &str, ex: &mut Exchange) -> 
     match page.render() {
         Ok(html) => Reply::html(StatusCode::OK, html),
         Err(e) => {
-            ex.note(format!("lead page could not be rendered: {e}"));
+            notes.error(format!("lead page could not be rendered: {e}"));
             Reply::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "lead page could not be rendered",

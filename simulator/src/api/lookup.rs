@@ -2,11 +2,11 @@
 //! leads up": a read token of the account, `by_phone` required, the account's leads
 //! with that phone, newest first.
 
-use super::{api_failure, lead_json, required, token};
+use super::{api_failure, lead_json, read_query, required, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
-use crate::reply::{Exchange, Reply};
-use crate::request::{ParamsUsed, Request, TokenHeader};
+use crate::reply::{JournalNotes, Reply};
+use crate::request::{Request, TokenHeader};
 use crate::store::{Lead, Store};
 use std::cmp::Reverse;
 
@@ -22,20 +22,18 @@ pub(crate) struct Found {
 }
 
 /// Looks leads up by phone.
-pub(crate) fn handle(store: &Store, req: &Request, aid: &str, ex: &mut Exchange) -> Reply {
-    ex.account = aid.parse().ok();
-    let params = match req.query_params() {
+pub(crate) fn handle(store: &Store, req: &Request, aid: &str, notes: &mut JournalNotes) -> Reply {
+    let params = match read_query(req, aid, notes) {
         Ok(p) => p,
-        Err(e) => return api_failure(ex, &ApiError::Decode(e)),
+        Err(reply) => return reply,
     };
-    ex.params = ParamsUsed::Query;
     let phone = params.get("by_phone");
-    let outcome = find(store, aid, token(req), phone);
+    let outcome = find(store, aid, token(req, &params), phone);
     match outcome {
-        Err(e) => api_failure(ex, &e),
+        Err(e) => api_failure(notes, &e),
         Ok(found) => {
             if found.count == 0 {
-                ex.note(format!(
+                notes.note(format!(
                     "no lead of account {} has phone '{}' ({} match: Lead.IM compares the phone as the form stored it)",
                     found.aid,
                     phone.unwrap_or_default(),
@@ -67,8 +65,10 @@ pub(crate) fn find(
     })
 }
 
-/// The answer's order: newest first, by creation time, then by the last update
-/// among leads created in the same second, then the higher id.
+/// The answer's order (`M9-newest-first`): newest first, by creation time; among
+/// leads created in the same second, the one updated last first (a seeded or
+/// restored lead may carry any id, so the id alone says nothing about age); the
+/// higher id first when both times are equal.
 pub(crate) fn newest_first(leads: &mut [&Lead]) {
     leads.sort_by_key(|l| Reverse((l.created_at, l.updated_at, l.lid)));
 }

@@ -7,6 +7,7 @@ use super::lead::{LM_SOURCE, Lead, LeadHead, UTM_BASE};
 use super::table::LeadTable;
 use super::{FIRST_CREATED_AID, FIRST_CREATED_FORM, FIRST_LID, Map, State};
 use crate::fixtures::{AccountSpec, Dataset, FixtureError, FormSpec, LeadSpec, TokenSpec};
+use crate::model::LeadView;
 use crate::phone::PhoneMatch;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -30,6 +31,11 @@ pub struct Snapshot {
     pub accounts: Vec<AccountSpec>,
     /// Every lead, with its id.
     pub leads: Vec<LeadSpec>,
+    /// The last record of the `--state` log whose change this snapshot holds: on
+    /// start, only later records are applied on top of it. 0 when written without
+    /// a log.
+    #[serde(default)]
+    pub log_seq: u64,
 }
 
 /// The snapshot format's version.
@@ -53,6 +59,8 @@ impl State {
             next_aid: FIRST_CREATED_AID,
             next_form: FIRST_CREATED_FORM,
             phone_match,
+            routes: Map::default(),
+            recent: Map::default(),
         };
         let accounts_file = dataset.accounts_file();
         for (i, spec) in dataset.accounts.iter().enumerate() {
@@ -72,10 +80,29 @@ impl State {
             .unwrap_or(0)
             .max(FIRST_CREATED_FORM);
         let mut built = Vec::new();
+        let mut outdated = 0usize;
+        let mut routes = Vec::new();
         dataset.for_each_lead(|_, spec| {
+            outdated += usize::from(spec.is_disrupted.is_some());
+            if !spec.routes_to_advertisers.is_empty() {
+                // Only a lead with its id can be routed: ids of the others are
+                // handed out below, in an order of their own.
+                let lid = spec
+                    .lid
+                    .ok_or("routes_to_advertisers needs the lead's lid (as a --state file has)")?;
+                routes.push((lid, spec.routes_to_advertisers.clone()));
+            }
             built.push(state.build_lead(&spec, spec.lid.unwrap_or(0), i64::MIN)?);
             Ok(())
         })?;
+        state.routes.extend(routes);
+        if outdated > 0 {
+            tracing::warn!(
+                file = %dataset.leads_file(),
+                leads = outdated,
+                "is_disrupted is no longer part of a lead (Lead.IM's clients show no such key): ignored"
+            );
+        }
         state.load_leads(built, &dataset.leads_file())?;
         Ok(state)
     }
@@ -123,6 +150,7 @@ impl State {
                 tokens,
                 forms,
                 leads: Vec::new(),
+                advertisers: spec.advertisers.clone(),
             },
         );
         self.next_aid = self.next_aid.max(spec.aid.saturating_add(1));
@@ -201,7 +229,6 @@ impl State {
             created_at,
             updated_at,
             status_id: spec.status_id,
-            is_disrupted: spec.is_disrupted,
         };
         Ok(Lead::new(head, Lead::pack(spec_values(spec, form)?)))
     }
@@ -229,18 +256,20 @@ impl State {
                     .filter_map(|f| self.forms.get(f))
                     .map(form_spec)
                     .collect(),
+                advertisers: a.advertisers.clone(),
             })
             .collect();
         let leads = self
             .leads
             .iter()
-            .map(|lead| lead_spec(lead, &self.forms[&lead.form_id]))
+            .map(|lead| lead_spec(self.view(lead)))
             .collect();
         Snapshot {
             version: SNAPSHOT_VERSION,
             next_lid: self.next_lid,
             accounts,
             leads,
+            log_seq: 0,
         }
     }
 }
@@ -298,6 +327,8 @@ fn form_of_spec(aid: u64, f: &FormSpec, place: &str) -> Result<Form, (String, St
         enabled: f.enabled,
         thank_you_url: f.thank_you_url.clone(),
         fields,
+        reject_duplicates_secs: f.reject_duplicates_secs,
+        phone_format: f.phone_format,
     }))
 }
 
@@ -356,11 +387,12 @@ fn form_spec(form: &Form) -> FormSpec {
         enabled: view.enabled,
         thank_you_url: view.thank_you_url,
         fields: view.fields,
+        reject_duplicates_secs: view.reject_duplicates_secs,
+        phone_format: view.phone_format,
     }
 }
 
-fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
-    let v = lead.view(form);
+fn lead_spec(v: LeadView) -> LeadSpec {
     LeadSpec {
         lid: Some(v.lid),
         aid: v.aid,
@@ -368,7 +400,7 @@ fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
         created_at: v.created_at,
         updated_at: Some(v.updated_at),
         status_id: v.status_id,
-        is_disrupted: v.is_disrupted,
+        is_disrupted: None,
         phone: v.phone,
         fields: v
             .fields
@@ -381,5 +413,6 @@ fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
         utm_content: v.utm_content,
         utm_term: v.utm_term,
         lm_source: v.lm_source,
+        routes_to_advertisers: v.routes_to_advertisers,
     }
 }

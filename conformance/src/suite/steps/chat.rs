@@ -57,7 +57,7 @@ fn message(direction: &str, text: String) -> Result<Message, String> {
             ));
         }
     };
-    Ok(Message { direction, text })
+    Ok(Message::text(direction, text))
 }
 
 #[given(regex = r#"^the contact answered (\w+) with (".*")$"#)]
@@ -82,10 +82,7 @@ fn answered_long(w: &mut LeadimWorld, node: String, chars: usize) {
 /// UTF-8, so its bytes are about twice its characters).
 #[given(regex = r"^the chat's only message is an outgoing text of (\d+) characters$")]
 fn long_outgoing(w: &mut LeadimWorld, chars: usize) {
-    w.chat.messages = vec![Message {
-        direction: Direction::Outgoing,
-        text: hebrew_text(chars),
-    }];
+    w.chat.messages = vec![Message::text(Direction::Outgoing, hebrew_text(chars))];
 }
 
 /// Exactly `chars` characters of a Hebrew insurance quote, repeated.

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use cucumber::{given, then};
-use leadim_simulator::faults::{FaultKind, FaultSpec, Strike, When};
+use leadim_simulator::faults::{AnswerFault, FaultKind, FaultSpec, Strike, When};
 
 use super::{Endpoint, StepResult, ensure};
 use crate::suite::{InjectedFault, LeadimWorld};
@@ -37,6 +37,9 @@ pub enum Fault {
     Hang,
     /// An answer that comes after the adapter's timeout.
     Latency,
+    /// An answer that comes just before the adapter's timeout: each request alone
+    /// is in time, two of them together are not.
+    LatencyUnder,
 }
 
 impl FromStr for Fault {
@@ -58,6 +61,7 @@ impl FromStr for Fault {
             "a reset connection" => Self::Reset,
             "a hang" => Self::Hang,
             "latency beyond the adapter's timeout" => Self::Latency,
+            "latency just under the adapter's timeout" => Self::LatencyUnder,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }
@@ -66,25 +70,37 @@ impl FromStr for Fault {
 impl Fault {
     fn kind(&self, adapter_timeout: Duration) -> FaultKind {
         match self {
-            Self::Status(status) => FaultKind::Status {
+            Self::Status(status) => AnswerFault::Status {
                 status: *status,
                 retry_after: (*status == 429).then_some(1),
-            },
-            Self::Envelope => FaultKind::Envelope {
+            }
+            .into(),
+            Self::Envelope => AnswerFault::Envelope {
                 message: "temporary failure, please try again later".into(),
-            },
-            Self::MalformedJson => FaultKind::MalformedJson,
-            Self::Truncated => FaultKind::Truncated,
-            Self::HtmlError => FaultKind::HtmlError,
-            Self::Close => FaultKind::Close,
-            Self::Reset => FaultKind::Reset,
-            Self::Hang => FaultKind::Hang,
+            }
+            .into(),
+            Self::MalformedJson => AnswerFault::MalformedJson.into(),
+            Self::Truncated => AnswerFault::Truncated.into(),
+            Self::HtmlError => AnswerFault::HtmlError.into(),
+            Self::Close => AnswerFault::Close.into(),
+            Self::Reset => AnswerFault::Reset.into(),
+            Self::Hang => AnswerFault::Hang.into(),
             Self::Latency => FaultKind::Latency {
-                ms: u64::try_from((adapter_timeout + Duration::from_millis(1500)).as_millis())
-                    .unwrap_or(u64::MAX),
+                ms: millis(adapter_timeout + Duration::from_millis(1500)),
+            },
+            // Nine tenths: far enough under the timeout that one request is surely in
+            // time on a busy machine, close enough that the three formats of a lookup
+            // that finds nothing take 2.7 times the timeout, far past the deadline and
+            // its one-second margin (5.4 s against 3 s at the default 2 s).
+            Self::LatencyUnder => FaultKind::Latency {
+                ms: millis(adapter_timeout * 9 / 10),
             },
         }
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[given(
@@ -97,10 +113,9 @@ fn inject(w: &mut LeadimWorld, fault: Fault, endpoint: Endpoint, after: String) 
     } else {
         When::After
     };
-    let mut spec =
-        FaultSpec::new(endpoint.fault_endpoint(), kind.clone()).for_account(w.account.aid);
+    let mut spec = FaultSpec::new(endpoint.simulator(), kind.clone()).for_account(w.account.aid);
     spec.when = when;
-    let id = w.ctx().sim.inject(spec)?;
+    let id = w.ctx().sim.inject(spec).map_err(|e| e.to_string())?;
     let described = Strike { id, kind, when }.describe();
     w.faults.push(InjectedFault { id, described });
     Ok(())

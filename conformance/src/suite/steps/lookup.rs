@@ -76,8 +76,9 @@ impl LeadimWorld {
         }
     }
 
-    /// The newest seeded lead, as Lead.IM orders them: by `created_at`, then
-    /// `updated_at`, then id (both times are RFC 3339 in UTC, so they compare as text).
+    /// The newest seeded lead as Lead.IM orders them (`M9-newest-first`): by
+    /// `created_at`, then `updated_at`, then id (both times are RFC 3339 in UTC, so
+    /// they compare as text).
     pub(crate) fn newest_seeded(&self) -> Result<&LeadView, String> {
         self.seeded
             .iter()

@@ -151,16 +151,6 @@ impl Endpoint {
     fn matches(self, entry: &leadim_simulator::JournalEntry) -> bool {
         entry.endpoint == Some(self.simulator())
     }
-
-    /// The simulator's fault endpoint.
-    fn fault_endpoint(self) -> leadim_simulator::faults::Endpoint {
-        use leadim_simulator::faults::Endpoint as E;
-        match self {
-            Self::Lookup => E::Lookup,
-            Self::Submit => E::Submit,
-            Self::Update => E::Update,
-        }
-    }
 }
 
 impl std::fmt::Display for Endpoint {

@@ -5,63 +5,77 @@
 //!
 //! Faults live under their own small lock, separate from the store's; a delay is a
 //! `tokio::time::sleep` outside every lock.
+//!
+//! This module holds the faults in force ([`Faults`]) and what strikes a request
+//! ([`Strike`]); `spec` the [`FaultSpec`], its [`Trigger`] and its refusals
+//! ([`FaultError`]); `kind` what goes wrong ([`FaultKind`], [`AnswerFault`]).
+
+mod kind;
+mod spec;
+
+pub use kind::{AnswerFault, FaultKind};
+pub(crate) use spec::WireSpec;
+pub use spec::{FaultError, FaultSpec, Trigger};
 
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Which endpoint a fault applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Endpoint {
-    /// `/v2/submit`.
-    Submit,
-    /// `leads_get.ashx`.
-    Lookup,
-    /// `lead_get.ashx`.
-    Get,
-    /// `lead_update.ashx`.
-    Update,
-    /// Every one of them.
+pub use crate::routes::Endpoint;
+
+/// Which requests a fault is for: every faultable endpoint's, or one endpoint's.
+/// Written `"all"` or the endpoint's name (`"submit"`, `"lookup"`, `"get"`,
+/// `"update"`) in the admin API's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    /// Every endpoint faults can strike.
     #[default]
     All,
+    /// This endpoint's requests only.
+    Only(Endpoint),
 }
 
-/// What goes wrong.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum FaultKind {
-    /// The answer comes, `ms` milliseconds late.
-    Latency {
-        /// Added delay.
-        ms: u64,
-    },
-    /// An HTTP error status (500, 502, 503, 429…) with a short JSON body.
-    Status {
-        /// 400–599.
-        status: u16,
-        /// Seconds for a `Retry-After` header (typical with 429 and 503).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        retry_after: Option<u64>,
-    },
-    /// HTTP 200 with Lead.IM's failure envelope.
-    Envelope {
-        /// The envelope's `error`.
-        message: String,
-    },
-    /// HTTP 200, `application/json`, a body that is not JSON.
-    MalformedJson,
-    /// The answer's headers promise the whole body; half of it comes, then the
-    /// connection drops.
-    Truncated,
-    /// HTTP 500 with the HTML error page IIS serves.
-    HtmlError,
-    /// The connection is closed before any answer.
-    Close,
-    /// The connection is reset (TCP RST) before any answer.
-    Reset,
-    /// No answer ever comes; the client must give up.
-    Hang,
+impl From<Endpoint> for Target {
+    fn from(endpoint: Endpoint) -> Target {
+        Target::Only(endpoint)
+    }
+}
+
+impl Target {
+    /// Whether a request of `endpoint` is one of the target's.
+    pub fn covers(self, endpoint: Endpoint) -> bool {
+        match self {
+            Target::All => true,
+            Target::Only(only) => only == endpoint,
+        }
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Target::All => s.serialize_str("all"),
+            Target::Only(endpoint) => s.serialize_str(endpoint.name()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Target, D::Error> {
+        let name = String::deserialize(d)?;
+        if name == "all" {
+            return Ok(Target::All);
+        }
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.name() == name)
+            .map(Target::Only)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown endpoint `{name}`, expected one of `all`, `submit`, `lookup`, `get`, `update`"
+                ))
+            })
+    }
 }
 
 /// When the fault strikes relative to the handler.
@@ -75,104 +89,6 @@ pub enum When {
     After,
 }
 
-/// A fault to inject. At most one of `next`, `nth` and `probability`; with none,
-/// every matching request gets it until it is cleared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultSpec {
-    /// Only this account's requests (default: every account's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<u64>,
-    /// Only this endpoint (default: all).
-    #[serde(default)]
-    pub endpoint: Endpoint,
-    /// What goes wrong.
-    pub fault: FaultKind,
-    /// Before or after the handler (default: before).
-    #[serde(default)]
-    pub when: When,
-    /// The next N matching requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next: Option<u64>,
-    /// Only the K-th matching request (1 = the first after the fault is set).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nth: Option<u64>,
-    /// Each matching request with this probability (0–1)…
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probability: Option<f64>,
-    /// …drawn from this seed, so a run can be reproduced (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-}
-
-impl FaultSpec {
-    /// A fault on every matching request of `endpoint`, before the handler.
-    pub fn new(endpoint: Endpoint, fault: FaultKind) -> FaultSpec {
-        FaultSpec {
-            account: None,
-            endpoint,
-            fault,
-            when: When::Before,
-            next: None,
-            nth: None,
-            probability: None,
-            seed: None,
-        }
-    }
-
-    /// Only for this account.
-    pub fn for_account(mut self, aid: u64) -> FaultSpec {
-        self.account = Some(aid);
-        self
-    }
-
-    /// After the handler instead of before.
-    pub fn after_handler(mut self) -> FaultSpec {
-        self.when = When::After;
-        self
-    }
-
-    /// Only for the next `n` matching requests.
-    pub fn times(mut self, n: u64) -> FaultSpec {
-        self.next = Some(n);
-        self
-    }
-
-    /// Checks the spec, saying what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
-        let triggers = [
-            self.next.is_some(),
-            self.nth.is_some(),
-            self.probability.is_some(),
-        ];
-        if triggers.iter().filter(|t| **t).count() > 1 {
-            return Err("give at most one of next, nth and probability".into());
-        }
-        if self.seed.is_some() && self.probability.is_none() {
-            return Err("seed goes with probability".into());
-        }
-        if let Some(p) = self.probability
-            && !(0.0..=1.0).contains(&p)
-        {
-            return Err(format!("probability {p} is not between 0 and 1"));
-        }
-        if self.nth == Some(0) {
-            return Err("nth counts from 1".into());
-        }
-        if let FaultKind::Status { status, .. } = self.fault
-            && !(400..=599).contains(&status)
-        {
-            return Err(format!("status {status} is not an error status (400–599)"));
-        }
-        Ok(())
-    }
-
-    fn matches(&self, endpoint: Endpoint, account: Option<u64>) -> bool {
-        (self.endpoint == Endpoint::All || self.endpoint == endpoint)
-            && self.account.is_none_or(|a| account == Some(a))
-    }
-}
-
 /// A fault in force, with its counters, as `GET /__admin/faults` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActiveFault {
@@ -184,7 +100,7 @@ pub struct ActiveFault {
     pub matched: u64,
     /// Times it struck.
     pub fired: u64,
-    /// True once `next` or `nth` is used up.
+    /// True once a [`Trigger::Next`] or [`Trigger::Nth`] is used up.
     pub exhausted: bool,
     #[serde(skip)]
     rng: u64,
@@ -195,7 +111,7 @@ pub struct ActiveFault {
 pub struct Strike {
     /// The fault's id.
     pub id: u64,
-    /// What goes wrong.
+    /// What goes wrong: a delay, or a fault that takes the answer's place.
     pub kind: FaultKind,
     /// Before or after the handler.
     pub when: When,
@@ -204,26 +120,11 @@ pub struct Strike {
 impl Strike {
     /// How the journal names it.
     pub fn describe(&self) -> String {
-        let what = match &self.kind {
-            FaultKind::Latency { ms } => format!("latency {ms} ms"),
-            FaultKind::Status {
-                status,
-                retry_after: Some(s),
-            } => format!("status {status} with Retry-After {s}"),
-            FaultKind::Status { status, .. } => format!("status {status}"),
-            FaultKind::Envelope { message } => format!("failure envelope '{message}'"),
-            FaultKind::MalformedJson => "malformed JSON body".into(),
-            FaultKind::Truncated => "body cut mid-way".into(),
-            FaultKind::HtmlError => "IIS HTML error page".into(),
-            FaultKind::Close => "connection closed before any answer".into(),
-            FaultKind::Reset => "connection reset before any answer".into(),
-            FaultKind::Hang => "no answer (hangs until the client gives up)".into(),
-        };
         let when = match self.when {
             When::Before => "before the handler: nothing stored",
             When::After => "after the handler: the change is stored, the answer lost",
         };
-        format!("fault #{}: {what}, {when}", self.id)
+        format!("fault #{}: {}, {when}", self.id, self.kind)
     }
 }
 
@@ -246,13 +147,17 @@ impl Faults {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds a fault; returns its id.
-    pub fn add(&self, spec: FaultSpec) -> Result<u64, String> {
+    /// Adds a fault; returns its id, or why the spec is refused.
+    pub fn add(&self, spec: FaultSpec) -> Result<u64, FaultError> {
         spec.validate()?;
         let mut list = self.lock();
         list.next_id += 1;
         let id = list.next_id;
-        let rng = spec.seed.unwrap_or(0) ^ 0x9E37_79B9_7F4A_7C15;
+        let seed = match spec.trigger {
+            Trigger::Probability { seed, .. } => seed.unwrap_or(0),
+            _ => 0,
+        };
+        let rng = seed ^ 0x9E37_79B9_7F4A_7C15;
         list.active.push(ActiveFault {
             id,
             spec,
@@ -313,16 +218,17 @@ impl Faults {
                 continue;
             }
             fault.matched += 1;
-            let fires = if let Some(n) = fault.spec.next {
-                fault.exhausted = fault.matched >= n;
-                fault.matched <= n
-            } else if let Some(k) = fault.spec.nth {
-                fault.exhausted = fault.matched >= k;
-                fault.matched == k
-            } else if let Some(p) = fault.spec.probability {
-                unit_interval(&mut fault.rng) < p
-            } else {
-                true
+            let fires = match fault.spec.trigger {
+                Trigger::Always => true,
+                Trigger::Next(n) => {
+                    fault.exhausted = fault.matched >= n;
+                    fault.matched <= n
+                }
+                Trigger::Nth(k) => {
+                    fault.exhausted = fault.matched >= k;
+                    fault.matched == k
+                }
+                Trigger::Probability { p, .. } => unit_interval(&mut fault.rng) < p,
             };
             if fires {
                 fault.fired += 1;
@@ -380,7 +286,7 @@ mod tests {
     #[test]
     fn next_n_then_exhausted() {
         let f = Faults::default();
-        f.add(FaultSpec::new(Endpoint::Submit, FaultKind::Close).times(2))
+        f.add(FaultSpec::new(Endpoint::Submit, AnswerFault::Close).times(2))
             .unwrap();
         assert_eq!(strikes(&f, 4, None), [true, true, false, false]);
         assert!(f.list()[0].exhausted);
@@ -389,9 +295,8 @@ mod tests {
     #[test]
     fn nth_strikes_once() {
         let f = Faults::default();
-        let mut spec = FaultSpec::new(Endpoint::All, FaultKind::Hang);
-        spec.nth = Some(3);
-        f.add(spec).unwrap();
+        f.add(FaultSpec::new(Target::All, AnswerFault::Hang).nth(3))
+            .unwrap();
         assert_eq!(strikes(&f, 5, None), [false, false, true, false, false]);
     }
 
@@ -399,10 +304,10 @@ mod tests {
     fn probability_is_reproducible_from_its_seed() {
         let run = || {
             let f = Faults::default();
-            let mut spec = FaultSpec::new(Endpoint::Submit, FaultKind::MalformedJson);
-            spec.probability = Some(0.3);
-            spec.seed = Some(42);
-            f.add(spec).unwrap();
+            f.add(
+                FaultSpec::new(Endpoint::Submit, AnswerFault::MalformedJson).probability(0.3, 42),
+            )
+            .unwrap();
             strikes(&f, 200, None)
         };
         let first = run();
@@ -414,7 +319,7 @@ mod tests {
     #[test]
     fn scoped_to_account_and_endpoint() {
         let f = Faults::default();
-        f.add(FaultSpec::new(Endpoint::Submit, FaultKind::Reset).for_account(9001))
+        f.add(FaultSpec::new(Endpoint::Submit, AnswerFault::Reset).for_account(9001))
             .unwrap();
         assert!(f.strike(Endpoint::Submit, || Some(9001)).is_some());
         assert!(f.strike(Endpoint::Submit, || Some(9002)).is_none());
@@ -422,19 +327,26 @@ mod tests {
     }
 
     #[test]
-    fn bad_specs_are_refused_with_a_reason() {
-        let mut spec = FaultSpec::new(
-            Endpoint::All,
-            FaultKind::Status {
-                status: 200,
-                retry_after: None,
-            },
+    fn what_the_types_leave_open_is_refused_when_added() {
+        let f = Faults::default();
+        let status = |status| AnswerFault::Status {
+            status,
+            retry_after: None,
+        };
+        assert_eq!(
+            f.add(FaultSpec::new(Target::All, status(200))),
+            Err(FaultError::NotAnErrorStatus(200))
         );
-        assert!(spec.validate().unwrap_err().contains("not an error status"));
-        spec.fault = FaultKind::Close;
-        spec.next = Some(1);
-        spec.nth = Some(1);
-        assert!(spec.validate().unwrap_err().contains("at most one"));
+        assert_eq!(
+            f.add(FaultSpec::new(Target::All, AnswerFault::Close).nth(0)),
+            Err(FaultError::NthZero)
+        );
+        assert_eq!(
+            f.add(FaultSpec::new(Target::All, AnswerFault::Close).probability(-0.5, 1)),
+            Err(FaultError::ProbabilityOutOfRange(-0.5))
+        );
+        assert!(f.list().is_empty());
+        assert_eq!(f.add(FaultSpec::new(Target::All, status(599))), Ok(1));
     }
 
     #[test]
@@ -443,14 +355,15 @@ mod tests {
             r#"{"account":9001,"endpoint":"lookup","fault":{"kind":"status","status":429,"retry_after":5},"when":"after","next":2}"#,
         )
         .unwrap();
-        assert_eq!(spec.endpoint, Endpoint::Lookup);
+        assert_eq!(spec.endpoint, Target::Only(Endpoint::Lookup));
         assert_eq!(spec.when, When::After);
         assert_eq!(
             spec.fault,
-            FaultKind::Status {
+            FaultKind::Answer(AnswerFault::Status {
                 status: 429,
                 retry_after: Some(5)
-            }
+            })
         );
+        assert_eq!(spec.trigger, Trigger::Next(2));
     }
 }
