@@ -14,7 +14,7 @@ from leadim_adapter import Adapter, Failure, main  # noqa: E402
 class Latin1Answers(Adapter):
     def fetch(self, request):
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
+            with self.opener.open(request, timeout=self.time_left()) as response:
                 raw = response.read()
         except Exception as error:
             raise Failure("request failed: %r" % error)

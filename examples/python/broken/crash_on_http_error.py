@@ -10,13 +10,13 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from leadim_adapter import Adapter, Failure, main  # noqa: E402
+from leadim_adapter import Adapter, Failure, is_on, main  # noqa: E402
 
 
 class CrashOnHttpError(Adapter):
     def fetch(self, request):
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
+            with self.opener.open(request, timeout=self.time_left()) as response:
                 raw = response.read()
         except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
             raise Failure("request failed: %r" % error)
@@ -33,7 +33,7 @@ class CrashOnHttpError(Adapter):
         try:
             if request.get("function") == "openTicket":
                 crm = self.open_ticket(config, chat, endpoints)
-            elif config.get("onlyDisplayData") is True:
+            elif is_on(config.get("onlyDisplayData")):
                 crm = self.display(config, chat, endpoints)
             else:
                 crm = self.lookup(config, chat, endpoints)

@@ -16,7 +16,7 @@ from leadim_adapter import Adapter, Failure, main  # noqa: E402
 class RetryAfter(Adapter):
     def fetch(self, request):
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
+            with self.opener.open(request, timeout=self.time_left()) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:
             wait = error.headers.get("Retry-After", "")

@@ -11,7 +11,7 @@ from leadim_adapter import Adapter, main  # noqa: E402
 
 class SendsIncomingMessages(Adapter):
     def outgoing_texts(self, messages):
-        return [m.get("text") or "" for m in messages]
+        return [m["text"] for m in messages if m.get("text")]
 
 
 if __name__ == "__main__":
