@@ -18,8 +18,9 @@ pub enum Verdict {
         /// How many scenarios it passed.
         passed: usize,
     },
-    /// A scenario failed, but passed when run again on its own, in every attempt:
-    /// a failure the machine's load may have caused. Not counted as killed.
+    /// A scenario failed, but passed when run again on its own, and so in every
+    /// attempt (each without the scenarios that did so before): failures the
+    /// machine's load may have caused. Not counted as killed.
     Unconfirmed(Box<ScenarioResult>),
     /// The suite could not run against it (which counts as not killed).
     Error(String),
