@@ -87,6 +87,49 @@ fn the_suite_kills_every_broken_adapter_of_the_corpus() {
     println!("{last}, in {elapsed:.1?}");
 }
 
+/// A baseline that fails a scenario, and fails it again on its own, stops the
+/// measurement: kills counted against an adapter that is not sound would prove
+/// nothing.
+#[test]
+fn a_baseline_that_fails_stops_the_run() {
+    if python3().is_none() {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutants-baseline");
+    let (features, corpus) = (dir.join("features"), dir.join("corpus"));
+    for made in [&features, &corpus] {
+        std::fs::create_dir_all(made).expect("a scratch directory");
+    }
+    std::fs::write(
+        features.join("display.feature"),
+        "@display\nFeature: getCustomerDetails, display mode\n\n  @must\n  Scenario: An empty crmData is present\n    Given the chat's crmData is empty\n    When getCustomerDetails runs\n    Then the adapter answers complete\n",
+    )
+    .expect("the feature is written");
+    std::fs::write(
+        corpus.join("always_fails.py"),
+        "# Bug: answers failure to every call.\nimport json, sys\njson.load(sys.stdin)\nprint(json.dumps({\"outcome\": \"failure\"}))\n",
+    )
+    .expect("the adapter is written");
+    let baseline = cli::example("broken/display_empty_crmdata_fails.py");
+    let run = run_conformance(&[
+        "mutants",
+        "--corpus",
+        corpus.to_str().expect("a UTF-8 path"),
+        "--features",
+        features.to_str().expect("a UTF-8 path"),
+        "--baseline",
+        baseline.to_str().expect("a UTF-8 path"),
+    ]);
+    assert!(!run.success, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("fails the suite, so no kill would mean anything")
+            && run.stdout.contains("An empty crmData is present"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// `sys.executable` of `python`.
 fn executable(python: &str) -> String {
     let output = Command::new(python)
