@@ -228,8 +228,13 @@ async fn check_baseline(options: &MutantsOptions, file: &Path) -> Result<(), Mut
         again = failed.len();
     }
     if options.progress {
+        let alone = if again > 0 {
+            format!(" ({again} of them on a second run, alone)")
+        } else {
+            String::new()
+        };
         println!(
-            "baseline {}: {} scenarios passed ({again} of them on a second run, alone)",
+            "baseline {}: {} scenarios passed{alone}",
             file.display(),
             report.summary.results.len(),
         );
