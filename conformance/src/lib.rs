@@ -24,8 +24,9 @@
 //!     (lodash-style paths), `transform.rs` (the transformers).
 //! - [`suite/`](suite): the cucumber suite that the `leadim-conformance` binary and the
 //!   `cucumber` test run — `mod.rs` (the World), `run.rs` (options and the run),
-//!   `describe.rs` (a scenario's failure report), `report.rs`, `features.rs`, and
-//!   `steps/` (one module per domain concept; see [`suite`]'s own layout).
+//!   `describe.rs` (a scenario's failure report), `report.rs`, `junit.rs`,
+//!   `features.rs`, and `steps/` (one module per domain concept; see [`suite`]'s own
+//!   layout).
 //! - [`properties/`](properties): the property mode, field mapping checked on
 //!   generated cases for any adapter — `mod.rs` (options and the run),
 //!   `strategies.rs` (the generators), `cases.rs` (the cases and their requests),

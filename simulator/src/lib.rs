@@ -35,11 +35,16 @@
 //! # Layout
 //!
 //! - `simulator` — [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`]: start,
-//!   use, stop.
+//!   use, stop; `shared` — a simulator on a thread of its own
+//!   ([`SimulatorBuilder::spawn`], [`Simulator::shared`]) that outlives a test's
+//!   runtime; `expect` — [`Expectation`]s checked on drop and by
+//!   [`SimulatorHandle::verify`].
 //! - `server` — accept, dispatch and journaling (`mod.rs`); `conn` (the connection's
 //!   idle clock and socket), `body` (the body read once, within the limit), `faulted`
 //!   (faults that take an answer's place).
-//! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets.
+//! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets
+//!   (`mod.rs`); `unmatched` (the account and the likely endpoint of a path that
+//!   matches none).
 //! - `request` — our request type (`mod.rs`), strict urlencoded decoding (`form`),
 //!   multipart and JSON bodies (`body`).
 //! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
@@ -52,8 +57,8 @@
 //!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
 //!   does), `changes` (each change as the `--state` log records and replays it),
 //!   `tests`.
-//! - [`journal`] — the bounded request journal (`mod.rs`) and `copy` (the bytes it
-//!   keeps of an exchange).
+//! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
+//!   keeps of an exchange) and `summary` (an entry in plain lines, for failures).
 //! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
 //!   [`Trigger`] and the admin API's JSON), `kind` ([`FaultKind`], [`AnswerFault`]).
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default;
@@ -76,6 +81,7 @@ mod admin;
 mod api;
 pub mod contract;
 mod error;
+mod expect;
 pub mod faults;
 pub mod fixtures;
 pub mod generate;
@@ -87,11 +93,13 @@ mod request;
 mod routes;
 mod runtime;
 mod server;
+mod shared;
 mod simulator;
 pub mod state_file;
 mod store;
 
 pub use api::AUTH_HEADER;
+pub use expect::{Expectation, Times};
 pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
 };

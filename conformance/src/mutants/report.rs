@@ -167,6 +167,7 @@ mod tests {
             name: "שם".into(),
             flow: "lookup".into(),
             level: Level::Must,
+            duration: None,
             failure: None,
         };
         let report = MutantsReport {

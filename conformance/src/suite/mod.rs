@@ -21,6 +21,7 @@
 //!   words it is made of (journal entries, flow ends, protocol names).
 //! - [`report`]: the writer that records each scenario, the summary by flow and
 //!   level, the failure reports and the last line.
+//! - [`junit`]: the JUnit XML report, written from the same records.
 //! - `features`: the feature files and seed flows embedded in the binary, and the
 //!   cucumber parser that yields them (or a directory's) in the order of a
 //!   [`Schedule`].
@@ -29,6 +30,7 @@
 
 mod describe;
 mod features;
+pub mod junit;
 pub mod report;
 mod run;
 mod steps;
@@ -205,14 +207,7 @@ impl LeadimWorld {
             .try_with(Arc::clone)
             .map_err(|_| WorldError::NoRun)?;
         let account = ctx.sim.create_account();
-        let crm_config = CrmConfig {
-            lm_form: Some(account.lm_form.clone().into()),
-            lm_key: Some(account.lm_key.clone()),
-            token: Some(account.token.clone()),
-            get_customer_details_url: Some(account.get_customer_details_url.clone()),
-            name_field: None,
-            only_display_data: None,
-        };
+        let crm_config = CrmConfig::for_account(&account);
         let chat = Chat {
             id: Some(format!("c-{}", account.aid)),
             url: Some(format!(

@@ -48,6 +48,12 @@ pub enum FaultError {
     /// A `code` that is not one of Lead.IM's.
     #[error("code {0} is not one of Lead.IM's: -1, -3, -4, -5, -6, -7, -8, -10, -50, -999")]
     UnknownCode(i32),
+    /// A `respond` fault whose status is not 100–599.
+    #[error("status {0} is not an HTTP status (100–599)")]
+    NotAStatus(u16),
+    /// A `respond` fault header that HTTP cannot carry.
+    #[error("header {0:?} is not a valid HTTP header name and value")]
+    BadHeader(String),
     /// An endpoint faults never strike (the lead page stands for the UI).
     #[error("faults strike the Lead.IM API; {0} is not faulted")]
     NotFaultable(Endpoint),
@@ -214,6 +220,20 @@ impl FaultSpec {
             && !(400..=599).contains(&status)
         {
             return Err(FaultError::NotAnErrorStatus(status));
+        }
+        if let FaultKind::Answer(AnswerFault::Respond {
+            status, headers, ..
+        }) = &self.fault
+        {
+            if !(100..=599).contains(status) {
+                return Err(FaultError::NotAStatus(*status));
+            }
+            if let Some((name, _)) = headers.iter().find(|(name, value)| {
+                hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                    || hyper::header::HeaderValue::from_str(value).is_err()
+            }) {
+                return Err(FaultError::BadHeader(name.clone()));
+            }
         }
         Ok(())
     }

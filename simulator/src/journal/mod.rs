@@ -11,6 +11,7 @@
 //! at once).
 
 mod copy;
+mod summary;
 
 pub use copy::{ExchangeCopy, MAX_ANSWER_BYTES};
 
@@ -399,6 +400,12 @@ impl Journal {
             max_bytes: self.max_bytes,
             bytes: inner.bytes,
         }
+    }
+
+    /// The id of the last entry recorded (0 before the first): what comes next has
+    /// a higher one, even after [`Journal::clear`].
+    pub fn last_id(&self) -> u64 {
+        self.lock().next_id - 1
     }
 
     /// Forgets every entry (ids keep increasing).
