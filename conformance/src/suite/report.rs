@@ -82,6 +82,7 @@ pub struct SuiteWriter {
     results: Arc<Mutex<Vec<ScenarioResult>>>,
     parse_errors: Arc<Mutex<Vec<String>>>,
     failures: HashMap<(String, usize), Failure>,
+    progress: bool,
     started: HashMap<(String, usize), SystemTime>,
 }
 
@@ -101,8 +102,16 @@ impl SuiteWriter {
             results: records.results.clone(),
             parse_errors: records.parse_errors.clone(),
             failures: HashMap::new(),
+            progress: true,
             started: HashMap::new(),
         }
+    }
+
+    /// Whether to print a line per finished scenario (on by default).
+    #[must_use]
+    pub fn with_progress(mut self, progress: bool) -> Self {
+        self.progress = progress;
+        self
     }
 
     fn scenario(
@@ -151,17 +160,8 @@ impl SuiteWriter {
                         .and_then(|started| at.duration_since(started).ok()),
                     failure: self.failures.remove(&key),
                 };
-                let mark = if result.failure.is_some() {
-                    "✘"
-                } else {
-                    "✔"
-                };
-                println!(
-                    "{mark} {} {} [{} {}]",
-                    result.location, result.name, result.flow, result.level
-                );
-                if let Some(failure) = &result.failure {
-                    println!("    {}: {}", failure.step, first_line(&failure.message));
+                if self.progress {
+                    print_line(&result);
                 }
                 lock(&self.results).push(result);
             }
@@ -196,6 +196,23 @@ impl Writer<LeadimWorld> for SuiteWriter {
     }
 }
 
+/// The line a finished scenario gets: its mark, place, name, flow and level, and the
+/// failed step with the first line of why.
+fn print_line(result: &ScenarioResult) {
+    let mark = if result.failure.is_some() {
+        "✘"
+    } else {
+        "✔"
+    };
+    println!(
+        "{mark} {} {} [{} {}]",
+        result.location, result.name, result.flow, result.level
+    );
+    if let Some(failure) = &result.failure {
+        println!("    {}: {}", failure.step, first_line(&failure.message));
+    }
+}
+
 /// The flow and level of a scenario from its (and its feature's) tags.
 fn classify<'a>(tags: impl Iterator<Item = &'a String>) -> (String, Level) {
     let mut flow = None;
@@ -213,7 +230,8 @@ fn classify<'a>(tags: impl Iterator<Item = &'a String>) -> (String, Level) {
     (flow.unwrap_or_else(|| "other".into()), level)
 }
 
-fn feature_file(feature: &gherkin::Feature) -> String {
+/// The name reports give a feature's file: its file name (`lookup.feature`).
+pub(crate) fn feature_file(feature: &gherkin::Feature) -> String {
     feature
         .path
         .as_ref()

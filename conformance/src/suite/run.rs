@@ -10,7 +10,7 @@ use cucumber::tag::Ext as _;
 use cucumber::{World as _, WriterExt as _};
 use leadim_simulator::{Simulator, SimulatorHandle};
 
-use super::features::{self, FeatureText, TextParser};
+use super::features::{self, FeatureText, Schedule, TextParser};
 use super::report::{Level, Records, SuiteWriter, Summary};
 use super::{CONTEXT, LeadimWorld, RunContext};
 use crate::adapter::{
@@ -48,6 +48,14 @@ pub struct SuiteOptions {
     /// one an external adapter is told through `LEADIM_ADAPTER_TIMEOUT_MS`. Hang and
     /// latency scenarios last about this long.
     pub adapter_timeout: Duration,
+    /// Stop starting scenarios after the first failure (those already running
+    /// finish): the mutation corpus needs one failure per broken adapter, not all.
+    pub fail_fast: bool,
+    /// Print a line per scenario as it finishes. Off when many runs share one
+    /// terminal (the mutation corpus), which report only their outcome.
+    pub progress: bool,
+    /// The order scenarios start in (file by file unless told otherwise).
+    pub schedule: Schedule,
 }
 
 impl AdapterChoice {
@@ -78,6 +86,9 @@ impl Default for SuiteOptions {
             strict: false,
             concurrency: 16,
             adapter_timeout: Duration::from_secs(2),
+            fail_fast: false,
+            progress: true,
+            schedule: Schedule::Files,
         }
     }
 }
@@ -215,12 +226,18 @@ pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
 
     let records = Records::default();
     // `&str` is the input type of cucumber's own parser, which `with_parser` replaces.
-    let cucumber = LeadimWorld::cucumber::<&str>()
-        .with_parser(TextParser)
-        .with_writer(SuiteWriter::new(&records).normalized())
+    let writer = SuiteWriter::new(&records).with_progress(options.progress);
+    let mut cucumber = LeadimWorld::cucumber::<&str>()
+        .with_parser(TextParser {
+            schedule: options.schedule.clone(),
+        })
+        .with_writer(writer.normalized())
         .with_default_cli()
         .fail_on_skipped()
         .max_concurrent_scenarios(options.concurrency.max(1));
+    if options.fail_fast {
+        cucumber = cucumber.fail_fast();
+    }
     let filter = move |feature: &cucumber::gherkin::Feature,
                        rule: Option<&cucumber::gherkin::Rule>,
                        scenario: &cucumber::gherkin::Scenario| {

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// What a run of the binary printed and how it exited.
-#[allow(dead_code, reason = "each test binary reads a different subset of a run")]
+#[allow(
+    dead_code,
+    reason = "each test binary reads a different subset of a run"
+)]
 pub struct Run {
     /// Exit status 0.
     pub success: bool,
