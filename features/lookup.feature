@@ -182,7 +182,7 @@ Feature: getCustomerDetails, lookup mode — is the sender a known lead?
     And crmData["עיר"] is "באר שבע"
     And crmData.id is the id of the newest lead
 
-  @should
+  @must
   Scenario: Of two leads created in the same second, the one updated last wins
     Lead.IM orders leads by (created_at, updated_at, lid), newest first; an adapter
     takes data[0] and does not re-sort by id.

@@ -211,7 +211,7 @@ Feature: openTicket — register an unknown contact as a new lead
     And the new lead has:
       | שם | אבי מזרחי |
 
-  @should
+  @must
   Scenario: A blank lead_get_name answer counts as not given, too
     Given the contact answered lead_get_name with "   "
     When openTicket runs
@@ -220,7 +220,7 @@ Feature: openTicket — register an unknown contact as a new lead
     And the new lead has:
       | שם | אבי מזרחי |
 
-  @should
+  @must
   Scenario: Prompt answers are sent as typed, spaces included
     Only an empty or blank answer is replaced; any other is not trimmed.
 
