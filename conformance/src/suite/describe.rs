@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use leadim_simulator::JournalEntry;
 use serde_json::Value;
 
 use super::LeadimWorld;
@@ -73,47 +72,13 @@ impl LeadimWorld {
             journal.len()
         );
         for entry in &journal {
-            out.push_str(&entry_summary(entry));
+            out.push_str(&entry.summary());
         }
         for fault in &self.faults {
             let _ = writeln!(out, "injected: {}", fault.described);
         }
         out
     }
-}
-
-/// One journal entry in a few lines: request, answer, parameters, token, notes.
-pub fn entry_summary(entry: &JournalEntry) -> String {
-    let mut out = format!(
-        "  #{} {} {} → {} {}\n",
-        entry.id,
-        entry.method,
-        entry.path,
-        entry.status,
-        clip(&entry.answer, 200)
-    );
-    if !entry.params.is_empty() {
-        let params: Vec<String> = entry
-            .params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", compact(&clip(v, 120))))
-            .collect();
-        let _ = writeln!(out, "      params: {}", params.join(" "));
-    }
-    if let Some((_, token)) = entry
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(crate::adapter::lookup::AUTH_HEADER))
-    {
-        let _ = writeln!(out, "      X-LEAD-IM-AUTH: {token}");
-    }
-    for note in &entry.diagnostics {
-        let _ = writeln!(out, "      diagnostic: {note}");
-    }
-    if let Some(fault) = &entry.fault {
-        let _ = writeln!(out, "      {fault}");
-    }
-    out
 }
 
 /// How the protocol spells an enum value (`getCustomerDetails`, `failure`).

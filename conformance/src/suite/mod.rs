@@ -35,7 +35,6 @@ pub mod report;
 mod run;
 mod steps;
 
-pub use describe::entry_summary;
 pub(crate) use describe::{clip, describe_end, wire_name};
 pub use features::Schedule;
 pub use run::{AdapterChoice, SuiteError, SuiteOptions, SuiteReport, run};

@@ -16,7 +16,7 @@ use leadim_simulator::journal::mask_token;
 use serde_json::Value;
 
 use super::{Endpoint, StepResult, TokenChoice, docstring, ensure, pairs, string_literal};
-use crate::suite::{LeadimWorld, entry_summary};
+use crate::suite::LeadimWorld;
 
 impl LeadimWorld {
     /// The journal entries of one endpoint, oldest first.
@@ -84,7 +84,7 @@ fn carried(entry: &JournalEntry, key: &str, expected: &str) -> StepResult {
 fn no_request(w: &mut LeadimWorld) -> StepResult {
     let journal = w.journal();
     ensure(journal.is_empty(), || {
-        let entries: String = journal.iter().map(entry_summary).collect();
+        let entries: String = journal.iter().map(JournalEntry::summary).collect();
         format!("expected no request, the simulator received:\n{entries}")
     })
 }
