@@ -199,8 +199,8 @@ pub static RULES: &[&Rule] = &[
     &DISPLAY_PHONE,
     &KEEPS_CRM_DATA,
     &OPEN_RESULT_IS_NUMBER,
-    &LOOKUP_FORMATS,
     &ID_IS_TEXT,
+    &LOOKUP_FORMATS,
 ];
 
 /// A rule's place in [`RULES`], for ordering violations.
