@@ -95,7 +95,8 @@ pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, field
 pub use phone::PhoneMatch;
 pub use routes::Endpoint;
 pub use simulator::{
-    DEFAULT_IDLE_TIMEOUT, Simulator, SimulatorBuilder, SimulatorHandle, StartError,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Simulator, SimulatorBuilder, SimulatorHandle,
+    StartError,
 };
 pub use store::{
     Counts, DefaultAccount, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,

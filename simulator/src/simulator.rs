@@ -19,6 +19,10 @@ use tokio::sync::watch;
 /// The default of [`SimulatorBuilder::idle_timeout`] and of `leadim-sim --idle-timeout`.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The default of [`SimulatorBuilder::max_connections`] and of
+/// `leadim-sim --max-connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
 /// Why the simulator could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -87,6 +91,7 @@ impl Simulator {
 ///     .phone_match(PhoneMatch::Normalized) // 972…, +972… and 05… find one another
 ///     .journal_limits(500, 1024 * 1024)
 ///     .idle_timeout(Duration::from_secs(5))
+///     .max_connections(64)
 ///     .start()
 ///     .await
 ///     .expect("simulator starts");
@@ -104,6 +109,7 @@ pub struct SimulatorBuilder {
     addr: SocketAddr,
     admin_token: Option<String>,
     idle_timeout: Duration,
+    max_connections: usize,
 }
 
 impl Default for SimulatorBuilder {
@@ -116,6 +122,7 @@ impl Default for SimulatorBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -146,12 +153,21 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Closes a connection that sends no whole request head for this long while no
-    /// request of its own is being answered (default [`DEFAULT_IDLE_TIMEOUT`]): a
-    /// client that opens connections and stalls cannot use up the simulator's
-    /// connection slots.
+    /// Closes a connection when nothing arrives on it for this long — no request
+    /// head, no piece of a request's body — while no request of its own is being
+    /// answered (default [`DEFAULT_IDLE_TIMEOUT`]): a client that opens connections
+    /// and stalls, mid-head or mid-body, cannot hold the simulator's connection slots
+    /// for longer. A slow answer (a `latency` or `hang` fault) is never cut.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Most connections served at once (default [`DEFAULT_MAX_CONNECTIONS`], at
+    /// least 1); more wait in the listen backlog until a slot frees. Tests of slot
+    /// exhaustion use a small number.
+    pub fn max_connections(mut self, slots: usize) -> Self {
+        self.max_connections = slots.max(1);
         self
     }
 
@@ -174,6 +190,7 @@ impl SimulatorBuilder {
                 faults: faults::Faults::default(),
                 admin_token: self.admin_token,
                 idle_timeout: self.idle_timeout,
+                max_connections: self.max_connections,
                 base_url: OnceLock::new(),
                 closing: watch::channel(false).0,
             }),

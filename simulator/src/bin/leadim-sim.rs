@@ -54,8 +54,9 @@ struct Args {
         value_name = "SECS"
     )]
     snapshot_interval: f64,
-    /// Close a connection after this many seconds without a whole request head while
-    /// none of its requests is being answered (stalled or idle clients).
+    /// Close a connection after this many seconds with nothing arriving on it (no
+    /// request head, no piece of a body) while none of its requests is being answered
+    /// (stalled or idle clients).
     #[arg(
         long,
         env = "LEADIM_SIM_IDLE_TIMEOUT",
@@ -64,6 +65,15 @@ struct Args {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     idle_timeout: u64,
+    /// Most connections served at once; more wait in the listen backlog.
+    #[arg(
+        long,
+        env = "LEADIM_SIM_MAX_CONNECTIONS",
+        default_value_t = leadim_simulator::DEFAULT_MAX_CONNECTIONS,
+        value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
+    )]
+    max_connections: usize,
     /// Threads serving requests. The default, half the cores, leaves the rest to the
     /// tests that drive the simulator; 1 serves from a single-threaded runtime.
     #[arg(
@@ -183,6 +193,7 @@ fn build(args: &Args) -> anyhow::Result<(Simulator, Option<StateFile>)> {
         .journal_limits(args.journal_entries, args.journal_bytes)
         .admin_token(args.admin_token.clone())
         .idle_timeout(std::time::Duration::from_secs(args.idle_timeout))
+        .max_connections(args.max_connections)
         .build()?;
     let state = args.state.as_ref().map(StateFile::new);
     if let Some(file) = &state
