@@ -1,7 +1,7 @@
 //! `leadim-bench`: how fast, how small and how quick to start `leadim-sim` is, measured
 //! against a raw hyper server in the same run.
 //!
-//! One command, `cargo run --release -p leadim-bench`, runs four phases:
+//! One command, `cargo run --release -p leadim-bench`, runs five phases:
 //!
 //! 1. **Throughput** — a raw hyper server answering a fixed ~40-byte JSON body, and the
 //!    simulator, each driven in turn with the same closed loop (32 keep-alive
@@ -13,6 +13,9 @@
 //! 3. **Memory** — peak RSS after 1,000,000 mixed requests (journal on, default bound),
 //!    and with 1,000,000 leads loaded.
 //! 4. **Scale** — lookup and update at 1,000 and at 1,000,000 leads in one account.
+//! 5. **Stalls** — lookups at 1,000,000 leads during a full journal read, a `--state`
+//!    snapshot and a reset: p99.9, maximum, and the longest lock hold and worker-thread
+//!    stall each causes.
 //!
 //! Every server under test runs in its own process (this binary, re-run with a hidden
 //! subcommand), so its RSS and startup are its own and the load generator does not
@@ -30,12 +33,15 @@
 //!     default applied;
 //!   - `phases.rs`: throughput, startup, memory after requests, and the generated
 //!     datasets the memory and scale phases load;
+//!   - `stall.rs`: lookups during a journal read, a snapshot and a reset, on a
+//!     monitored simulator;
 //!   - `accounts.rs`: the account a workload addresses, created and seeded through the
 //!     admin API or a generated dataset's own;
 //!   - `drive.rs`: [`drive`] — one scenario against a simulator that is already
 //!     running (for profiling).
 //! - [`servers`] — the servers under test as child processes (the raw hyper baseline,
-//!   the simulator), and what `/proc` says about them: RSS, CPU time, machine load.
+//!   the simulator, a monitored simulator that answers the stall phase's commands),
+//!   and what `/proc` says about them: RSS, CPU time, machine load.
 //! - [`load`] — the closed-loop load generator: keep-alive connections, warm-up,
 //!   measured window or request count, latency histogram.
 //! - [`client`] — one HTTP/1.1 keep-alive connection over hyper's `client::conn`, and

@@ -30,6 +30,10 @@ enum Command {
         /// A folder with accounts.json and leads.jsonl.
         #[arg(long, value_name = "DIR")]
         fixtures: Option<PathBuf>,
+        /// Time the locks and the worker thread, and answer the stall phase's
+        /// commands on standard input.
+        #[arg(long)]
+        monitor: bool,
     },
 }
 
@@ -38,8 +42,8 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Drive(options)) => leadim_bench::drive(&options).map(drop),
         Some(Command::ServeRaw) => leadim_bench::servers::serve_raw(),
-        Some(Command::ServeSim { fixtures }) => {
-            leadim_bench::servers::serve_sim(fixtures.as_deref())
+        Some(Command::ServeSim { fixtures, monitor }) => {
+            leadim_bench::servers::serve_sim(fixtures.as_deref(), monitor)
         }
         None => leadim_bench::run(cli.options).map(drop),
     }

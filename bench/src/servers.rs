@@ -12,7 +12,11 @@
 //!
 //! A child prints `... listening on http://ADDR` on its standard output once its
 //! listener is bound, and stops when its standard input closes, so it never outlives
-//! the benchmark, even a killed one.
+//! the benchmark, even a killed one. A monitored simulator (`serve-sim --monitor`,
+//! for the stall phase) also answers commands on its standard input, one a line:
+//! `holds` (the longest lock holds and worker-thread stall since the last `holds`)
+//! and `snapshot PATH` (the `--state` snapshot, taken and written as the program
+//! takes it).
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -24,15 +28,19 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use leadim_simulator::internals::runtime;
+use leadim_simulator::state_file::StateFile;
 use leadim_simulator::{Dataset, Simulator};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
 
 /// What a server prints before its address once it listens.
 pub const LISTENING: &str = "listening on http://";
@@ -56,6 +64,12 @@ pub enum Launch {
         /// A folder with `accounts.json` and `leads.jsonl`; `None` for the embedded
         /// default fixtures.
         fixtures: Option<PathBuf>,
+    },
+    /// The simulator with a dataset, answering the stall phase's commands (not when
+    /// it is a `--sim-bin` binary, which only serves).
+    Monitored {
+        /// A folder with `accounts.json` and `leads.jsonl`.
+        fixtures: PathBuf,
     },
 }
 
@@ -102,7 +116,19 @@ impl Launcher {
                 }
                 c
             }
+            (Launch::Monitored { fixtures }, None) => {
+                let mut c = Command::new(&me);
+                c.arg("serve-sim").arg("--fixtures").arg(fixtures);
+                c.arg("--monitor");
+                c
+            }
+            (Launch::Monitored { fixtures }, Some(bin)) => {
+                let mut c = Command::new(bin);
+                c.args(["--port", "0"]).arg("--fixtures").arg(fixtures);
+                c
+            }
         };
+        let monitored = matches!(launch, Launch::Monitored { .. }) && self.sim_bin.is_none();
         command
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
@@ -130,13 +156,21 @@ impl Launcher {
         })
         .await
         .with_context(|| format!("{launch:?} did not listen within {READY_TIMEOUT:?}"))??;
-        // Keep reading what it prints, so that it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        // Keep reading what it prints, so that it never blocks on a full pipe; a
+        // monitored one's answers to commands are among its lines.
+        let (sender, received) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = sender.send(line);
+            }
+        });
         Ok(Server {
             child,
             addr,
             pid,
             spawned_at,
+            monitored,
+            lines: received,
         })
     }
 }
@@ -150,6 +184,10 @@ pub struct Server {
     /// Its process id, for `/proc`.
     pub pid: u32,
     spawned_at: Instant,
+    /// It answers commands on its standard input.
+    monitored: bool,
+    /// What it printed after its address.
+    lines: mpsc::UnboundedReceiver<String>,
 }
 
 impl Server {
@@ -174,6 +212,32 @@ impl Server {
                 );
             }
             tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+
+    /// Sends a monitored simulator `command` and returns its answer: the first line
+    /// it prints that starts with the command's first word. `None` when the server
+    /// takes no commands (not monitored, or a `--sim-bin` binary).
+    pub async fn ask(&mut self, command: &str) -> anyhow::Result<Option<String>> {
+        if !self.monitored {
+            return Ok(None);
+        }
+        let stdin = self
+            .child
+            .stdin
+            .as_mut()
+            .context("the server has no stdin")?;
+        stdin.write_all(format!("{command}\n").as_bytes()).await?;
+        stdin.flush().await?;
+        let word = command.split_whitespace().next().unwrap_or_default();
+        loop {
+            let line = tokio::time::timeout(READY_TIMEOUT, self.lines.recv())
+                .await
+                .with_context(|| format!("no answer to '{command}' within {READY_TIMEOUT:?}"))?
+                .with_context(|| format!("the server exited before answering '{command}'"))?;
+            if line.starts_with(word) {
+                return Ok(Some(line));
+            }
         }
     }
 
@@ -330,8 +394,10 @@ pub fn serve_raw() -> anyhow::Result<()> {
 
 /// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder
 /// with the embedded fixtures (or `fixtures`), default journal bounds,
-/// `Simulator::run` on a listener bound to `127.0.0.1:0`.
-pub fn serve_sim(fixtures: Option<&Path>) -> anyhow::Result<()> {
+/// `Simulator::run` on a listener bound to `127.0.0.1:0`. With `monitor`, it times
+/// its locks and its worker thread and answers the stall phase's commands (see the
+/// module's documentation).
+pub fn serve_sim(fixtures: Option<&Path>, monitor: bool) -> anyhow::Result<()> {
     runtime::build(runtime::default_workers())?.block_on(async {
         let dataset = match fixtures {
             Some(dir) => Dataset::load_dir(dir)?,
@@ -340,9 +406,75 @@ pub fn serve_sim(fixtures: Option<&Path>) -> anyhow::Result<()> {
         let simulator = Simulator::builder().dataset(dataset).build()?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         println!("leadim-sim {LISTENING}{}", listener.local_addr()?);
-        simulator.run(listener, stdin_closed()).await?;
+        if monitor {
+            leadim_simulator::internals::holds::enable();
+            let worker = Arc::new(AtomicU64::new(0));
+            tokio::spawn(canary(worker.clone()));
+            let store = simulator.store().clone();
+            simulator.run(listener, commands(store, worker)).await?;
+        } else {
+            simulator.run(listener, stdin_closed()).await?;
+        }
         Ok(())
     })
+}
+
+/// Wakes every millisecond and records, in microseconds, the most it woke late: how
+/// long the worker thread it shares with the requests was kept from it.
+async fn canary(longest: Arc<AtomicU64>) {
+    const PERIOD: Duration = Duration::from_millis(1);
+    let mut due = tokio::time::Instant::now() + PERIOD;
+    loop {
+        tokio::time::sleep_until(due).await;
+        let now = tokio::time::Instant::now();
+        let late = now.saturating_duration_since(due).as_micros();
+        longest.fetch_max(u64::try_from(late).unwrap_or(u64::MAX), Ordering::Relaxed);
+        due = now + PERIOD;
+    }
+}
+
+/// Answers the stall phase's commands until standard input closes.
+async fn commands(store: leadim_simulator::Store, worker: Arc<AtomicU64>) {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("holds"), _) => {
+                let holds = leadim_simulator::internals::holds::take();
+                println!(
+                    "holds store_us={} journal_us={} worker_us={}",
+                    holds.store_us,
+                    holds.journal_us,
+                    worker.swap(0, Ordering::Relaxed)
+                );
+            }
+            (Some("snapshot"), Some(path)) => println!("{}", snapshot(&store, path).await),
+            _ => println!("unknown command: {line}"),
+        }
+    }
+}
+
+/// Takes the `--state` snapshot and writes it to `path`, off the runtime as
+/// `leadim-sim` does; the answer line says how many leads and how long.
+async fn snapshot(store: &leadim_simulator::Store, path: &str) -> String {
+    let (store, file) = (store.clone(), StateFile::new(path));
+    let taken = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let snapshot = store.export();
+        let exported = started.elapsed();
+        file.write(&snapshot)
+            .map(|()| (snapshot.leads.len(), exported, started.elapsed()))
+    })
+    .await;
+    match taken {
+        Ok(Ok((leads, exported, total))) => format!(
+            "snapshot leads={leads} export_ms={:.1} total_ms={:.1}",
+            exported.as_secs_f64() * 1e3,
+            total.as_secs_f64() * 1e3
+        ),
+        Ok(Err(e)) => format!("snapshot failed: {e}"),
+        Err(e) => format!("snapshot failed: {e}"),
+    }
 }
 
 /// Resolves when standard input reaches its end: the benchmark closed the pipe, or

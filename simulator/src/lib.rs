@@ -73,6 +73,7 @@ mod error;
 pub mod faults;
 pub mod fixtures;
 pub mod generate;
+mod holds;
 pub mod journal;
 pub mod model;
 pub mod phone;
@@ -118,6 +119,12 @@ pub mod internals {
         BodyKinds, DecodeError, MAX_PARAMS, Params, ParamsUsed, Part, Request, TokenHeader,
         parse_urlencoded,
     };
+
+    /// The longest holds of the store's and the journal's locks, for the
+    /// benchmark's stall phase.
+    pub mod holds {
+        pub use crate::holds::{Holds, enable, take};
+    }
 
     /// The tokio runtime `leadim-sim` serves on, for the benchmark's baseline.
     pub mod runtime {

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::numbers::{mb, ms, ms_bare, opt1, opt2, thousands};
-use super::{AfterRequests, Comparison, Loaded, Meta, Report, Scale, Startup, Verdict};
+use super::{AfterRequests, Comparison, Loaded, Meta, Report, Scale, Stall, Startup, Verdict};
 use crate::load::Outcome;
 
 impl Report {
@@ -20,6 +20,9 @@ impl Report {
         memory(&mut out, self.after_requests.as_ref(), &self.loaded);
         if let Some(s) = &self.scale {
             scale(&mut out, s);
+        }
+        if let Some(s) = &self.stall {
+            stall(&mut out, s);
         }
         targets(&mut out, &self.verdicts);
         out
@@ -211,6 +214,44 @@ fn scale(out: &mut String, s: &Scale) {
             opt1(o.server_cpu_us_per_request),
             o.errors
         );
+    }
+}
+
+/// Phase 5: a row per operation, with the longest holds when the simulator was
+/// monitored.
+fn stall(out: &mut String, s: &Stall) {
+    let _ = writeln!(
+        out,
+        "\n5. Stalls: lookups on {} leads during each operation (holds: the longest, ms)",
+        thousands(s.leads as f64)
+    );
+    let _ = writeln!(
+        out,
+        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}",
+        "during", "op ms", "req/s", "p99.9 ms", "max ms", "store", "worker", "jrnl", "errors"
+    );
+    for w in &s.windows {
+        let hold = |f: fn(&super::Holds) -> u64| {
+            w.holds
+                .as_ref()
+                .map_or("?".into(), |h| format!("{:.1}", f(h) as f64 / 1e3))
+        };
+        let _ = writeln!(
+            out,
+            "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}",
+            w.during,
+            w.operation_ms.map_or("?".into(), |m| format!("{m:.1}")),
+            thousands(w.outcome.rps),
+            ms_bare(w.outcome.p999_us),
+            ms_bare(w.outcome.max_us),
+            hold(|h| h.store_us),
+            hold(|h| h.worker_us),
+            hold(|h| h.journal_us),
+            w.outcome.errors
+        );
+        if let Some(detail) = &w.detail {
+            let _ = writeln!(out, "  {detail}");
+        }
     }
 }
 

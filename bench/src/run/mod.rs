@@ -5,6 +5,7 @@ mod accounts;
 mod drive;
 mod phases;
 mod settings;
+mod stall;
 
 pub use drive::{DriveOptions, drive};
 pub use settings::{Options, Phase};
@@ -77,7 +78,8 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
     if s.runs(Phase::Memory) {
         report.after_requests = Some(after_requests(s).await?);
     }
-    if s.runs(Phase::Startup) || s.runs(Phase::Memory) || s.runs(Phase::Scale) {
+    let with_datasets = [Phase::Startup, Phase::Memory, Phase::Scale, Phase::Stall];
+    if with_datasets.into_iter().any(|p| s.runs(p)) {
         let small = generate(s.small_leads)?;
         let big = generate(s.big_leads)?;
         if s.runs(Phase::Startup) {
@@ -103,6 +105,9 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
                 report.loaded = loaded;
             }
             report.scale = scale;
+        }
+        if s.runs(Phase::Stall) {
+            report.stall = Some(stall::stall(s, big.path()).await?);
         }
     }
     report.meta.load_average_after = servers::load_average();

@@ -14,6 +14,7 @@ mod copy;
 
 pub use copy::{ExchangeCopy, MAX_ANSWER_BYTES};
 
+use crate::holds::{Lock, Timed};
 use crate::request::ParamsUsed;
 use crate::routes::Endpoint;
 use serde::{Deserialize, Serialize};
@@ -271,8 +272,9 @@ impl Journal {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> Timed<std::sync::MutexGuard<'_, Inner>> {
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        Timed::new(guard, Lock::Journal)
     }
 
     /// Adds a record, giving it the next id; drops the oldest to stay in bounds.

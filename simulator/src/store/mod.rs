@@ -26,6 +26,7 @@ pub use manage::{Counts, DefaultAccount, SeedError, SeedLead};
 
 use crate::error::ApiError;
 use crate::fixtures::{Dataset, FixtureError, LeadsSource, Scope};
+use crate::holds::{Lock, Timed};
 use crate::phone::PhoneMatch;
 use crate::request::TokenHeader;
 use accounts::{Account, Scopes};
@@ -190,14 +191,16 @@ impl Store {
         self.shared.generation.load(Ordering::Relaxed)
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> Timed<MutexGuard<'_, State>> {
         // A panic while holding the lock cannot leave the state half-written in a way
         // later requests would trip on (every mutation is checked before it starts),
         // so a poisoned lock is still used rather than taking the server down.
-        self.shared
+        let guard = self
+            .shared
             .state
             .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+            .unwrap_or_else(|poison| poison.into_inner());
+        Timed::new(guard, Lock::Store)
     }
 
     /// Everything, in the dataset format with lead ids: what `--state` writes.
