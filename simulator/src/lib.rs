@@ -50,13 +50,16 @@
 //!   `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
 //!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
 //!   does), `tests`.
-//! - [`journal`] — the bounded request journal (`mod.rs`) and `copy` (the bytes it
-//!   keeps of an exchange).
+//! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
+//!   keeps of an exchange), `page` (reading it a page at a time after a cursor,
+//!   rendered outside its lock) and `mask` (no credential shown).
 //! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
 //!   [`Trigger`] and the admin API's JSON), `kind` ([`FaultKind`], [`AnswerFault`]).
 //! - [`fixtures`] — the dataset format and the embedded Hebrew default;
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
+//! - `holds` — the longest holds of the store's and the journal's locks, timed only
+//!   for the benchmark's stall phase.
 //! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
 //! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
 //!   handler leaves for the journal.

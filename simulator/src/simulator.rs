@@ -256,23 +256,42 @@ impl SimulatorHandle {
             .account_config(&self.base_url)
     }
 
-    /// The whole journal, oldest first.
+    /// The whole journal, oldest first (read page by page).
     pub fn journal(&self) -> Vec<JournalEntry> {
-        self.app.journal.read(&JournalFilter::default()).entries
+        self.journal_matching(&JournalFilter::default())
     }
 
-    /// The journal entries matching `filter` (the same as `GET /__admin/requests`).
+    /// One page of the journal entries matching `filter`: after `filter.since`,
+    /// oldest first, at most `filter.limit` (100 when not given, at most 1,000), with
+    /// the cursor for the next page — the same as `GET /__admin/requests`.
     pub fn requests(&self, filter: &JournalFilter) -> JournalPage {
         self.app.journal.read(filter)
     }
 
-    /// One account's journal entries, oldest first.
+    /// Every journal entry matching `filter`'s account and path after its `since`,
+    /// oldest first, read page by page (its `limit` is ignored).
+    pub fn journal_matching(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        let mut filter = JournalFilter {
+            limit: Some(journal::MAX_PAGE),
+            ..filter.clone()
+        };
+        let mut entries = Vec::new();
+        loop {
+            let page = self.requests(&filter);
+            entries.extend(page.entries);
+            if !page.more {
+                return entries;
+            }
+            filter.since = Some(page.next_since);
+        }
+    }
+
+    /// One account's journal entries, oldest first (read page by page).
     pub fn journal_for(&self, aid: u64) -> Vec<JournalEntry> {
-        self.requests(&JournalFilter {
+        self.journal_matching(&JournalFilter {
             account: Some(aid),
             ..Default::default()
         })
-        .entries
     }
 
     /// The store: accounts, leads, seeding, enabling and disabling.

@@ -259,7 +259,7 @@ async fn the_journal_masks_the_token() {
         .filter(|(k, _)| k == "x-lead-im-auth")
         .collect();
     assert_eq!(auth.len(), 1);
-    assert_eq!(auth[0].1, "t-33… (9 chars)");
+    assert_eq!(auth[0].1, "t-3… (9 chars)");
 
     lookup_lids(&account, "0520000000").await;
     let entry = last_entry(&sim, "leads_get");

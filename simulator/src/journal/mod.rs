@@ -5,14 +5,20 @@
 //! compact copy of the request and of the answer's head ([`ExchangeCopy`]), and a note
 //! of which parameters were decoded ([`ParamsUsed`]). The readable [`JournalEntry`]
 //! — parameters decoded again, masked token, answer as text — is made only when the
-//! journal is read. Bounded by entry count and by bytes: the oldest entries go
-//! first, and the count of dropped entries is kept so a reader knows the history is
-//! partial. It has its own lock (separate from the store's: no operation needs both
-//! at once).
+//! journal is read, a page at a time (`page`), outside the journal's lock, with every
+//! credential masked (`mask`). Bounded by entry count and by bytes: the oldest
+//! entries go first, and the count of dropped entries is kept so a reader knows the
+//! history is partial. It has its own lock (separate from the store's: no operation
+//! needs both at once).
 
 mod copy;
+mod mask;
+mod page;
 
 pub use copy::{ExchangeCopy, MAX_ANSWER_BYTES};
+pub use mask::mask_token;
+pub(crate) use page::Picked;
+pub use page::{DEFAULT_PAGE, JournalFilter, JournalPage, MAX_PAGE};
 
 use crate::holds::{Lock, Timed};
 use crate::request::ParamsUsed;
@@ -39,15 +45,17 @@ pub struct JournalEntry {
     pub method: String,
     /// Path as sent.
     pub path: String,
-    /// Raw query string, if any.
+    /// Raw query string, if any, with credentials masked.
     pub query: Option<String>,
     /// The Lead.IM endpoint its path names (whatever the method), if any.
     pub endpoint: Option<Endpoint>,
     /// The account it concerned, when known.
     pub account: Option<u64>,
-    /// The decoded parameters (query and body), in order.
+    /// The decoded parameters (query and body), in order, with credentials
+    /// (`APIKEY` and the like) masked.
     pub params: Vec<(String, String)>,
-    /// Request headers, with `X-LEAD-IM-AUTH` masked.
+    /// Request headers, with credentials (`X-LEAD-IM-AUTH`, `Authorization`,
+    /// `X-Admin-Token`, cookies) masked.
     pub headers: Vec<(String, String)>,
     /// The answer's HTTP status (0 when no answer was sent).
     pub status: u16,
@@ -147,21 +155,17 @@ impl Record {
             at: self.at.to_string(),
             method: self.request.method().to_string(),
             path: self.request.path().to_owned(),
-            query: self.request.query().map(str::to_owned),
+            query: self.request.query().map(|q| mask::query(q).into_owned()),
             endpoint: self.endpoint,
             account: self.account,
-            params: self.request.to_request(self.at).decode_again(self.params),
+            params: mask::params(self.request.to_request(self.at).decode_again(self.params)),
             headers: self
                 .request
                 .headers()
                 .map(|(name, value)| {
-                    let text = String::from_utf8_lossy(value);
-                    let shown = if name.eq_ignore_ascii_case(crate::api::AUTH_HEADER) {
-                        mask_token(&text)
-                    } else {
-                        text.into_owned()
-                    };
-                    (name.to_ascii_lowercase(), shown)
+                    let name = name.to_ascii_lowercase();
+                    let shown = mask::header(&name, &String::from_utf8_lossy(value));
+                    (name, shown)
                 })
                 .collect(),
             status: self.status,
@@ -173,77 +177,10 @@ impl Record {
     }
 }
 
-/// Which entries to read: the same filters as `GET /__admin/requests`.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use leadim_simulator::{AUTH_HEADER, Endpoint, JournalFilter, Simulator};
-///
-/// let sim = Simulator::start().await.unwrap();
-/// let account = sim.create_account();
-/// reqwest::Client::new()
-///     .get(&account.get_customer_details_url)
-///     .query(&[("by_phone", "054-318-2290")])
-///     .header(AUTH_HEADER, &account.read_token)
-///     .send()
-///     .await
-///     .unwrap();
-/// let page = sim.requests(&JournalFilter {
-///     account: Some(account.aid),
-///     path: Some("leads_get".into()),
-///     ..JournalFilter::default()
-/// });
-/// let entry = &page.entries[0];
-/// assert_eq!(entry.endpoint, Some(Endpoint::Lookup));
-/// assert_eq!(entry.param("by_phone"), Some("054-318-2290"));
-/// // Nothing matched: the journal says why, in plain words.
-/// assert!(entry.has_diagnostic("no lead of account"));
-/// # }
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct JournalFilter {
-    /// Only this account's.
-    pub account: Option<u64>,
-    /// Only paths containing this text (case-insensitive), e.g. `leads_get`.
-    pub path: Option<String>,
-    /// Only entries after this id.
-    pub since: Option<u64>,
-    /// At most this many, the newest.
-    pub limit: Option<usize>,
-}
-
-impl JournalFilter {
-    fn matches(&self, id: u64, r: &Record) -> bool {
-        self.account.is_none_or(|a| r.account == Some(a))
-            && self.since.is_none_or(|s| id > s)
-            && self.path.as_ref().is_none_or(|p| {
-                r.request
-                    .path()
-                    .to_ascii_lowercase()
-                    .contains(&p.to_ascii_lowercase())
-            })
-    }
-}
-
-/// What [`Journal::read`] returns.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JournalPage {
-    /// Matching entries, oldest first.
-    pub entries: Vec<JournalEntry>,
-    /// Entries dropped so far to keep the bound.
-    pub dropped: u64,
-    /// The bound on entries.
-    pub max_entries: usize,
-    /// The bound on bytes.
-    pub max_bytes: usize,
-    /// Bytes held now (estimated).
-    pub bytes: usize,
-}
-
 #[derive(Debug)]
 struct Inner {
-    entries: VecDeque<(u64, Record, usize)>,
+    /// `(id, record, weight)`, oldest first; the ids one after another.
+    entries: VecDeque<(u64, Arc<Record>, usize)>,
     bytes: usize,
     next_id: u64,
     dropped: u64,
@@ -280,6 +217,9 @@ impl Journal {
     /// Adds a record, giving it the next id; drops the oldest to stay in bounds.
     pub fn record(&self, record: Record) {
         let weight = record.weight();
+        // Shared, so that a read takes its records under the lock without copying
+        // them and renders them after.
+        let record = Arc::new(record);
         // Evicted records are freed after the lock is released, not under it. In the
         // steady state one goes for each one that comes: no allocation for that.
         let mut evicted_one = None;
@@ -305,24 +245,50 @@ impl Journal {
         drop((evicted_one, evicted));
     }
 
-    /// The entries matching `filter`, oldest first.
+    /// A page of the entries matching `filter`: after `since`, oldest first, at most
+    /// its limit, rendered. Rendering happens after the lock is released; for a
+    /// large page, [`Journal::pick`] on the runtime and [`Picked::render`] off it.
     pub fn read(&self, filter: &JournalFilter) -> JournalPage {
+        self.pick(filter).render()
+    }
+
+    /// Picks the page `filter` asks for, under the lock: its records (shared, not
+    /// copied) and its cursor; rendering it is the caller's, after.
+    pub(crate) fn pick(&self, filter: &JournalFilter) -> Picked {
+        let limit = filter.page_limit();
+        let path = filter.path.as_deref().map(str::to_ascii_lowercase);
+        let since = filter.since.unwrap_or(0);
         let inner = self.lock();
-        let mut matching: Vec<&(u64, Record, usize)> = inner
-            .entries
-            .iter()
-            .filter(|(id, r, _)| filter.matches(*id, r))
-            .collect();
-        if let Some(limit) = filter.limit
-            && matching.len() > limit
-        {
-            matching.drain(..matching.len() - limit);
+        let newest = inner.next_id - 1;
+        let oldest = inner.entries.front().map_or(inner.next_id, |e| e.0);
+        // Ids run one after another, so `since` is a position: no scan to find it.
+        let start = usize::try_from((since + 1).saturating_sub(oldest))
+            .unwrap_or(usize::MAX)
+            .min(inner.entries.len());
+        let mut records = Vec::with_capacity(limit.min(inner.entries.len() - start));
+        let mut more = false;
+        for (id, record, _) in inner.entries.range(start..) {
+            if !filter.matches(path.as_deref(), record) {
+                continue;
+            }
+            if records.len() == limit {
+                more = true;
+                break;
+            }
+            records.push((*id, record.clone()));
         }
-        JournalPage {
-            entries: matching
-                .into_iter()
-                .map(|(id, r, _)| r.render(*id))
-                .collect(),
+        let next_since = match records.last() {
+            Some((last, _)) if more => *last,
+            _ if more => since,
+            _ => newest.max(since),
+        };
+        Picked {
+            records,
+            next_since,
+            more,
+            missed: oldest.saturating_sub(since + 1),
+            limit,
+            held: inner.entries.len(),
             dropped: inner.dropped,
             max_entries: self.max_entries,
             max_bytes: self.max_bytes,
@@ -333,8 +299,11 @@ impl Journal {
     /// Forgets every entry (ids keep increasing).
     pub fn clear(&self) {
         let mut inner = self.lock();
-        inner.entries.clear();
+        let gone = std::mem::take(&mut inner.entries);
         inner.bytes = 0;
+        drop(inner);
+        // Thousands of records are freed after the lock is released, not under it.
+        drop(gone);
     }
 
     /// `(entries, bytes)` held now.
@@ -344,12 +313,6 @@ impl Journal {
     }
 }
 
-/// Masks a token for the journal: enough to tell tokens apart, not enough to use one.
-pub fn mask_token(token: &str) -> String {
-    let shown: String = token.chars().take(4).collect();
-    format!("{shown}… ({} chars)", token.chars().count())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,7 +320,8 @@ mod tests {
     use bytes::Bytes;
     use hyper::{HeaderMap, Method};
 
-    fn entry(path: &str, account: Option<u64>, answer_len: usize) -> Record {
+    /// A record of a GET of `path` with an answer of `answer_len` bytes.
+    pub(super) fn entry(path: &str, account: Option<u64>, answer_len: usize) -> Record {
         entry_with(path, account, answer_len, HeaderMap::new())
     }
 
@@ -461,12 +425,7 @@ mod tests {
         let e = &j.read(&JournalFilter::default()).entries[0];
         assert_eq!(
             e.headers,
-            [("x-lead-im-auth".into(), "t-33… (9 chars)".into())]
+            [("x-lead-im-auth".into(), "t-3… (9 chars)".into())]
         );
-    }
-
-    #[test]
-    fn mask_shows_four_characters_and_the_length() {
-        assert_eq!(mask_token("t-3305-rw"), "t-33… (9 chars)");
     }
 }

@@ -293,7 +293,7 @@ async fn dispatch(
             ));
             Reply::method_not_allowed(&req.method, req.path(), allow)
         }
-        Route::Admin(admin_route) => admin::handle(app, admin_route, req),
+        Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
         Route::NotFound => {
             notes.note(format!("no such endpoint: {}", req.path()));
             Reply::error(
