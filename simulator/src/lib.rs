@@ -47,9 +47,10 @@
 //!   answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
 //! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
-//!   `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
-//!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
-//!   does), `tests`.
+//!   `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id, frozen for
+//!   a snapshot), `phone_index`, `load` (datasets and snapshots), `snapshot` (a
+//!   snapshot and a reset that do not stall the requests), `manage` (what the admin
+//!   API does), `tests`.
 //! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
 //!   keeps of an exchange), `page` (reading it a page at a time after a cursor,
 //!   rendered outside its lock) and `mask` (no credential shown).

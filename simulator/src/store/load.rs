@@ -206,10 +206,10 @@ impl State {
         Ok(Lead::new(head, Lead::pack(spec_values(spec, form)?)))
     }
 
-    /// Everything, in the dataset format with lead ids: what `--state` writes.
-    pub(super) fn to_snapshot(&self) -> Snapshot {
-        let accounts = self
-            .accounts
+    /// Every account in the dataset format, with its tokens and forms: the part of
+    /// a snapshot taken in one go (it grows with the accounts, not the leads).
+    pub(super) fn account_specs(&self) -> Vec<AccountSpec> {
+        self.accounts
             .values()
             .map(|a| AccountSpec {
                 aid: a.aid,
@@ -230,18 +230,7 @@ impl State {
                     .map(form_spec)
                     .collect(),
             })
-            .collect();
-        let leads = self
-            .leads
-            .iter()
-            .map(|lead| lead_spec(lead, &self.forms[&lead.form_id]))
-            .collect();
-        Snapshot {
-            version: SNAPSHOT_VERSION,
-            next_lid: self.next_lid,
-            accounts,
-            leads,
-        }
+            .collect()
     }
 }
 
@@ -359,7 +348,8 @@ fn form_spec(form: &Form) -> FormSpec {
     }
 }
 
-fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
+/// A lead in the dataset format, with its id.
+pub(super) fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
     let v = lead.view(form);
     LeadSpec {
         lid: Some(v.lid),

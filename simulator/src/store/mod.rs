@@ -16,6 +16,7 @@ mod lead;
 mod load;
 mod manage;
 mod phone_index;
+mod snapshot;
 mod table;
 
 pub(crate) use accounts::Form;
@@ -203,13 +204,6 @@ impl Store {
         Timed::new(guard, Lock::Store)
     }
 
-    /// Everything, in the dataset format with lead ids: what `--state` writes.
-    /// The state is cloned under the lock and converted outside it.
-    pub fn export(&self) -> Snapshot {
-        let state = self.lock().clone();
-        state.to_snapshot()
-    }
-
     /// Replaces the state with a snapshot's, checking it as a dataset. On error the
     /// state is untouched.
     pub fn restore(&self, snapshot: Snapshot, origin: &str) -> Result<(), FixtureError> {
@@ -235,34 +229,6 @@ impl Store {
             leads: LeadsSource::Specs(snapshot.leads),
         };
         self.replace_with(&dataset, snapshot.next_lid)
-    }
-
-    /// Back to the dataset the store started from. Lead, created-account and
-    /// created-form ids keep increasing, so an id handed out before the reset is
-    /// never reused.
-    ///
-    /// The dataset is rebuilt under the lock, so that no request can take an id in
-    /// between: with a large `--fixtures` dataset (read again from its files) that
-    /// holds requests for as long as loading it takes at start. If the files changed
-    /// and no longer load, the error says why and the state is left as it was.
-    pub fn reset(&self) -> Result<(), FixtureError> {
-        self.replace_with(&self.shared.dataset, 0)
-    }
-
-    /// Builds a state from `dataset` and swaps it in, all under one lock, keeping
-    /// every id counter at least where it was.
-    fn replace_with(&self, dataset: &Dataset, lid_floor: u64) -> Result<(), FixtureError> {
-        let mut state = self.lock();
-        let floor = state.next_lid.max(lid_floor);
-        let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
-        // Created accounts and forms keep increasing too: a crmConfig handed out
-        // before (same aid, so the same derived tokens and key) must not reach an
-        // account created after.
-        fresh.next_aid = fresh.next_aid.max(state.next_aid);
-        fresh.next_form = fresh.next_form.max(state.next_form);
-        *state = fresh;
-        self.changed();
-        Ok(())
     }
 
     /// Runs an endpoint's `read` over account `aid`'s leads once `token` may act on
