@@ -186,7 +186,8 @@ fn add_fault(app: &Services, req: &Request) -> Reply {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match crate::faults::FaultSpec::try_from(spec).and_then(|s| app.faults.add(s)) {
+    let exists = |aid| app.store.account(aid).is_some();
+    match crate::faults::FaultSpec::try_from(spec).and_then(|s| app.faults.add(s, exists)) {
         Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
         Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason.to_string()),
     }

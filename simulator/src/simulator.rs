@@ -312,7 +312,10 @@ impl SimulatorHandle {
     /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why
     /// the spec is refused.
     pub fn inject(&self, spec: FaultSpec) -> Result<u64, faults::FaultError> {
-        self.app.faults.add(spec)
+        let store = &self.app.store;
+        self.app
+            .faults
+            .add(spec, |aid| store.account(aid).is_some())
     }
 
     /// The faults set, with their counters.

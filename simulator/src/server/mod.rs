@@ -38,8 +38,9 @@ use tokio::sync::{Semaphore, watch};
 pub const MAX_BODY: usize = 1024 * 1024;
 /// How long shutdown waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(10);
-/// The longest a `hang` fault holds a request (the client has given up long before).
-const MAX_HANG: Duration = Duration::from_secs(600);
+/// The longest a `hang` fault holds a request (the client has given up long before):
+/// as long as the longest `latency`.
+const MAX_HANG: Duration = Duration::from_millis(crate::faults::MAX_LATENCY_MS);
 
 /// A response body: whole, or (for the `truncated` fault) half of one, then an error.
 type Body = Either<Full<Bytes>, UnsyncBoxBody<Bytes, io::Error>>;
