@@ -83,6 +83,11 @@ pub const MODELED: &[Rule] = &[
         area: "leads_get.ashx",
         rule: "Exact phone matching is the default, as observed; --phone-match normalized (a simulator convenience) matches every Israeli format of one number.",
     },
+    Rule {
+        id: "M14-lookup-cap",
+        area: "leads_get.ashx",
+        rule: "A lookup answers with at most 500 leads: when more have the phone, the 500 stored under it last (a lead counts as stored under a phone when it is created, seeded, or updated to that phone), newest first; the journal says how many there were.",
+    },
 ];
 
 #[cfg(test)]

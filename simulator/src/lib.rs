@@ -91,6 +91,7 @@ pub mod state_file;
 mod store;
 
 pub use api::AUTH_HEADER;
+pub use api::lookup::DEFAULT_LOOKUP_CAP;
 pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
 };
@@ -150,7 +151,8 @@ pub mod internals {
         token: TokenHeader<'_>,
         phone: Option<&str>,
     ) -> Result<Vec<u8>, ApiError> {
-        crate::api::lookup::find(store, aid, token, phone).map(|found| found.body)
+        crate::api::lookup::find(store, aid, token, phone, crate::DEFAULT_LOOKUP_CAP)
+            .map(|found| found.body)
     }
 
     /// The leads of account `aid` with `phone`, newest first, as views: what the

@@ -110,6 +110,7 @@ pub struct SimulatorBuilder {
     admin_token: Option<String>,
     idle_timeout: Duration,
     max_connections: usize,
+    lookup_cap: usize,
 }
 
 impl Default for SimulatorBuilder {
@@ -123,6 +124,7 @@ impl Default for SimulatorBuilder {
             admin_token: None,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            lookup_cap: crate::DEFAULT_LOOKUP_CAP,
         }
     }
 }
@@ -171,6 +173,15 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Most leads a lookup answers with (default [`crate::DEFAULT_LOOKUP_CAP`], at
+    /// least 1): when more have the phone, the answer holds the ones stored under it
+    /// last, newest first, and the journal says how many there were
+    /// (`M14-lookup-cap`).
+    pub fn lookup_cap(mut self, leads: usize) -> Self {
+        self.lookup_cap = leads.max(1);
+        self
+    }
+
     /// Requires this token (header `X-Admin-Token`, or `Authorization: Bearer …`) on
     /// every `/__admin/` route. Without one the admin API is open, which is right on
     /// a loopback address and wrong on any other.
@@ -191,6 +202,7 @@ impl SimulatorBuilder {
                 admin_token: self.admin_token,
                 idle_timeout: self.idle_timeout,
                 max_connections: self.max_connections,
+                lookup_cap: self.lookup_cap,
                 base_url: OnceLock::new(),
                 closing: watch::channel(false).0,
             }),

@@ -177,7 +177,7 @@ mod tests {
         let token = TokenHeader::Value("t-3305-rw");
         let (views, json) = store
             .read_account("3305", token, Scope::Read, |account| {
-                let mut found = account.by_phone("0521234567");
+                let mut found = account.by_phone_latest("0521234567", usize::MAX).0;
                 newest_first(&mut found);
                 let views: Vec<_> = found.iter().map(|l| l.view(account.form_of(l))).collect();
                 Ok((views, envelope(account, &found)))

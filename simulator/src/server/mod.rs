@@ -58,6 +58,8 @@ pub(crate) struct Services {
     pub idle_timeout: Duration,
     /// Most connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// Most leads a lookup answers with.
+    pub lookup_cap: usize,
     /// `http://host:port` once bound: the fallback when a request has no `Host`.
     pub base_url: OnceLock<String>,
     /// Set to true when shutdown starts, so hanging requests let go.
@@ -315,7 +317,7 @@ async fn serve_api(
     let store = &app.store;
     match api.endpoint {
         Endpoint::Submit => api::submit::handle(store, req, notes).await,
-        Endpoint::Lookup => api::lookup::handle(store, req, api.aid, notes),
+        Endpoint::Lookup => api::lookup::handle(store, req, api.aid, app.lookup_cap, notes),
         Endpoint::Get => api::get::handle(store, req, api.aid, notes),
         Endpoint::Update => api::update::handle(store, req, api.aid, notes).await,
         Endpoint::LeadPage => api::lead_page::handle(store, api.aid, api.lid, notes),
