@@ -60,7 +60,8 @@
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
 //! - `holds` — the longest holds of the store's and the journal's locks, timed only
-//!   for the benchmark's stall phase.
+//!   for the benchmark's stall phase; `background` — heavy work off the lock (a
+//!   snapshot's rendering, a reset's rebuild) on a thread of lowest priority.
 //! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
 //! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
 //!   handler leaves for the journal.
@@ -72,6 +73,7 @@
 
 mod admin;
 mod api;
+mod background;
 pub mod contract;
 mod error;
 pub mod faults;

@@ -5,16 +5,22 @@
 //! A snapshot copies the leads a chunk at a time from a table frozen for it (see
 //! `table`), taking the lock for each chunk only, and renders them outside it. A
 //! reset builds the fresh state outside the lock and swaps it in under it, taking
-//! care that no lead id handed out meanwhile is handed out again.
+//! care that no lead id handed out meanwhile is handed out again. The heavy part of
+//! either, done without the lock, runs at the lowest CPU priority (`background`).
 
 use super::accounts::Form;
 use super::load::{SNAPSHOT_VERSION, Snapshot, lead_spec};
 use super::{Map, State, Store};
+use crate::background;
 use crate::fixtures::FixtureError;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Leads copied under one hold of the lock: a fraction of a millisecond's work.
 const CHUNK: u64 = 2_048;
+
+/// Leads copied (chunk by chunk) before they are rendered, at low priority, in one
+/// go: a bound on the copies held at once.
+const BATCH: u64 = 65_536;
 
 /// How many times a reset builds the fixtures outside the lock before it builds them
 /// under it (see [`Store::reset`]).
@@ -65,8 +71,10 @@ impl Store {
         let mut forms: Map<u64, Form> = Map::default();
         let mut leads = Vec::with_capacity(count);
         while from < next_lid {
-            let to = from.saturating_add(CHUNK).min(next_lid);
-            let chunk = {
+            let batch_end = from.saturating_add(BATCH).min(next_lid);
+            let mut batch = Vec::new();
+            while from < batch_end {
+                let to = from.saturating_add(CHUNK).min(batch_end);
                 let mut state = self.lock();
                 let chunk = state.leads.copy_frozen(id, from, to)?;
                 for lead in &chunk {
@@ -74,10 +82,15 @@ impl Store {
                         forms.insert(lead.form_id, state.forms[&lead.form_id].clone());
                     }
                 }
-                chunk
-            };
-            leads.extend(chunk.iter().map(|l| lead_spec(l, &forms[&l.form_id])));
-            from = to;
+                drop(state);
+                batch.extend(chunk);
+                from = to;
+            }
+            let forms = &forms;
+            let rendered = &mut leads;
+            background::run(move || {
+                rendered.extend(batch.iter().map(|l| lead_spec(l, &forms[&l.form_id])));
+            });
         }
         Some(Snapshot {
             version: SNAPSHOT_VERSION,
@@ -91,14 +104,14 @@ impl Store {
     /// created-form ids keep increasing, so an id handed out before the reset is
     /// never reused.
     ///
-    /// The dataset is rebuilt outside the lock — with a large `--fixtures` dataset,
-    /// read again from its files, that takes as long as loading it took at start —
-    /// and swapped in under it, so requests go on meanwhile. The fresh leads take ids
-    /// from the counter as it was when the build began; if requests took some of
-    /// those meanwhile, the build is done again with a range of ids set aside for it
-    /// (after a few tries, under the lock). If the files changed and no longer load,
-    /// the error says why and the state is left as it was. The old state is freed
-    /// after the lock is released.
+    /// The dataset is rebuilt outside the lock, at the lowest CPU priority — with a
+    /// large `--fixtures` dataset, read again from its files, that takes as long as
+    /// loading it took at start — and swapped in under it, so requests go on
+    /// meanwhile. The fresh leads take ids from the counter as it was when the build
+    /// began; if requests took some of those meanwhile, the build is done again with
+    /// a range of ids set aside for it (after a few tries, under the lock). If the
+    /// files changed and no longer load, the error says why and the state is left as
+    /// it was. The old state is freed after the lock is released, in the background.
     pub fn reset(&self) -> Result<(), FixtureError> {
         let dataset = &self.shared.dataset;
         let floor_now = self.lock().next_lid;
@@ -106,7 +119,8 @@ impl Store {
         // them (empty at first).
         let (mut floor, mut reserved) = (floor_now, floor_now);
         for _ in 0..RESET_ATTEMPTS {
-            let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
+            let phone_match = self.shared.phone_match;
+            let mut fresh = background::run(|| State::from_dataset(dataset, phone_match, floor))?;
             let mut state = self.lock();
             // Requests took the ids from `reserved` to `state.next_lid` meanwhile.
             if fresh.next_lid <= reserved || state.next_lid == reserved {
@@ -114,7 +128,7 @@ impl Store {
                 let old = std::mem::replace(&mut *state, fresh);
                 self.changed();
                 drop(state);
-                drop(old);
+                background::drop_later(old);
                 return Ok(());
             }
             let needed = fresh.next_lid - floor;
@@ -142,7 +156,7 @@ impl Store {
         let old = std::mem::replace(&mut *state, fresh);
         self.changed();
         drop(state);
-        drop(old);
+        background::drop_later(old);
         Ok(())
     }
 }
