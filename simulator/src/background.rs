@@ -64,7 +64,7 @@ fn lower_priority() {
 mod tests {
     #[test]
     fn the_work_runs_once_and_its_result_comes_back() {
-        let borrowed = vec![1, 2, 3];
+        let borrowed = [1, 2, 3];
         assert_eq!(super::run(|| borrowed.iter().sum::<i32>()), 6);
     }
 

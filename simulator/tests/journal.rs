@@ -211,11 +211,10 @@ const SECRETS: [&str; 9] = [
     "SECRET-multipart-apikey-a17e",
 ];
 
-#[tokio::test]
-async fn no_credential_shows_in_the_journal() {
-    let sim = Simulator::start().await.unwrap();
+/// Sends each of [`SECRETS`] the way it is named: five requests.
+async fn send_every_credential(sim: &SimulatorHandle) {
     let http = client();
-    let account = shamir(&sim);
+    let account = shamir(sim);
     let [
         auth,
         bearer,
@@ -263,6 +262,12 @@ async fn no_credential_shows_in_the_journal() {
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn no_credential_shows_in_the_journal() {
+    let sim = Simulator::start().await.unwrap();
+    send_every_credential(&sim).await;
 
     let entries = sim.journal();
     assert_eq!(entries.len(), 5);

@@ -78,9 +78,9 @@ impl Store {
                 let mut state = self.lock();
                 let chunk = state.leads.copy_frozen(id, from, to)?;
                 for lead in &chunk {
-                    if !forms.contains_key(&lead.form_id) {
-                        forms.insert(lead.form_id, state.forms[&lead.form_id].clone());
-                    }
+                    forms
+                        .entry(lead.form_id)
+                        .or_insert_with(|| state.forms[&lead.form_id].clone());
                 }
                 drop(state);
                 batch.extend(chunk);
