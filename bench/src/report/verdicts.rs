@@ -169,7 +169,9 @@ fn stall(s: &Stall) -> Vec<Verdict> {
         return Vec::new();
     };
     let mut verdicts = Vec::new();
-    for w in operations {
+    // An operation that could not be done (a snapshot of a `--sim-bin` binary) is
+    // held to nothing.
+    for w in operations.iter().filter(|w| w.operation_ms.is_some()) {
         if let Some(holds) = w.holds {
             verdicts.push(Verdict {
                 target: format!(

@@ -86,11 +86,12 @@ impl Store {
                 batch.extend(chunk);
                 from = to;
             }
-            let forms = &forms;
-            let rendered = &mut leads;
+            let (forms, copies, rendered) = (&forms, &batch, &mut leads);
             background::run(move || {
-                rendered.extend(batch.iter().map(|l| lead_spec(l, &forms[&l.form_id])));
+                rendered.extend(copies.iter().map(|l| lead_spec(l, &forms[&l.form_id])));
             });
+            // Freed here, by the thread that allocated the copies (see `background`).
+            drop(batch);
         }
         Some(Snapshot {
             version: SNAPSHOT_VERSION,
