@@ -4,9 +4,11 @@
 //! hold of the store's and the journal's locks and the longest stall of the worker
 //! thread during each (from a monitored `serve-sim`).
 //!
-//! The lookups carry a 4 KiB header, which the journal keeps, so that the journal
-//! stays at its byte bound (8 MiB by default) while they run: the read is of a full
-//! journal.
+//! Each lookup carries a note of Hebrew text in its query (about 7 KB
+//! percent-encoded), which the lookup ignores and the journal keeps and decodes again
+//! when read, so that the journal stays at its byte bound (8 MiB by default) while
+//! they run, and reading it is the work a journal of Hebrew submissions takes: the
+//! read is of a full journal, rendering to about 10 MB of JSON.
 
 use super::settings::Settings;
 use super::{note, ready};
@@ -19,7 +21,7 @@ use crate::workload::{Known, Scenario, Workload};
 use anyhow::Context;
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{HOST, HeaderValue};
+use hyper::header::HOST;
 use hyper::{Method, Request, StatusCode};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -28,8 +30,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Bytes of the header each lookup carries for the journal to keep.
-const PAD: usize = 4096;
+/// Characters of the Hebrew note each lookup carries for the journal to keep.
+const NOTE_CHARS: usize = 1_200;
 /// Lookups before and after the operation, inside the measured window.
 const MARGIN: Duration = Duration::from_millis(300);
 /// How long the baseline's "operation" (nothing) lasts.
@@ -94,12 +96,19 @@ pub(super) async fn stall(s: &Settings, big_dir: &Path) -> anyhow::Result<Stall>
     })
 }
 
-/// Lookups with a [`PAD`]-byte header the simulator ignores and the journal keeps.
+/// Lookups with a Hebrew `note` in the query, which the lookup ignores and the
+/// journal keeps.
 fn padded(make: MakeRequest) -> MakeRequest {
-    let pad = HeaderValue::from_str(&"x".repeat(PAD)).expect("ASCII is a valid header value");
+    let text: String = "שלום, זו הערה ארוכה של ליד מבחן. "
+        .chars()
+        .cycle()
+        .take(NOTE_CHARS)
+        .collect();
+    let note: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
     Arc::new(move |seq| {
         let mut req = make(seq);
-        req.headers_mut().insert("x-bench-pad", pad.clone());
+        let uri = format!("{}&note={note}", req.uri());
+        *req.uri_mut() = uri.parse().expect("a lookup with a note is a valid URI");
         req
     })
 }
