@@ -30,7 +30,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request, StatusCode};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -97,63 +97,59 @@ impl Launcher {
         }
     }
 
-    /// Spawns a server and waits until it has printed its address (not until it
-    /// answers: see [`Server::wait_ready`]).
-    pub async fn spawn(&self, launch: &Launch) -> anyhow::Result<Server> {
-        let me = std::env::current_exe().context("cannot find the benchmark's own binary")?;
-        let mut command = match (launch, &self.sim_bin) {
-            (Launch::Raw, _) => {
-                let mut c = Command::new(&me);
+    /// The command that runs `launch`.
+    fn command(&self, launch: &Launch, me: &Path) -> Command {
+        // The simulator: this binary's `serve-sim`, or a `leadim-sim` binary.
+        let simulator = || match &self.sim_bin {
+            Some(bin) => {
+                let mut c = Command::new(bin);
+                c.args(["--port", "0"]);
+                c
+            }
+            None => {
+                let mut c = Command::new(me);
+                c.arg("serve-sim");
+                c
+            }
+        };
+        match launch {
+            Launch::Raw => {
+                let mut c = Command::new(me);
                 c.arg("serve-raw");
                 c
             }
-            (Launch::Simulator { fixtures }, None) => {
-                let mut c = Command::new(&me);
-                c.arg("serve-sim");
+            Launch::Simulator { fixtures } => {
+                let mut c = simulator();
                 if let Some(dir) = fixtures {
                     c.arg("--fixtures").arg(dir);
                 }
                 c
             }
-            (Launch::Simulator { fixtures }, Some(bin)) => {
-                let mut c = Command::new(bin);
-                c.args(["--port", "0"]);
-                if let Some(dir) = fixtures {
-                    c.arg("--fixtures").arg(dir);
+            Launch::Monitored { fixtures, state } => {
+                let mut c = simulator();
+                c.arg("--fixtures").arg(fixtures);
+                // A `leadim-sim` binary takes no commands: it serves the dataset alone.
+                if self.sim_bin.is_none() {
+                    c.arg("--state").arg(state).arg("--monitor");
                 }
                 c
             }
-            (Launch::Monitored { fixtures, state }, None) => {
-                let mut c = Command::new(&me);
-                c.arg("serve-sim").arg("--fixtures").arg(fixtures);
-                c.arg("--state").arg(state).arg("--monitor");
-                c
-            }
-            (Launch::Monitored { fixtures, .. }, Some(bin)) => {
-                let mut c = Command::new(bin);
-                c.args(["--port", "0"]).arg("--fixtures").arg(fixtures);
-                c
-            }
-            (Launch::SimulatorWithState { state, fsync }, bin) => {
-                let mut c = match bin {
-                    Some(bin) => {
-                        let mut c = Command::new(bin);
-                        c.args(["--port", "0"]);
-                        c
-                    }
-                    None => {
-                        let mut c = Command::new(&me);
-                        c.arg("serve-sim");
-                        c
-                    }
-                };
+            Launch::SimulatorWithState { state, fsync } => {
+                let mut c = simulator();
                 c.arg("--state").arg(state);
                 if *fsync {
                     c.arg("--fsync");
                 }
                 c
             }
-        };
+        }
+    }
+
+    /// Spawns a server and waits until it has printed its address (not until it
+    /// answers: see [`Server::wait_ready`]).
+    pub async fn spawn(&self, launch: &Launch) -> anyhow::Result<Server> {
+        let me = std::env::current_exe().context("cannot find the benchmark's own binary")?;
+        let mut command = self.command(launch, &me);
         let monitored = matches!(launch, Launch::Monitored { .. }) && self.sim_bin.is_none();
         command
             .env("RUST_LOG", "warn")
