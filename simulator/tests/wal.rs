@@ -1,5 +1,6 @@
 //! The `--state` log, black-box against the `leadim-sim` program: every acknowledged
-//! change survives a SIGKILL and no lead id is handed out twice; a record torn at the
+//! change survives a SIGKILL, those made while a snapshot was being copied too, and
+//! no lead id is handed out twice; a record torn at the
 //! end of the log is dropped with a message; damage in the middle is refused with its
 //! place; temporary files of interrupted snapshots are removed; a second program on
 //! the same state file is refused.
