@@ -13,7 +13,10 @@
 //! 3. **Memory** — peak RSS after 1,000,000 mixed requests (journal on, default bound),
 //!    and with 1,000,000 leads loaded.
 //! 4. **Scale** — lookup and update at 1,000 and at 1,000,000 leads in one account.
-//! 5. **State** — `/v2/submit` without a state file, with `--state` and with
+//! 5. **Stalls** — lookups at 1,000,000 leads during a full journal read, a `--state`
+//!    snapshot and a reset: p99.9, maximum, and the longest lock hold and worker-thread
+//!    stall each causes.
+//! 6. **State** — `/v2/submit` without a state file, with `--state` and with
 //!    `--state --fsync`.
 //!
 //! Every server under test runs in its own process (this binary, re-run with a hidden
@@ -32,13 +35,17 @@
 //!     default applied;
 //!   - `phases.rs`: throughput, startup, memory after requests, and the generated
 //!     datasets the memory and scale phases load;
+//!   - `stall.rs`: lookups during a journal read, a snapshot and a reset, on a
+//!     monitored simulator;
 //!   - `state.rs`: submit with and without a state file;
 //!   - `accounts.rs`: the account a workload addresses, created and seeded through the
 //!     admin API or a generated dataset's own;
 //!   - `drive.rs`: [`drive`] — one scenario against a simulator that is already
 //!     running (for profiling).
 //! - [`servers`] — the servers under test as child processes (the raw hyper baseline,
-//!   the simulator), and what `/proc` says about them: RSS, CPU time, machine load.
+//!   the simulator, a monitored simulator that answers the stall phase's commands),
+//!   and what `/proc` says about them: RSS, CPU time, machine load (`mod.rs`); `child`
+//!   — the children's side, `serve-raw` and `serve-sim`.
 //! - [`load`] — the closed-loop load generator: keep-alive connections, warm-up,
 //!   measured window or request count, latency histogram.
 //! - [`client`] — one HTTP/1.1 keep-alive connection over hyper's `client::conn`, and

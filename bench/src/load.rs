@@ -17,7 +17,7 @@ use indicatif::ProgressBar;
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Builds the request with sequence number `seq` (0, 1, 2, … across all connections).
@@ -30,16 +30,19 @@ const SUCCESS: &[u8] = br#"{"status":"success""#;
 const MAX_LATENCY_NS: u64 = 60_000_000_000;
 
 /// When a run stops.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Stop {
     /// After this long, counted from the end of the warm-up.
     After(Duration),
     /// Once this many requests were sent (warm-up included).
     Count(u64),
+    /// Once the flag is set: for a window that lasts as long as something else
+    /// takes (the stall phase's operations).
+    Flag(Arc<AtomicBool>),
 }
 
 /// One run's shape.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     /// Keep-alive connections, each with one request in flight.
     pub connections: usize,
@@ -87,6 +90,7 @@ struct Shared {
     limit: Option<u64>,
     measure_from: Instant,
     end: Option<Instant>,
+    flag: Option<Arc<AtomicBool>>,
 }
 
 struct Tally {
@@ -134,9 +138,10 @@ pub async fn drive(
     }
     let started = Instant::now();
     let measure_from = started + plan.warmup;
-    let (end, limit) = match plan.stop {
-        Stop::After(window) => (Some(measure_from + window), None),
-        Stop::Count(n) => (None, Some(n)),
+    let (end, limit, flag) = match plan.stop {
+        Stop::After(window) => (Some(measure_from + window), None, None),
+        Stop::Count(n) => (None, Some(n), None),
+        Stop::Flag(flag) => (None, None, Some(flag)),
     };
     let shared = Arc::new(Shared {
         make,
@@ -144,6 +149,7 @@ pub async fn drive(
         limit,
         measure_from,
         end,
+        flag,
     });
 
     // Counters at the window's opening, read by a task that sleeps until then.
@@ -289,7 +295,12 @@ async fn worker(addr: SocketAddr, mut conn: Connection, shared: Arc<Shared>) -> 
     let mut tally = Tally::new();
     loop {
         let sent = Instant::now();
-        if shared.end.is_some_and(|end| sent >= end) {
+        if shared.end.is_some_and(|end| sent >= end)
+            || shared
+                .flag
+                .as_ref()
+                .is_some_and(|f| f.load(Ordering::Relaxed))
+        {
             break;
         }
         let seq = shared.seq.fetch_add(1, Ordering::Relaxed);

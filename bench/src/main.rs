@@ -30,6 +30,10 @@ enum Command {
         /// A folder with accounts.json and leads.jsonl.
         #[arg(long, value_name = "DIR")]
         fixtures: Option<PathBuf>,
+        /// Time the locks and the worker thread, and answer the stall phase's
+        /// commands on standard input.
+        #[arg(long)]
+        monitor: bool,
         /// Keep the state in this file, as `leadim-sim --state`.
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
@@ -46,9 +50,12 @@ fn main() -> anyhow::Result<()> {
         Some(Command::ServeRaw) => leadim_bench::servers::serve_raw(),
         Some(Command::ServeSim {
             fixtures,
+            monitor,
             state,
             fsync,
-        }) => leadim_bench::servers::serve_sim(fixtures.as_deref(), state.as_deref(), fsync),
+        }) => {
+            leadim_bench::servers::serve_sim(fixtures.as_deref(), monitor, state.as_deref(), fsync)
+        }
         None => leadim_bench::run(cli.options).map(drop),
     }
 }

@@ -43,8 +43,10 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>
 }
 
 /// Handles one admin request: the token, then the method (405 with the route's
-/// `Allow`), then the resource's handler.
-pub(crate) fn handle(app: &Services, route: AdminRoute<'_>, req: &Request) -> Reply {
+/// `Allow`), then the resource's handler. A handler whose work grows with the data
+/// (a journal page, a reset) does it off the runtime's worker threads, so the API
+/// keeps answering meanwhile.
+pub(crate) async fn handle(app: &Services, route: AdminRoute<'_>, req: &Request) -> Reply {
     if let Some(expected) = &app.admin_token
         && !presents(req, expected)
     {
@@ -68,7 +70,7 @@ pub(crate) fn handle(app: &Services, route: AdminRoute<'_>, req: &Request) -> Re
         AdminRoute::AccountForm(aid, form) => set_form_enabled(app, aid, form, req),
         AdminRoute::AccountLeads(aid) if get => list_leads(app, aid),
         AdminRoute::AccountLeads(aid) => seed_leads(app, aid, req),
-        AdminRoute::Requests if get => read_journal(app, req),
+        AdminRoute::Requests if get => read_journal(app, req).await,
         AdminRoute::Requests => {
             app.journal.clear();
             Reply::json(StatusCode::OK, &json!({"status": "cleared"}))
@@ -82,7 +84,7 @@ pub(crate) fn handle(app: &Services, route: AdminRoute<'_>, req: &Request) -> Re
             Reply::json(StatusCode::OK, &json!({"status": "cleared"}))
         }
         AdminRoute::Fault(id) => clear_fault(app, id),
-        AdminRoute::Reset => reset(app),
+        AdminRoute::Reset => reset(app).await,
         AdminRoute::Divergences => Reply::json(StatusCode::OK, &json!({"modeled": MODELED})),
     }
 }
@@ -178,11 +180,26 @@ fn seed_leads(app: &Services, aid: &str, req: &Request) -> Reply {
     }
 }
 
-fn read_journal(app: &Services, req: &Request) -> Reply {
-    match journal_filter(req) {
-        Ok(filter) => Reply::json(StatusCode::OK, &app.journal.read(&filter)),
-        Err(r) => r,
-    }
+/// A page of the journal. The page is picked under the journal's lock (shared
+/// records, no copies); rendering and encoding it — megabytes of JSON for a page of
+/// a full journal — happen on a blocking thread.
+async fn read_journal(app: &Services, req: &Request) -> Reply {
+    let filter = match journal_filter(req) {
+        Ok(filter) => filter,
+        Err(r) => return r,
+    };
+    let picked = app.journal.pick(&filter);
+    off_the_runtime(move || Reply::json(StatusCode::OK, &picked.render())).await
+}
+
+/// Runs `work` on a blocking thread; a panic in it answers 500.
+async fn off_the_runtime(work: impl FnOnce() -> Reply + Send + 'static) -> Reply {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the simulator failed to answer: {e}"),
+        )
+    })
 }
 
 fn add_fault(app: &Services, req: &Request) -> Reply {
@@ -192,7 +209,8 @@ fn add_fault(app: &Services, req: &Request) -> Reply {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match crate::faults::FaultSpec::try_from(spec).and_then(|s| app.faults.add(s)) {
+    let exists = |aid| app.store.account(aid).is_some();
+    match crate::faults::FaultSpec::try_from(spec).and_then(|s| app.faults.add(s, exists)) {
         Ok(id) => Reply::json(StatusCode::CREATED, &json!({"id": id})),
         Err(reason) => Reply::error(StatusCode::UNPROCESSABLE_ENTITY, &reason.to_string()),
     }
@@ -208,12 +226,20 @@ fn clear_fault(app: &Services, id: &str) -> Reply {
     }
 }
 
-fn reset(app: &Services) -> Reply {
-    if let Err(e) = app.store.reset() {
-        return Reply::error(
+/// Back to the fixtures. Rebuilding them (read again from their files, with a
+/// `--fixtures` dataset) happens on a blocking thread, and outside the store's lock.
+async fn reset(app: &Services) -> Reply {
+    let store = app.store.clone();
+    let outcome = off_the_runtime(move || match store.reset() {
+        Ok(()) => Reply::success(),
+        Err(e) => Reply::error(
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("the fixtures no longer load, so nothing was reset: {e}"),
-        );
+        ),
+    })
+    .await;
+    if outcome.status != StatusCode::OK {
+        return outcome;
     }
     app.journal.clear();
     app.faults.clear();
@@ -224,12 +250,19 @@ fn reset(app: &Services) -> Reply {
     )
 }
 
-/// Whether the request carries the admin token.
+/// Whether the request carries the admin token: `X-Admin-Token: T`, or
+/// `Authorization: Bearer T` with the scheme in any case (RFC 9110, 11.1).
 fn presents(req: &Request, expected: &str) -> bool {
     let header_value = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
     let given = header_value("x-admin-token")
-        .or_else(|| header_value("authorization").and_then(|v| v.strip_prefix("Bearer ")));
+        .or_else(|| header_value("authorization").and_then(bearer_token));
     given.is_some_and(|g| g.trim() == expected)
+}
+
+/// The token of an `Authorization` value of the `Bearer` scheme, named in any case.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once([' ', '\t'])?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 fn parse_id(raw: &str) -> Result<u64, Reply> {

@@ -113,6 +113,11 @@ pub const MODELED: &[Rule] = &[
         area: "/v2/submit",
         rule: "A parameter the form does not know is dropped with a journal note; the lead stays valid (observed). Whether Lead.IM keeps it anywhere is unknown.",
     },
+    Rule {
+        id: "M20-lookup-cap",
+        area: "leads_get.ashx",
+        rule: "A lookup answers with at most 500 leads: when more have the phone, the 500 stored under it last (a lead counts as stored under a phone when it is created, seeded, or updated to that phone), newest first; the journal says how many there were.",
+    },
 ];
 
 #[cfg(test)]

@@ -214,14 +214,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn check(app: &Services, expected: &Expected) -> Result<(), String> {
     let account = *lock(&expected.account);
     let times = *lock(&expected.times);
-    let since = app
-        .journal
-        .read(&JournalFilter {
-            account,
-            since: Some(expected.since),
-            ..JournalFilter::default()
-        })
-        .entries;
+    let since = app.journal.read_all(&JournalFilter {
+        account,
+        since: Some(expected.since),
+        ..JournalFilter::default()
+    });
     let received = since
         .iter()
         .filter(|e| counts(e, expected.endpoint))

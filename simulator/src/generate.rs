@@ -320,9 +320,15 @@ mod tests {
         for i in [0, 1, 2, 12_345, 39_999] {
             let a = account(i % 3);
             let token = TokenHeader::Value(&a.token);
-            let json = crate::api::lookup::find(&store, &a.aid.to_string(), token, Some(&phone(i)))
-                .map(|found| found.body)
-                .unwrap();
+            let json = crate::api::lookup::find(
+                &store,
+                &a.aid.to_string(),
+                token,
+                Some(&phone(i)),
+                usize::MAX,
+            )
+            .map(|found| found.body)
+            .unwrap();
             let answer: serde_json::Value = serde_json::from_slice(&json).unwrap();
             let found = answer["data"].as_array().unwrap();
             assert_eq!(found.len(), 1, "lead {i}");

@@ -44,26 +44,33 @@
 //!   (faults that take an answer's place).
 //! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets
 //!   (`mod.rs`); `unmatched` (the account and the likely endpoint of a path that
-//!   matches none).
+//!   matches none), and `tests`.
 //! - `request` — our request type (`mod.rs`), strict urlencoded decoding (`form`),
 //!   multipart and JSON bodies (`body`).
 //! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
-//!   `lookup`, `get`, `update`, `lead_page`, and `lead_json` (the lead object they
-//!   answer with).
+//!   `lookup`, `get`, `update`, `lead_page`, `cors` (the browser proxy's CORS
+//!   answers), and `lead_json` (the lead object they answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
 //! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
 //!   `endpoints` (what submit, lookup, get, update and the lead page do under the
-//!   lock), `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id),
-//!   `phone_index`, `load` (datasets and snapshots), `manage` (what the admin API
-//!   does), `changes` (each change as the `--state` log records and replays it),
+//!   lock), `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id, frozen
+//!   for a snapshot), `phone_index`, `load` (datasets and snapshots), `snapshot` (a
+//!   snapshot and a reset that do not stall the requests), `manage` (what the admin
+//!   API does), `changes` (each change as the `--state` log records and replays it),
 //!   `tests`.
 //! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
-//!   keeps of an exchange) and `summary` (an entry in plain lines, for failures).
+//!   keeps of an exchange), `page` (reading it a page at a time after a cursor,
+//!   rendered outside its lock), `mask` (no credential shown), `summary` (an entry
+//!   in plain lines, for failures) and `tests`.
 //! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
 //!   [`Trigger`] and the admin API's JSON), `kind` ([`FaultKind`], [`AnswerFault`]).
-//! - [`fixtures`] — the dataset format and the embedded Hebrew default;
+//! - [`fixtures`] — the dataset format (`mod.rs`) and `read` (the embedded Hebrew
+//!   default, a folder, leads streamed line by line);
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
+//! - `holds` — the longest holds of the store's and the journal's locks, timed only
+//!   for the benchmark's stall phase; `background` — heavy work off the lock (a
+//!   snapshot's rendering, a reset's rebuild) on a thread of lowest priority.
 //! - [`state_file`] — `--state FILE` (`mod.rs`: the lock, snapshots, start and
 //!   shutdown): `wal` (the write-ahead log: group commit on a writer thread,
 //!   segments), `record` (its line format), `replay` (reading it back at start),
@@ -79,12 +86,14 @@
 
 mod admin;
 mod api;
+mod background;
 pub mod contract;
 mod error;
 mod expect;
 pub mod faults;
 pub mod fixtures;
 pub mod generate;
+mod holds;
 pub mod journal;
 pub mod model;
 pub mod phone;
@@ -99,6 +108,7 @@ pub mod state_file;
 mod store;
 
 pub use api::AUTH_HEADER;
+pub use api::lookup::DEFAULT_LOOKUP_CAP;
 pub use expect::{Expectation, Times};
 pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
@@ -109,7 +119,8 @@ pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, field
 pub use phone::PhoneMatch;
 pub use routes::{Door, Endpoint};
 pub use simulator::{
-    DEFAULT_IDLE_TIMEOUT, Simulator, SimulatorBuilder, SimulatorHandle, StartError,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Simulator, SimulatorBuilder, SimulatorHandle,
+    StartError,
 };
 pub use store::{
     Counts, DefaultAccount, FormSettings, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead,
@@ -133,6 +144,12 @@ pub mod internals {
         parse_urlencoded,
     };
 
+    /// The longest holds of the store's and the journal's locks, for the
+    /// benchmark's stall phase.
+    pub mod holds {
+        pub use crate::holds::{Holds, enable, take};
+    }
+
     /// The tokio runtime `leadim-sim` serves on, for the benchmark's baseline.
     pub mod runtime {
         pub use crate::runtime::{build, default_workers};
@@ -153,7 +170,8 @@ pub mod internals {
         token: TokenHeader<'_>,
         phone: Option<&str>,
     ) -> Result<Vec<u8>, ApiError> {
-        crate::api::lookup::find(store, aid, token, phone).map(|found| found.body)
+        crate::api::lookup::find(store, aid, token, phone, crate::DEFAULT_LOOKUP_CAP)
+            .map(|found| found.body)
     }
 
     /// The leads of account `aid` with `phone`, newest first, as views: what the

@@ -20,6 +20,10 @@ use tokio::sync::watch;
 /// The default of [`SimulatorBuilder::idle_timeout`] and of `leadim-sim --idle-timeout`.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The default of [`SimulatorBuilder::max_connections`] and of
+/// `leadim-sim --max-connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
 /// Why the simulator could not start.
 ///
 /// The message says everything (the file, the place, the reason), and no cause is
@@ -102,6 +106,7 @@ impl Simulator {
 ///     .phone_match(PhoneMatch::Normalized) // 972…, +972… and 05… find one another
 ///     .journal_limits(500, 1024 * 1024)
 ///     .idle_timeout(Duration::from_secs(5))
+///     .max_connections(64)
 ///     .start()
 ///     .await
 ///     .expect("simulator starts");
@@ -119,6 +124,8 @@ pub struct SimulatorBuilder {
     addr: SocketAddr,
     admin_token: Option<String>,
     idle_timeout: Duration,
+    max_connections: usize,
+    lookup_cap: usize,
 }
 
 impl Default for SimulatorBuilder {
@@ -131,6 +138,8 @@ impl Default for SimulatorBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            lookup_cap: crate::DEFAULT_LOOKUP_CAP,
         }
     }
 }
@@ -161,12 +170,30 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Closes a connection that sends no whole request head for this long while no
-    /// request of its own is being answered (default [`DEFAULT_IDLE_TIMEOUT`]): a
-    /// client that opens connections and stalls cannot use up the simulator's
-    /// connection slots.
+    /// Closes a connection when nothing arrives on it for this long — no request
+    /// head, no piece of a request's body — while no request of its own is being
+    /// answered (default [`DEFAULT_IDLE_TIMEOUT`]): a client that opens connections
+    /// and stalls, mid-head or mid-body, cannot hold the simulator's connection slots
+    /// for longer. A slow answer (a `latency` or `hang` fault) is never cut.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Most connections served at once (default [`DEFAULT_MAX_CONNECTIONS`], at
+    /// least 1); more wait in the listen backlog until a slot frees. Tests of slot
+    /// exhaustion use a small number.
+    pub fn max_connections(mut self, slots: usize) -> Self {
+        self.max_connections = slots.max(1);
+        self
+    }
+
+    /// Most leads a lookup answers with (default [`crate::DEFAULT_LOOKUP_CAP`], at
+    /// least 1): when more have the phone, the answer holds the ones stored under it
+    /// last, newest first, and the journal says how many there were
+    /// (`M20-lookup-cap`).
+    pub fn lookup_cap(mut self, leads: usize) -> Self {
+        self.lookup_cap = leads.max(1);
         self
     }
 
@@ -193,6 +220,8 @@ impl SimulatorBuilder {
                 faults: faults::Faults::default(),
                 admin_token: self.admin_token,
                 idle_timeout: self.idle_timeout,
+                max_connections: self.max_connections,
+                lookup_cap: self.lookup_cap,
                 base_url: OnceLock::new(),
                 closing: watch::channel(false).0,
             }),
@@ -279,23 +308,30 @@ impl SimulatorHandle {
             .account_config(&self.base_url)
     }
 
-    /// The whole journal, oldest first.
+    /// The whole journal, oldest first (read page by page).
     pub fn journal(&self) -> Vec<JournalEntry> {
-        self.app.journal.read(&JournalFilter::default()).entries
+        self.journal_matching(&JournalFilter::default())
     }
 
-    /// The journal entries matching `filter` (the same as `GET /__admin/requests`).
+    /// One page of the journal entries matching `filter`: after `filter.since`,
+    /// oldest first, at most `filter.limit` (100 when not given, at most 1,000), with
+    /// the cursor for the next page — the same as `GET /__admin/requests`.
     pub fn requests(&self, filter: &JournalFilter) -> JournalPage {
         self.app.journal.read(filter)
     }
 
-    /// One account's journal entries, oldest first.
+    /// Every journal entry matching `filter`'s account and path after its `since`,
+    /// oldest first, read page by page (its `limit` is ignored).
+    pub fn journal_matching(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        self.app.journal.read_all(filter)
+    }
+
+    /// One account's journal entries, oldest first (read page by page).
     pub fn journal_for(&self, aid: u64) -> Vec<JournalEntry> {
-        self.requests(&JournalFilter {
+        self.journal_matching(&JournalFilter {
             account: Some(aid),
             ..Default::default()
         })
-        .entries
     }
 
     /// The store: accounts, leads, seeding, enabling and disabling.
@@ -316,7 +352,10 @@ impl SimulatorHandle {
     /// Injects a fault (the same as `POST /__admin/faults`); returns its id, or why
     /// the spec is refused.
     pub fn inject(&self, spec: FaultSpec) -> Result<u64, faults::FaultError> {
-        self.app.faults.add(spec)
+        let store = &self.app.store;
+        self.app
+            .faults
+            .add(spec, |aid| store.account(aid).is_some())
     }
 
     /// The faults set, with their counters.

@@ -470,7 +470,11 @@ async fn the_journal_is_filtered_by_account_and_path() {
         .iter()
         .map(|e| e["id"].as_u64().unwrap())
         .collect();
-    assert_eq!(ids, [4, 5], "the newest two, oldest first");
+    assert_eq!(ids, [1, 2], "the oldest two, oldest first");
+    assert_eq!(
+        (page["next_since"].as_u64(), page["more"].as_bool()),
+        (Some(2), Some(true))
+    );
     let (_, page) = get(&format!("{}?since=3", admin(&sim, "requests"))).await;
     assert_eq!(page["entries"].as_array().unwrap().len(), 2);
     let (status, answer) = get(&format!("{}?account=abc", admin(&sim, "requests"))).await;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{client, lead_count, lookup_request, lookup_response, submit_get_request};
-use leadim_simulator::faults::{AnswerFault, Endpoint, FaultKind, FaultSpec, When};
+use leadim_simulator::faults::{AnswerFault, Endpoint, FaultError, FaultKind, FaultSpec, When};
 use leadim_simulator::{AccountConfig, Simulator, SimulatorHandle};
 use std::time::{Duration, Instant};
 
@@ -402,4 +402,97 @@ async fn a_truncated_redirect_drops_the_connection_rather_than_losing_its_locati
         1,
         "the lead is stored all the same"
     );
+}
+
+#[tokio::test]
+async fn bad_fault_specs_are_refused_with_their_status_and_reason() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let http = client();
+    let url = format!("{}/__admin/faults", sim.base_url());
+    let post = |body: String| {
+        let request = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let resp = request.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let refusals = [
+        // Not a fault spec at all: 400.
+        (r#"{"fault":"#.to_owned(), 400, "invalid JSON body"),
+        (
+            r#"{"fault":{"kind":"explode"}}"#.to_owned(),
+            400,
+            "unknown variant `explode`",
+        ),
+        (
+            r#"{"fault":{"kind":"close"},"every":2}"#.to_owned(),
+            400,
+            "unknown field `every`",
+        ),
+        // A spec that reads but is refused: 422, with the reason.
+        (
+            r#"{"fault":{"kind":"close"},"next":1,"nth":2}"#.to_owned(),
+            422,
+            "give at most one of next, nth and probability",
+        ),
+        (
+            r#"{"fault":{"kind":"status","status":200}}"#.to_owned(),
+            422,
+            "status 200 is not an error status",
+        ),
+        (
+            r#"{"endpoint":"lead_page","fault":{"kind":"close"}}"#.to_owned(),
+            422,
+            "lead_page is not faulted",
+        ),
+        (
+            r#"{"fault":{"kind":"latency","ms":600001}}"#.to_owned(),
+            422,
+            "latency 600001 ms is too long: at most 600000 ms (10 minutes)",
+        ),
+        (
+            r#"{"account":4242,"fault":{"kind":"close"}}"#.to_owned(),
+            422,
+            "account 4242 does not exist, so a fault for it would never strike",
+        ),
+    ];
+    for (body, status, reason) in refusals {
+        let (got, answer) = post(body.clone()).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer.contains(reason), "{body}: {answer}");
+    }
+    assert!(sim.faults().is_empty(), "nothing refused was set");
+    let longest = format!(
+        r#"{{"account":{},"fault":{{"kind":"latency","ms":600000}}}}"#,
+        account.aid
+    );
+    assert_eq!(post(longest).await.0, 201);
+    // The handle's door refuses the same.
+    let refused =
+        sim.inject(FaultSpec::new(Endpoint::Submit, AnswerFault::Close).for_account(4242));
+    assert_eq!(refused, Err(FaultError::UnknownAccount(4242)));
+}
+
+#[tokio::test]
+async fn a_latency_fault_stores_the_change_and_its_journal_line_says_so() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    for when in [When::Before, When::After] {
+        let mut spec = FaultSpec::new(Endpoint::Submit, FaultKind::Latency { ms: 50 })
+            .for_account(account.aid)
+            .times(1);
+        spec.when = when;
+        sim.inject(spec).unwrap();
+        let resp = submit(&account, "ליאור כץ", "0541112299").await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let fault = sim.journal_for(account.aid).pop().unwrap().fault.unwrap();
+        assert!(fault.contains("latency 50 ms"), "{fault}");
+        assert!(!fault.contains("nothing stored"), "{fault}");
+        assert!(fault.contains("changes is stored"), "{fault}");
+    }
+    assert_eq!(lead_count(&sim, account.aid), 2, "both leads are stored");
 }

@@ -1,11 +1,11 @@
 //! `leads_get.ashx?by_phone=` and `lead_get.ashx?by_id=`: exact and normalized phone
-//! matching, newest first, token scopes and ownership, case-insensitive paths and
-//! account isolation.
+//! matching, newest first, at most the lookup's cap, token scopes and ownership,
+//! case-insensitive paths and account isolation.
 
 mod common;
 
 use common::*;
-use leadim_simulator::{PhoneMatch, Simulator};
+use leadim_simulator::{PhoneMatch, Simulator, SimulatorHandle};
 use serde_json::json;
 
 #[tokio::test]
@@ -559,5 +559,58 @@ async fn a_phone_without_digits_matches_nothing_in_normalized_mode() {
     assert_eq!(
         stored_lead(&sim, account.aid, garbled).unwrap().phone,
         "לא מסרה"
+    );
+}
+
+/// `count` leads on one phone for `account`, created at `created_at` (empty: now).
+fn seed_on_one_phone(sim: &SimulatorHandle, aid: u64, count: usize, created_at: &str) -> Vec<u64> {
+    let leads: Vec<leadim_simulator::SeedLead> = serde_json::from_value(json!(
+        (0..count)
+            .map(|i| json!({"phone": "0549990000", "created_at": created_at, "fields": {"שם": format!("ליד {i}")}}))
+            .collect::<Vec<_>>()
+    ))
+    .unwrap();
+    sim.store().seed_leads(aid, leads).unwrap()
+}
+
+#[tokio::test]
+async fn a_phone_with_more_leads_than_the_cap_answers_the_newest_and_says_so() {
+    let sim = Simulator::builder().lookup_cap(50).start().await.unwrap();
+    let account = sim.create_account();
+    let older = seed_on_one_phone(&sim, account.aid, 1_000, "2026-01-01T08:00:00Z");
+    let newer = seed_on_one_phone(&sim, account.aid, 1_000, "");
+    let answer = lookup(&client(), &account, "0549990000").await;
+    let mut newest: Vec<u64> = newer.iter().rev().take(50).copied().collect();
+    assert_eq!(lids(&answer), newest, "the newest 50, newest first");
+    let entry = last_entry(&sim, "leads_get");
+    assert_diagnostic(
+        &entry,
+        &format!(
+            "2000 leads of account {} have phone '0549990000': the answer holds the newest 50",
+            account.aid
+        ),
+    );
+    assert_diagnostic(&entry, "M20-lookup-cap");
+
+    // Under the cap: every lead, and no word about a cap.
+    let few = sim.create_account();
+    let three = seed_on_one_phone(&sim, few.aid, 3, "");
+    let answer = lookup(&client(), &few, "0549990000").await;
+    newest = three.iter().rev().copied().collect();
+    assert_eq!(lids(&answer), newest);
+    assert!(last_entry(&sim, "leads_get").diagnostics.is_empty());
+    assert!(!older.is_empty());
+}
+
+#[tokio::test]
+async fn the_cap_is_500_by_default() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let seeded = seed_on_one_phone(&sim, account.aid, 600, "");
+    let answer = lookup(&client(), &account, "0549990000").await;
+    assert_eq!(leadim_simulator::DEFAULT_LOOKUP_CAP, 500);
+    assert_eq!(
+        lids(&answer),
+        seeded.iter().rev().take(500).copied().collect::<Vec<_>>()
     );
 }

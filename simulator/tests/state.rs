@@ -159,6 +159,22 @@ async fn the_admin_token_guards_every_admin_route() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
+    // The scheme's name is case-insensitive (RFC 9110); another scheme is not a
+    // bearer token.
+    for (authorization, status) in [
+        ("bearer s3cret-2026", 200),
+        ("BEARER   s3cret-2026", 200),
+        ("Basic s3cret-2026", 401),
+        ("Bearers3cret-2026", 401),
+    ] {
+        let resp = http
+            .get(admin("health"))
+            .header("Authorization", authorization)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{authorization}");
+    }
     let ok = http
         .get(admin("accounts"))
         .header("X-Admin-Token", "s3cret-2026")

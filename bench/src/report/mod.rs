@@ -29,6 +29,12 @@ pub const MAX_RSS_AFTER_REQUESTS: u64 = 30_000_000;
 pub const MAX_BYTES_PER_LEAD: u64 = 600;
 /// Most slowdown of lookup (and update) from the small to the large dataset.
 pub const MAX_SCALE_SLOWDOWN: f64 = 0.10;
+/// Longest hold of the store's lock, or stall of the worker thread, that a journal
+/// read, a snapshot or a reset may cause (microseconds).
+pub const MAX_STALL_US: u64 = 10_000;
+/// Most that a journal read, a snapshot or a reset may add to the lookups' p99.9
+/// (microseconds).
+pub const MAX_P999_ADDED_US: f64 = 10_000.0;
 /// Least submit req/s with `--state` (without `--fsync`), as a share of the req/s
 /// without a state file.
 pub const MIN_STATE_RPS_RATIO: f64 = 0.7;
@@ -48,7 +54,9 @@ pub struct Report {
     pub loaded: Vec<Loaded>,
     /// Phase 4: lookup and update at two dataset sizes.
     pub scale: Option<Scale>,
-    /// Phase 5: submit without and with a state file.
+    /// Phase 5: lookups during a journal read, a snapshot and a reset.
+    pub stall: Option<Stall>,
+    /// Phase 6: submit without and with a state file.
     pub state: Option<StateThroughput>,
     /// Each target with its measurement and verdict.
     pub verdicts: Vec<Verdict>,
@@ -220,6 +228,77 @@ pub struct Scale {
     pub update_big: Outcome,
 }
 
+/// Lookups on the large dataset while the simulator does something heavy besides.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stall {
+    /// Leads of the dataset.
+    pub leads: u64,
+    /// The baseline first, then one window per operation.
+    pub windows: Vec<StallWindow>,
+}
+
+/// Lookups during one operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct StallWindow {
+    /// What the simulator did besides.
+    pub during: String,
+    /// How long it took, milliseconds; `None` when it could not be done (a snapshot
+    /// of a `--sim-bin` binary).
+    pub operation_ms: Option<f64>,
+    /// What it did, in words (pages and bytes read, leads written).
+    pub detail: Option<String>,
+    /// The lookups, from before the operation started until after it ended.
+    pub outcome: Outcome,
+    /// The longest holds and stall meanwhile (a monitored `serve-sim` only).
+    pub holds: Option<Holds>,
+}
+
+/// The longest holds of the simulator's locks and stall of its worker thread over
+/// a window, microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Holds {
+    /// The store's lock.
+    pub store_us: u64,
+    /// The journal's lock.
+    pub journal_us: u64,
+    /// The worker thread: the most a timer on it woke late (1 ms resolution).
+    pub worker_us: u64,
+}
+
+impl Holds {
+    /// From a monitored simulator's answer, `holds store_us=1 journal_us=2 worker_us=3`.
+    pub fn parse(line: &str) -> anyhow::Result<Holds> {
+        let value = |key: &str| -> anyhow::Result<u64> {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(key)?.strip_prefix('='))
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("no {key} in '{line}'"))
+        };
+        Ok(Holds {
+            store_us: value("store_us")?,
+            journal_us: value("journal_us")?,
+            worker_us: value("worker_us")?,
+        })
+    }
+
+    /// The longest of the store's lock and the worker thread: the gate.
+    pub fn gate_us(&self) -> u64 {
+        self.store_us.max(self.worker_us)
+    }
+}
+
+impl std::fmt::Display for Holds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "store lock {:.1} ms, worker {:.1} ms, journal lock {:.1} ms",
+            self.store_us as f64 / 1e3,
+            self.worker_us as f64 / 1e3,
+            self.journal_us as f64 / 1e3
+        )
+    }
+}
+
 /// Submit on the simulator without a state file, with `--state` and with
 /// `--state --fsync`: the medians of their rounds.
 #[derive(Debug, Clone, Serialize)]
@@ -288,6 +367,7 @@ impl Report {
             after_requests: None,
             loaded: Vec::new(),
             scale: None,
+            stall: None,
             state: None,
             verdicts: Vec::new(),
         }
@@ -297,6 +377,21 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holds_read_from_the_answer_line() {
+        let holds = Holds::parse("holds store_us=12 journal_us=3 worker_us=1500").unwrap();
+        assert_eq!(
+            holds,
+            Holds {
+                store_us: 12,
+                journal_us: 3,
+                worker_us: 1500
+            }
+        );
+        assert_eq!(holds.gate_us(), 1500);
+        assert!(Holds::parse("holds store_us=12").is_err());
+    }
 
     #[test]
     fn the_median_is_the_middle_run() {

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use super::numbers::{mb, ms, ms_bare, opt1, opt2, thousands};
 use super::{
-    AfterRequests, Comparison, Loaded, Meta, Report, Scale, Startup, StateThroughput, Verdict,
+    AfterRequests, Comparison, Loaded, Meta, Report, Scale, Stall, Startup, StateThroughput,
+    Verdict,
 };
 use crate::load::Outcome;
 
@@ -22,6 +23,9 @@ impl Report {
         memory(&mut out, self.after_requests.as_ref(), &self.loaded);
         if let Some(s) = &self.scale {
             scale(&mut out, s);
+        }
+        if let Some(s) = &self.stall {
+            stall(&mut out, s);
         }
         if let Some(s) = &self.state {
             state(&mut out, s);
@@ -219,11 +223,49 @@ fn scale(out: &mut String, s: &Scale) {
     }
 }
 
-/// Phase 5: submit without a state file, with `--state` and with `--fsync`.
+/// Phase 5: a row per operation, with the longest holds when the simulator was
+/// monitored.
+fn stall(out: &mut String, s: &Stall) {
+    let _ = writeln!(
+        out,
+        "\n5. Stalls: lookups on {} leads during each operation (holds: the longest, ms)",
+        thousands(s.leads as f64)
+    );
+    let _ = writeln!(
+        out,
+        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}",
+        "during", "op ms", "req/s", "p99.9 ms", "max ms", "store", "worker", "jrnl", "errors"
+    );
+    for w in &s.windows {
+        let hold = |f: fn(&super::Holds) -> u64| {
+            w.holds
+                .as_ref()
+                .map_or("?".into(), |h| format!("{:.1}", f(h) as f64 / 1e3))
+        };
+        let _ = writeln!(
+            out,
+            "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}",
+            w.during,
+            w.operation_ms.map_or("?".into(), |m| format!("{m:.1}")),
+            thousands(w.outcome.rps),
+            ms_bare(w.outcome.p999_us),
+            ms_bare(w.outcome.max_us),
+            hold(|h| h.store_us),
+            hold(|h| h.worker_us),
+            hold(|h| h.journal_us),
+            w.outcome.errors
+        );
+        if let Some(detail) = &w.detail {
+            let _ = writeln!(out, "  {detail}");
+        }
+    }
+}
+
+/// Phase 6: submit without a state file, with `--state` and with `--fsync`.
 fn state(out: &mut String, s: &StateThroughput) {
     let _ = writeln!(
         out,
-        "\n5. Submit with a state file (ratio = this / without; each change logged before its answer)"
+        "\n6. Submit with a state file (ratio = this / without; each change logged before its answer)"
     );
     let _ = writeln!(
         out,

@@ -3,9 +3,9 @@
 
 use super::numbers::{mb, ms, opt1, thousands};
 use super::{
-    AfterRequests, Comparison, Loaded, MAX_BYTES_PER_LEAD, MAX_P99_RATIO, MAX_RSS_AFTER_REQUESTS,
-    MAX_SCALE_SLOWDOWN, MIN_RPS_RATIO, MIN_STATE_RPS_RATIO, Report, Scale, Startup,
-    StateThroughput, Verdict,
+    AfterRequests, Comparison, Loaded, MAX_BYTES_PER_LEAD, MAX_P99_RATIO, MAX_P999_ADDED_US,
+    MAX_RSS_AFTER_REQUESTS, MAX_SCALE_SLOWDOWN, MAX_STALL_US, MIN_RPS_RATIO, MIN_STATE_RPS_RATIO,
+    Report, Scale, Stall, Startup, StateThroughput, Verdict,
 };
 use crate::load::Outcome;
 
@@ -21,6 +21,9 @@ impl Report {
         v.extend(loaded(&self.loaded));
         if let Some(s) = &self.scale {
             v.extend(scale(s));
+        }
+        if let Some(s) = &self.stall {
+            v.extend(stall(s));
         }
         v.extend(self.state.as_ref().map(state));
         self.verdicts = v;
@@ -158,6 +161,46 @@ fn slowdown(s: &Scale, what: &str, small: &Outcome, big: &Outcome) -> Verdict {
         ),
         pass: cost <= 1.0 + MAX_SCALE_SLOWDOWN && big.errors == 0,
     }
+}
+
+/// Each operation of the stall phase: the longest hold of the store's lock or stall
+/// of the worker thread, and what it added to the lookups' p99.9 over the baseline.
+fn stall(s: &Stall) -> Vec<Verdict> {
+    let Some((baseline, operations)) = s.windows.split_first() else {
+        return Vec::new();
+    };
+    let mut verdicts = Vec::new();
+    // An operation that could not be done (a snapshot of a `--sim-bin` binary) is
+    // held to nothing.
+    for w in operations.iter().filter(|w| w.operation_ms.is_some()) {
+        if let Some(holds) = w.holds {
+            verdicts.push(Verdict {
+                target: format!(
+                    "stall, {}: store lock and worker held ≤ {} ms",
+                    w.during,
+                    MAX_STALL_US / 1000
+                ),
+                measured: holds.to_string(),
+                pass: holds.gate_us() <= MAX_STALL_US,
+            });
+        }
+        let added = w.outcome.p999_us - baseline.outcome.p999_us;
+        verdicts.push(Verdict {
+            target: format!(
+                "stall, {}: lookup p99.9 ≤ baseline + {} ms",
+                w.during,
+                MAX_P999_ADDED_US / 1000.0
+            ),
+            measured: format!(
+                "{} (baseline {}; max {})",
+                ms(w.outcome.p999_us),
+                ms(baseline.outcome.p999_us),
+                ms(w.outcome.max_us)
+            ),
+            pass: added <= MAX_P999_ADDED_US && w.outcome.errors == 0,
+        });
+    }
+    verdicts
 }
 
 /// Submit with `--state` against submit without; the `--fsync` figure is shown

@@ -5,6 +5,7 @@ mod accounts;
 mod drive;
 mod phases;
 mod settings;
+mod stall;
 mod state;
 
 pub use drive::{DriveOptions, drive};
@@ -78,7 +79,8 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
     if s.runs(Phase::Memory) {
         report.after_requests = Some(after_requests(s).await?);
     }
-    if s.runs(Phase::Startup) || s.runs(Phase::Memory) || s.runs(Phase::Scale) {
+    let with_datasets = [Phase::Startup, Phase::Memory, Phase::Scale, Phase::Stall];
+    if with_datasets.into_iter().any(|p| s.runs(p)) {
         let small = generate(s.small_leads)?;
         let big = generate(s.big_leads)?;
         if s.runs(Phase::Startup) {
@@ -104,6 +106,9 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
                 report.loaded = loaded;
             }
             report.scale = scale;
+        }
+        if s.runs(Phase::Stall) {
+            report.stall = Some(stall::stall(s, big.path()).await?);
         }
     }
     if s.runs(Phase::State) {

@@ -19,6 +19,8 @@ pub enum Phase {
     Memory,
     /// Lookup and update at a small and a large dataset.
     Scale,
+    /// Lookups on the large dataset during a journal read, a snapshot and a reset.
+    Stall,
     /// Submit without and with `--state` (and `--fsync`).
     State,
 }

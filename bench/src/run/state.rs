@@ -1,4 +1,4 @@
-//! Phase 5: `/v2/submit` on the simulator without a state file, with `--state` (every
+//! Phase 6: `/v2/submit` on the simulator without a state file, with `--state` (every
 //! change logged before it is answered) and with `--state --fsync`, the three up at
 //! once and their windows alternating, so that the machine's load falls alike on
 //! each.

@@ -20,10 +20,17 @@ impl LeadimWorld {
                 wire_name(&call.request.function),
                 call.elapsed
             );
+            // The token is a credential: the report shows it masked, as the
+            // journal does.
+            let mut crm_config = call.request.crm_config.clone();
+            crm_config.token = crm_config
+                .token
+                .as_deref()
+                .map(leadim_simulator::journal::mask_token);
             let _ = writeln!(
                 out,
                 "  sent: crmConfig {} chat {}",
-                compact(&call.request.crm_config),
+                compact(&crm_config),
                 compact(&call.request.chat)
             );
             match &call.answer {

@@ -203,7 +203,7 @@ mod tests {
         // Routed to the account's advertisers, so the routing is written too.
         let lid = store
             .read_account("3305", token, Scope::Read, |account| {
-                Ok(account.by_phone("0521234567")[0].lid)
+                Ok(account.by_phone_latest("0521234567", usize::MAX).0[0].lid)
             })
             .unwrap();
         let by_id = format!("by_id={lid}&route_adv=true");
@@ -212,7 +212,7 @@ mod tests {
             .unwrap();
         let (views, json) = store
             .read_account("3305", token, Scope::Read, |account| {
-                let mut found = account.by_phone("0521234567");
+                let mut found = account.by_phone_latest("0521234567", usize::MAX).0;
                 newest_first(&mut found);
                 let views: Vec<_> = found.iter().map(|l| account.view(l)).collect();
                 Ok((views, envelope(account, &found)))

@@ -15,7 +15,7 @@ mod spec;
 
 pub use kind::{AnswerFault, FaultKind};
 pub(crate) use spec::WireSpec;
-pub use spec::{FaultError, FaultSpec, Trigger};
+pub use spec::{FaultError, FaultSpec, MAX_LATENCY_MS, Trigger};
 
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -118,11 +118,22 @@ pub struct Strike {
 }
 
 impl Strike {
-    /// How the journal names it.
+    /// How the journal names it, saying whether the request's change was stored: a
+    /// delay still runs the handler (before or after it waits), so whatever the
+    /// request changes is stored; a fault that takes the answer's place before the
+    /// handler stores nothing.
     pub fn describe(&self) -> String {
-        let when = match self.when {
-            When::Before => "before the handler: nothing stored",
-            When::After => "after the handler: the change is stored, the answer lost",
+        let when = match (&self.kind, self.when) {
+            (FaultKind::Latency { .. }, When::Before) => {
+                "before the handler: the request is handled after the delay, and what it changes is stored"
+            }
+            (FaultKind::Latency { .. }, When::After) => {
+                "after the handler: what the request changes is stored, then the answer waits"
+            }
+            (FaultKind::Answer(_), When::Before) => "before the handler: nothing stored",
+            (FaultKind::Answer(_), When::After) => {
+                "after the handler: the change is stored, the answer lost"
+            }
         };
         format!("fault #{}: {}, {when}", self.id, self.kind)
     }
@@ -147,9 +158,19 @@ impl Faults {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds a fault; returns its id, or why the spec is refused.
-    pub fn add(&self, spec: FaultSpec) -> Result<u64, FaultError> {
+    /// Adds a fault; returns its id, or why the spec is refused. `account_exists`
+    /// says whether the simulator has an account, for a fault scoped to one.
+    pub fn add(
+        &self,
+        spec: FaultSpec,
+        account_exists: impl FnOnce(u64) -> bool,
+    ) -> Result<u64, FaultError> {
         spec.validate()?;
+        if let Some(aid) = spec.account
+            && !account_exists(aid)
+        {
+            return Err(FaultError::UnknownAccount(aid));
+        }
         let mut list = self.lock();
         list.next_id += 1;
         let id = list.next_id;
@@ -277,6 +298,11 @@ pub const IIS_ERROR_PAGE: &str = r#"<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0
 mod tests {
     use super::*;
 
+    /// Adds a fault to a simulator that has every account.
+    fn add(faults: &Faults, spec: FaultSpec) -> Result<u64, FaultError> {
+        faults.add(spec, |_| true)
+    }
+
     fn strikes(faults: &Faults, n: usize, account: Option<u64>) -> Vec<bool> {
         (0..n)
             .map(|_| faults.strike(Endpoint::Submit, || account).is_some())
@@ -286,8 +312,11 @@ mod tests {
     #[test]
     fn next_n_then_exhausted() {
         let f = Faults::default();
-        f.add(FaultSpec::new(Endpoint::Submit, AnswerFault::Close).times(2))
-            .unwrap();
+        add(
+            &f,
+            FaultSpec::new(Endpoint::Submit, AnswerFault::Close).times(2),
+        )
+        .unwrap();
         assert_eq!(strikes(&f, 4, None), [true, true, false, false]);
         assert!(f.list()[0].exhausted);
     }
@@ -295,8 +324,7 @@ mod tests {
     #[test]
     fn nth_strikes_once() {
         let f = Faults::default();
-        f.add(FaultSpec::new(Target::All, AnswerFault::Hang).nth(3))
-            .unwrap();
+        add(&f, FaultSpec::new(Target::All, AnswerFault::Hang).nth(3)).unwrap();
         assert_eq!(strikes(&f, 5, None), [false, false, true, false, false]);
     }
 
@@ -304,7 +332,8 @@ mod tests {
     fn probability_is_reproducible_from_its_seed() {
         let run = || {
             let f = Faults::default();
-            f.add(
+            add(
+                &f,
                 FaultSpec::new(Endpoint::Submit, AnswerFault::MalformedJson).probability(0.3, 42),
             )
             .unwrap();
@@ -319,8 +348,11 @@ mod tests {
     #[test]
     fn scoped_to_account_and_endpoint() {
         let f = Faults::default();
-        f.add(FaultSpec::new(Endpoint::Submit, AnswerFault::Reset).for_account(9001))
-            .unwrap();
+        add(
+            &f,
+            FaultSpec::new(Endpoint::Submit, AnswerFault::Reset).for_account(9001),
+        )
+        .unwrap();
         assert!(f.strike(Endpoint::Submit, || Some(9001)).is_some());
         assert!(f.strike(Endpoint::Submit, || Some(9002)).is_none());
         assert!(f.strike(Endpoint::Lookup, || Some(9001)).is_none());
@@ -334,19 +366,55 @@ mod tests {
             retry_after: None,
         };
         assert_eq!(
-            f.add(FaultSpec::new(Target::All, status(200))),
+            add(&f, FaultSpec::new(Target::All, status(200))),
             Err(FaultError::NotAnErrorStatus(200))
         );
         assert_eq!(
-            f.add(FaultSpec::new(Target::All, AnswerFault::Close).nth(0)),
+            add(&f, FaultSpec::new(Target::All, AnswerFault::Close).nth(0)),
             Err(FaultError::NthZero)
         );
         assert_eq!(
-            f.add(FaultSpec::new(Target::All, AnswerFault::Close).probability(-0.5, 1)),
+            add(
+                &f,
+                FaultSpec::new(Target::All, AnswerFault::Close).probability(-0.5, 1)
+            ),
             Err(FaultError::ProbabilityOutOfRange(-0.5))
         );
         assert!(f.list().is_empty());
-        assert_eq!(f.add(FaultSpec::new(Target::All, status(599))), Ok(1));
+        assert_eq!(add(&f, FaultSpec::new(Target::All, status(599))), Ok(1));
+    }
+
+    #[test]
+    fn a_fault_for_an_account_that_does_not_exist_is_refused() {
+        let f = Faults::default();
+        let spec = FaultSpec::new(Endpoint::Submit, AnswerFault::Close).for_account(4242);
+        let refused = f.add(spec.clone(), |aid| aid == 9001).unwrap_err();
+        assert_eq!(refused, FaultError::UnknownAccount(4242));
+        assert!(
+            refused
+                .to_string()
+                .starts_with("account 4242 does not exist")
+        );
+        assert!(f.list().is_empty());
+        assert_eq!(f.add(spec.for_account(9001), |aid| aid == 9001), Ok(1));
+        let everyone = FaultSpec::new(Endpoint::Submit, AnswerFault::Close);
+        assert_eq!(f.add(everyone, |_| false), Ok(2), "no account: no check");
+    }
+
+    #[test]
+    fn the_journal_says_whether_the_change_was_stored() {
+        let strike = |kind: FaultKind, when| Strike { id: 3, kind, when }.describe();
+        let latency = FaultKind::Latency { ms: 800 };
+        assert_eq!(
+            strike(latency.clone(), When::Before),
+            "fault #3: latency 800 ms, before the handler: the request is handled after the delay, and what it changes is stored"
+        );
+        assert!(
+            strike(latency, When::After)
+                .ends_with("what the request changes is stored, then the answer waits")
+        );
+        assert!(strike(AnswerFault::Close.into(), When::Before).ends_with("nothing stored"));
+        assert!(strike(AnswerFault::Close.into(), When::After).ends_with("the answer lost"));
     }
 
     #[test]

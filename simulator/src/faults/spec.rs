@@ -27,7 +27,10 @@ pub enum Trigger {
     },
 }
 
-/// Why a fault spec is refused. Each message is what the admin API answers (422).
+/// Why a fault spec is refused. Each message is what the admin API answers, with
+/// 422: the spec reads, but is not one the simulator takes. (A body that does not
+/// read as a fault spec at all — not JSON, an unknown key, kind or endpoint, a value
+/// of the wrong type — is answered 400 before these checks.)
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaultError {
     /// More than one of `next`, `nth` and `probability` in the JSON.
@@ -57,7 +60,21 @@ pub enum FaultError {
     /// An endpoint faults never strike (the lead page stands for the UI).
     #[error("faults strike the Lead.IM API; {0} is not faulted")]
     NotFaultable(Endpoint),
+    /// A `latency` longer than [`MAX_LATENCY_MS`].
+    #[error(
+        "latency {0} ms is too long: at most {MAX_LATENCY_MS} ms (10 minutes); for no answer at all, use the hang fault"
+    )]
+    LatencyTooLong(u64),
+    /// A fault for an account the simulator does not have: it would never strike.
+    #[error(
+        "account {0} does not exist, so a fault for it would never strike: create the account first (POST /__admin/accounts), or leave account out to strike every account"
+    )]
+    UnknownAccount(u64),
 }
+
+/// The longest `latency` a fault may add, in milliseconds: 10 minutes, as long as a
+/// `hang` fault holds a request. (Every client gives up long before.)
+pub const MAX_LATENCY_MS: u64 = 600_000;
 
 /// A fault to inject: which requests (account, endpoint, [`Trigger`]) get which
 /// fault, before the handler (nothing stored) or after it (stored, the answer lost).
@@ -197,7 +214,9 @@ impl FaultSpec {
     }
 
     /// Checks what the types leave open: `nth` 0, a probability outside 0–1, a
-    /// `status` fault that is not an error status.
+    /// `status` fault that is not an error status, a latency over
+    /// [`MAX_LATENCY_MS`]. (Whether its account exists is the simulator's to check,
+    /// when the fault is injected.)
     pub fn validate(&self) -> Result<(), FaultError> {
         match self.trigger {
             Trigger::Probability { p, .. } if !(0.0..=1.0).contains(&p) => {
@@ -216,26 +235,20 @@ impl FaultSpec {
         {
             return Err(FaultError::NotFaultable(endpoint));
         }
-        if let FaultKind::Answer(AnswerFault::Status { status, .. }) = self.fault
-            && !(400..=599).contains(&status)
-        {
-            return Err(FaultError::NotAnErrorStatus(status));
-        }
-        if let FaultKind::Answer(AnswerFault::Respond {
-            status, headers, ..
-        }) = &self.fault
-        {
-            if !(100..=599).contains(status) {
-                return Err(FaultError::NotAStatus(*status));
+        match &self.fault {
+            FaultKind::Answer(AnswerFault::Status { status, .. })
+                if !(400..=599).contains(status) =>
+            {
+                Err(FaultError::NotAnErrorStatus(*status))
             }
-            if let Some((name, _)) = headers.iter().find(|(name, value)| {
-                hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-                    || hyper::header::HeaderValue::from_str(value).is_err()
-            }) {
-                return Err(FaultError::BadHeader(name.clone()));
+            FaultKind::Latency { ms } if *ms > MAX_LATENCY_MS => {
+                Err(FaultError::LatencyTooLong(*ms))
             }
+            FaultKind::Answer(AnswerFault::Respond {
+                status, headers, ..
+            }) => respond_is_valid(*status, headers),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Whether a request of `endpoint` for `account` is one this fault is for.
@@ -323,6 +336,24 @@ impl From<FaultSpec> for WireSpec {
     }
 }
 
+/// A `respond` fault's answer is one HTTP can carry: a status, and headers with
+/// valid names and values.
+fn respond_is_valid(
+    status: u16,
+    headers: &std::collections::BTreeMap<String, String>,
+) -> Result<(), FaultError> {
+    if !(100..=599).contains(&status) {
+        return Err(FaultError::NotAStatus(status));
+    }
+    match headers.iter().find(|(name, value)| {
+        hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || hyper::header::HeaderValue::from_str(value).is_err()
+    }) {
+        Some((name, _)) => Err(FaultError::BadHeader(name.clone())),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +432,19 @@ mod tests {
         let err = refusal(r#"{"fault":{"kind":"close"},"probability":1.5}"#);
         assert_eq!(err, FaultError::ProbabilityOutOfRange(1.5));
         assert_eq!(err.to_string(), "probability 1.5 is not between 0 and 1");
+    }
+
+    #[test]
+    fn a_latency_over_ten_minutes_is_refused() {
+        let err = refusal(r#"{"fault":{"kind":"latency","ms":600001}}"#);
+        assert_eq!(err, FaultError::LatencyTooLong(600_001));
+        assert!(
+            err.to_string()
+                .starts_with("latency 600001 ms is too long: at most 600000 ms")
+        );
+        let longest: FaultSpec =
+            serde_json::from_str(r#"{"fault":{"kind":"latency","ms":600000}}"#).unwrap();
+        assert_eq!(longest.fault, FaultKind::Latency { ms: MAX_LATENCY_MS });
     }
 
     #[test]

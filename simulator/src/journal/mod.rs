@@ -5,16 +5,23 @@
 //! compact copy of the request and of the answer's head ([`ExchangeCopy`]), and a note
 //! of which parameters were decoded ([`ParamsUsed`]). The readable [`JournalEntry`]
 //! — parameters decoded again, masked token, answer as text — is made only when the
-//! journal is read. Bounded by entry count and by bytes: the oldest entries go
-//! first, and the count of dropped entries is kept so a reader knows the history is
-//! partial. It has its own lock (separate from the store's: no operation needs both
-//! at once).
+//! journal is read, a page at a time (`page`), outside the journal's lock, with every
+//! credential masked (`mask`). Bounded by entry count and by bytes: the oldest
+//! entries go first, and the count of dropped entries is kept so a reader knows the
+//! history is partial. It has its own lock (separate from the store's: no operation
+//! needs both at once).
 
 mod copy;
+mod mask;
+mod page;
 mod summary;
 
 pub use copy::{ExchangeCopy, MAX_ANSWER_BYTES};
+pub use mask::mask_token;
+pub(crate) use page::Picked;
+pub use page::{DEFAULT_PAGE, JournalFilter, JournalPage, MAX_PAGE};
 
+use crate::holds::{Lock, Timed};
 use crate::request::ParamsUsed;
 use crate::routes::{Door, Endpoint};
 use serde::{Deserialize, Serialize};
@@ -39,7 +46,7 @@ pub struct JournalEntry {
     pub method: String,
     /// Path as sent.
     pub path: String,
-    /// Raw query string, if any.
+    /// Raw query string, if any, with credentials masked.
     pub query: Option<String>,
     /// The Lead.IM endpoint its path names (whatever the method), if any.
     pub endpoint: Option<Endpoint>,
@@ -48,9 +55,11 @@ pub struct JournalEntry {
     pub door: Option<Door>,
     /// The account it concerned, when known.
     pub account: Option<u64>,
-    /// The decoded parameters (query and body), in order.
+    /// The decoded parameters (query and body), in order, with credentials
+    /// (`APIKEY` and the like) masked.
     pub params: Vec<(String, String)>,
-    /// Request headers, with `X-LEAD-IM-AUTH` masked.
+    /// Request headers, with credentials (`X-LEAD-IM-AUTH`, `Authorization`,
+    /// `X-Admin-Token`, cookies) masked.
     pub headers: Vec<(String, String)>,
     /// The answer's HTTP status (0 when no answer was sent).
     pub status: u16,
@@ -219,22 +228,18 @@ impl Record {
             at: self.at.to_string(),
             method: self.request.method().to_string(),
             path: self.request.path().to_owned(),
-            query: self.request.query().map(str::to_owned),
+            query: self.request.query().map(|q| mask::query(q).into_owned()),
             endpoint: self.endpoint,
             door: self.door,
             account: self.account,
-            params: self.request.to_request(self.at).decode_again(self.params),
+            params: mask::params(self.request.to_request(self.at).decode_again(self.params)),
             headers: self
                 .request
                 .headers()
                 .map(|(name, value)| {
-                    let text = String::from_utf8_lossy(value);
-                    let shown = if name.eq_ignore_ascii_case(crate::api::AUTH_HEADER) {
-                        mask_token(&text)
-                    } else {
-                        text.into_owned()
-                    };
-                    (name.to_ascii_lowercase(), shown)
+                    let name = name.to_ascii_lowercase();
+                    let shown = mask::header(&name, &String::from_utf8_lossy(value));
+                    (name, shown)
                 })
                 .collect(),
             status: self.status,
@@ -246,77 +251,10 @@ impl Record {
     }
 }
 
-/// Which entries to read: the same filters as `GET /__admin/requests`.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use leadim_simulator::{AUTH_HEADER, Endpoint, JournalFilter, Simulator};
-///
-/// let sim = Simulator::start().await.unwrap();
-/// let account = sim.create_account();
-/// reqwest::Client::new()
-///     .get(&account.get_customer_details_url)
-///     .query(&[("by_phone", "054-318-2290")])
-///     .header(AUTH_HEADER, &account.read_token)
-///     .send()
-///     .await
-///     .unwrap();
-/// let page = sim.requests(&JournalFilter {
-///     account: Some(account.aid),
-///     path: Some("leads_get".into()),
-///     ..JournalFilter::default()
-/// });
-/// let entry = &page.entries[0];
-/// assert_eq!(entry.endpoint, Some(Endpoint::Lookup));
-/// assert_eq!(entry.param("by_phone"), Some("054-318-2290"));
-/// // Nothing matched: the journal says why, in plain words.
-/// assert!(entry.has_diagnostic("no lead of account"));
-/// # }
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct JournalFilter {
-    /// Only this account's.
-    pub account: Option<u64>,
-    /// Only paths containing this text (case-insensitive), e.g. `leads_get`.
-    pub path: Option<String>,
-    /// Only entries after this id.
-    pub since: Option<u64>,
-    /// At most this many, the newest.
-    pub limit: Option<usize>,
-}
-
-impl JournalFilter {
-    fn matches(&self, id: u64, r: &Record) -> bool {
-        self.account.is_none_or(|a| r.account == Some(a))
-            && self.since.is_none_or(|s| id > s)
-            && self.path.as_ref().is_none_or(|p| {
-                r.request
-                    .path()
-                    .to_ascii_lowercase()
-                    .contains(&p.to_ascii_lowercase())
-            })
-    }
-}
-
-/// What [`Journal::read`] returns.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JournalPage {
-    /// Matching entries, oldest first.
-    pub entries: Vec<JournalEntry>,
-    /// Entries dropped so far to keep the bound.
-    pub dropped: u64,
-    /// The bound on entries.
-    pub max_entries: usize,
-    /// The bound on bytes.
-    pub max_bytes: usize,
-    /// Bytes held now (estimated).
-    pub bytes: usize,
-}
-
 #[derive(Debug)]
 struct Inner {
-    entries: VecDeque<(u64, Record, usize)>,
+    /// `(id, record, weight)`, oldest first; the ids one after another.
+    entries: VecDeque<(u64, Arc<Record>, usize)>,
     bytes: usize,
     next_id: u64,
     dropped: u64,
@@ -345,13 +283,17 @@ impl Journal {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> Timed<std::sync::MutexGuard<'_, Inner>> {
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        Timed::new(guard, Lock::Journal)
     }
 
     /// Adds a record, giving it the next id; drops the oldest to stay in bounds.
     pub fn record(&self, record: Record) {
         let weight = record.weight();
+        // Shared, so that a read takes its records under the lock without copying
+        // them and renders them after.
+        let record = Arc::new(record);
         // Evicted records are freed after the lock is released, not under it. In the
         // steady state one goes for each one that comes: no allocation for that.
         let mut evicted_one = None;
@@ -377,24 +319,69 @@ impl Journal {
         drop((evicted_one, evicted));
     }
 
-    /// The entries matching `filter`, oldest first.
+    /// A page of the entries matching `filter`: after `since`, oldest first, at most
+    /// its limit, rendered. Rendering happens after the lock is released; for a
+    /// large page, [`Journal::pick`] on the runtime and [`Picked::render`] off it.
     pub fn read(&self, filter: &JournalFilter) -> JournalPage {
-        let inner = self.lock();
-        let mut matching: Vec<&(u64, Record, usize)> = inner
-            .entries
-            .iter()
-            .filter(|(id, r, _)| filter.matches(*id, r))
-            .collect();
-        if let Some(limit) = filter.limit
-            && matching.len() > limit
-        {
-            matching.drain(..matching.len() - limit);
+        self.pick(filter).render()
+    }
+
+    /// Every entry matching `filter` after its `since`, oldest first, read a page at
+    /// a time (its `limit` is the page size, at most [`MAX_PAGE`]), so that the lock
+    /// is never held for the whole journal.
+    pub fn read_all(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        let mut filter = JournalFilter {
+            limit: Some(MAX_PAGE),
+            ..filter.clone()
+        };
+        let mut entries = Vec::new();
+        loop {
+            let page = self.read(&filter);
+            entries.extend(page.entries);
+            if !page.more {
+                return entries;
+            }
+            filter.since = Some(page.next_since);
         }
-        JournalPage {
-            entries: matching
-                .into_iter()
-                .map(|(id, r, _)| r.render(*id))
-                .collect(),
+    }
+
+    /// Picks the page `filter` asks for, under the lock: its records (shared, not
+    /// copied) and its cursor; rendering it is the caller's, after.
+    pub(crate) fn pick(&self, filter: &JournalFilter) -> Picked {
+        let limit = filter.page_limit();
+        let path = filter.path.as_deref().map(str::to_ascii_lowercase);
+        let since = filter.since.unwrap_or(0);
+        let inner = self.lock();
+        let newest = inner.next_id - 1;
+        let oldest = inner.entries.front().map_or(inner.next_id, |e| e.0);
+        // Ids run one after another, so `since` is a position: no scan to find it.
+        let start = usize::try_from((since + 1).saturating_sub(oldest))
+            .unwrap_or(usize::MAX)
+            .min(inner.entries.len());
+        let mut records = Vec::with_capacity(limit.min(inner.entries.len() - start));
+        let mut more = false;
+        for (id, record, _) in inner.entries.range(start..) {
+            if !filter.matches(path.as_deref(), record) {
+                continue;
+            }
+            if records.len() == limit {
+                more = true;
+                break;
+            }
+            records.push((*id, record.clone()));
+        }
+        let next_since = match records.last() {
+            Some((last, _)) if more => *last,
+            _ if more => since,
+            _ => newest.max(since),
+        };
+        Picked {
+            records,
+            next_since,
+            more,
+            missed: oldest.saturating_sub(since + 1),
+            limit,
+            held: inner.entries.len(),
             dropped: inner.dropped,
             max_entries: self.max_entries,
             max_bytes: self.max_bytes,
@@ -411,8 +398,11 @@ impl Journal {
     /// Forgets every entry (ids keep increasing).
     pub fn clear(&self) {
         let mut inner = self.lock();
-        inner.entries.clear();
+        let gone = std::mem::take(&mut inner.entries);
         inner.bytes = 0;
+        drop(inner);
+        // Thousands of records are freed after the lock is released, not under it.
+        drop(gone);
     }
 
     /// `(entries, bytes)` held now.
@@ -422,136 +412,5 @@ impl Journal {
     }
 }
 
-/// Masks a token for the journal: enough to tell tokens apart, not enough to use one.
-pub fn mask_token(token: &str) -> String {
-    let shown: String = token.chars().take(4).collect();
-    format!("{shown}… ({} chars)", token.chars().count())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::request::Request;
-    use bytes::Bytes;
-    use hyper::{HeaderMap, Method};
-
-    fn entry(path: &str, account: Option<u64>, answer_len: usize) -> Record {
-        entry_with(path, account, answer_len, HeaderMap::new())
-    }
-
-    fn entry_with(
-        path: &str,
-        account: Option<u64>,
-        answer_len: usize,
-        headers: HeaderMap,
-    ) -> Record {
-        Record {
-            at: jiff::Timestamp::UNIX_EPOCH,
-            request: ExchangeCopy::new(
-                &Request {
-                    method: Method::GET,
-                    uri: path.parse().unwrap(),
-                    headers,
-                    body: Bytes::new(),
-                    received: jiff::Timestamp::UNIX_EPOCH,
-                },
-                "x".repeat(answer_len).as_bytes(),
-            ),
-            endpoint: None,
-            door: None,
-            account,
-            params: ParamsUsed::None,
-            status: 200,
-            answer: Answer::Body,
-            diagnostics: vec![],
-            fault: None,
-            micros: 0,
-        }
-    }
-
-    #[test]
-    fn count_bound_drops_the_oldest() {
-        let j = Journal::new(3, usize::MAX);
-        for i in 0..5 {
-            j.record(entry(&format!("/p{i}"), None, 1));
-        }
-        let page = j.read(&JournalFilter::default());
-        assert_eq!(page.dropped, 2);
-        let paths: Vec<_> = page.entries.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, ["/p2", "/p3", "/p4"]);
-        assert_eq!(page.entries[0].id, 3);
-    }
-
-    #[test]
-    fn byte_bound_holds() {
-        let j = Journal::new(usize::MAX, 10_000);
-        for _ in 0..100 {
-            j.record(entry("/v2/submit", None, 3000));
-        }
-        let (n, bytes) = j.usage();
-        assert!(bytes <= 10_000, "{bytes}");
-        assert!((2..100).contains(&n));
-    }
-
-    #[test]
-    fn a_huge_answer_is_kept_only_as_far_as_it_is_shown() {
-        let j = Journal::new(10, usize::MAX);
-        j.record(entry("/apiproxy/3305/api/leads_get.ashx", None, 5_000_000));
-        let (_, bytes) = j.usage();
-        assert!(
-            bytes < MAX_ANSWER_BYTES + 1024,
-            "{bytes} bytes held for one entry"
-        );
-        let shown = &j.read(&JournalFilter::default()).entries[0].answer;
-        assert_eq!(
-            shown.chars().count(),
-            MAX_ANSWER_CHARS + 1,
-            "4096 characters and '…'"
-        );
-    }
-
-    #[test]
-    fn filters_by_account_and_path() {
-        let j = Journal::new(100, usize::MAX);
-        j.record(entry("/v2/submit", Some(1), 1));
-        j.record(entry("/apiproxy/2/api/leads_get.ashx", Some(2), 1));
-        j.record(entry("/APIProxy/1/api/Leads_Get.ashx", Some(1), 1));
-        let f = JournalFilter {
-            account: Some(1),
-            path: Some("leads_get".into()),
-            ..Default::default()
-        };
-        let page = j.read(&f);
-        assert_eq!(page.entries.len(), 1);
-        assert_eq!(page.entries[0].id, 3);
-    }
-
-    #[test]
-    fn tokens_are_masked_when_read() {
-        let j = Journal::new(10, usize::MAX);
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-lead-im-auth",
-            "U-d5f9403e30b5281d.6484eb0eaa3c4f85".parse().unwrap(),
-        );
-        j.record(entry_with(
-            "/apiproxy/3305/api/leads_get.ashx",
-            Some(3305),
-            1,
-            headers,
-        ));
-        let e = &j.read(&JournalFilter::default()).entries[0];
-        assert_eq!(
-            e.headers,
-            [("x-lead-im-auth".into(), "U-d5… (35 chars)".into())]
-        );
-    }
-
-    #[test]
-    fn mask_shows_four_characters_and_the_length() {
-        assert_eq!(
-            mask_token("U-d5f9403e30b5281d.6484eb0eaa3c4f85"),
-            "U-d5… (35 chars)"
-        );
-    }
-}
+mod tests;

@@ -10,9 +10,12 @@ use hyper::{StatusCode, header};
 use super::MAX_BODY;
 
 /// The whole body, or the answer (413, 400) and the journal's words for why not.
+/// `progress` is called as each piece of it arrives, so that the connection's idle
+/// clock tells a body that is coming from one that stopped.
 pub(super) async fn read_body(
     headers: &hyper::HeaderMap,
     body: Incoming,
+    progress: impl Fn(),
 ) -> Result<Bytes, (Reply, String)> {
     let too_large = |size: String| {
         let why = format!("body of {size} refused: the limit is {MAX_BODY} bytes (1 MiB)");
@@ -29,7 +32,7 @@ pub(super) async fn read_body(
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    match collect(Limited::new(body, MAX_BODY)).await {
+    match collect(Limited::new(body, MAX_BODY), progress).await {
         Ok(bytes) => Ok(bytes),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             Err(too_large("more than 1 MiB".into()))
@@ -45,10 +48,12 @@ pub(super) async fn read_body(
 /// request); a body of one frame, the usual case, is kept as it came, without a copy.
 async fn collect(
     mut body: Limited<Incoming>,
+    progress: impl Fn(),
 ) -> Result<Bytes, Box<dyn std::error::Error + Send + Sync>> {
     let mut first = Bytes::new();
     let mut joined: Option<BytesMut> = None;
     while let Some(frame) = body.frame().await {
+        progress();
         // Trailers carry no parameters.
         let Ok(data) = frame?.into_data() else {
             continue;

@@ -1,5 +1,11 @@
 //! A connection's state and socket: the idle watchdog's clock, and the `reset`
 //! fault's RST on close.
+//!
+//! The clock moves when a request head arrives, when a piece of its body arrives,
+//! and when an answer ends. A request counts as being answered (`busy`) only once
+//! its body is in: a client that sends a head and part of a body, then stops, is
+//! idle like one that stops mid-head, and loses its connection slot after the idle
+//! timeout; a slow answer (a `latency` or `hang` fault) is never cut.
 
 use std::io;
 use std::pin::Pin;
@@ -46,15 +52,21 @@ impl ConnState {
         self.last.store(micros as u64, Ordering::Relaxed);
     }
 
-    /// A request whose head arrived at `started` is being answered.
-    pub fn busy(&self, started: Instant) -> Busy<'_> {
+    /// Something arrived at `at`: a request head, or a piece of its body.
+    pub fn progress(&self, at: Instant) {
+        self.mark(at);
+    }
+
+    /// A request whose body is in is being answered. (The clock was moved when its
+    /// head and body arrived; while it is answered the watchdog does not look at it.)
+    pub fn busy(&self) -> Busy<'_> {
         self.busy.fetch_add(1, Ordering::Relaxed);
-        self.mark(started);
         Busy(self)
     }
 
-    /// True once the connection has been idle — no request being answered, none
-    /// started or ended — for `timeout`: a partial head, or nothing at all. This is a
+    /// True once the connection has been idle — no request being answered, no head,
+    /// no piece of a body arriving, no answer ending — for `timeout`: a partial head,
+    /// a body that stopped, or nothing at all. This is a
     /// watchdog that wakes about once per `timeout`, rather than hyper's header-read
     /// timer, which arms and cancels a timer for every request (as much work as the
     /// store and the routing together).

@@ -37,12 +37,11 @@ use tokio::sync::{Semaphore, watch};
 
 /// Largest body accepted; larger ones get 413.
 pub const MAX_BODY: usize = 1024 * 1024;
-/// Most connections served at once; more wait in the listen backlog.
-pub const MAX_CONNECTIONS: usize = 4096;
 /// How long shutdown waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(10);
-/// The longest a `hang` fault holds a request (the client has given up long before).
-const MAX_HANG: Duration = Duration::from_secs(600);
+/// The longest a `hang` fault holds a request (the client has given up long before):
+/// as long as the longest `latency`.
+const MAX_HANG: Duration = Duration::from_millis(crate::faults::MAX_LATENCY_MS);
 
 /// A response body: whole, or (for the `truncated` fault) half of one, then an error.
 type Body = Either<Full<Bytes>, UnsyncBoxBody<Bytes, io::Error>>;
@@ -55,8 +54,13 @@ pub(crate) struct Services {
     pub faults: Faults,
     /// When set, every admin route requires it.
     pub admin_token: Option<String>,
-    /// How long a connection may go without a whole request head while idle.
+    /// How long a connection may go with nothing arriving (no head, no piece of a
+    /// body) while none of its requests is being answered.
     pub idle_timeout: Duration,
+    /// Most connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Most leads a lookup answers with.
+    pub lookup_cap: usize,
     /// `http://host:port` once bound: the fallback when a request has no `Host`.
     pub base_url: OnceLock<String>,
     /// Set to true when shutdown starts, so hanging requests let go.
@@ -83,7 +87,7 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Semaphore::new(app.max_connections.max(1)));
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -153,10 +157,13 @@ async fn handle(
     req: hyper::Request<Incoming>,
 ) -> Result<Response<Body>, NoAnswer> {
     let started = Instant::now();
-    let _busy = conn.busy(started);
+    conn.progress(started);
     let at = jiff::Timestamp::now();
     let (parts, body) = req.into_parts();
-    let body = read_body(&parts.headers, body).await;
+    // Not busy while the body comes: a body that stops coming is idle, and the
+    // watchdog frees its slot.
+    let body = read_body(&parts.headers, body, || conn.progress(Instant::now())).await;
+    let _busy = conn.busy();
     let request = Request {
         method: parts.method,
         uri: parts.uri,
@@ -351,7 +358,7 @@ async fn answer(
             ));
             Reply::method_not_allowed(&req.method, path, allow)
         }
-        Route::Admin(admin_route) => admin::handle(app, admin_route, req),
+        Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
         Route::NotFound => {
             let unmatched = routes::unmatched(req.path());
             notes.account = unmatched.account;
@@ -380,7 +387,7 @@ async fn serve_api(
     }
     match api.endpoint {
         Endpoint::Submit => api::submit::handle(store, req, api.door, notes).await,
-        Endpoint::Lookup => api::lookup::handle(store, req, api.aid, notes),
+        Endpoint::Lookup => api::lookup::handle(store, req, api.aid, app.lookup_cap, notes),
         Endpoint::Get => api::get::handle(store, req, api.aid, notes),
         Endpoint::Update => api::update::handle(store, req, api.aid, notes).await,
         Endpoint::LeadPage => api::lead_page::handle(store, api.aid, api.lid, notes),

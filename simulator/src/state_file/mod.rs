@@ -333,14 +333,30 @@ impl StateFile {
         result
     }
 
+    /// Writes a snapshot of `store` now, then removes the log's segments it holds
+    /// all the records of, as the periodic snapshot does; the number of leads it
+    /// holds. Takes a while with many leads (without stalling the requests): call it
+    /// off the runtime's worker threads.
+    pub fn snapshot_now(&self, store: &Store) -> Result<usize, StateError> {
+        self.snapshot(store, false)
+    }
+
     /// Writes a snapshot of `store`, then removes the log's segments it holds all
-    /// the records of (every segment, once the log is `closed`).
-    fn snapshot(&self, store: &Store, closed: bool) -> Result<(), StateError> {
+    /// the records of (every segment, once the log is `closed`); the number of
+    /// leads it holds.
+    fn snapshot(&self, store: &Store, closed: bool) -> Result<usize, StateError> {
         let snapshot = store.export();
         self.write(&snapshot).map_err(|error| StateError::Io {
             path: self.path.clone(),
             error,
         })?;
+        self.compact(snapshot.log_seq, closed)?;
+        Ok(snapshot.leads.len())
+    }
+
+    /// Removes the log's segments a snapshot written up to record `log_seq` holds
+    /// (every segment, once the log is `closed`).
+    fn compact(&self, log_seq: u64, closed: bool) -> Result<(), StateError> {
         let segments = self.segments().list().map_err(|error| StateError::Io {
             path: self.dir.clone(),
             error,
@@ -348,7 +364,7 @@ impl StateFile {
         for (first, path) in segments {
             // A segment starting at or before the snapshot's last record holds no
             // later one: the snapshot cut the log there.
-            if closed || first <= snapshot.log_seq {
+            if closed || first <= log_seq {
                 fs::remove_file(&path).map_err(|error| StateError::Io { path, error })?;
             }
         }
@@ -385,7 +401,7 @@ impl StateFile {
             }
             let now = store.generation();
             if written != Some(now) {
-                match blocking(&file, &store, |f, s| f.snapshot(s, false)).await {
+                match blocking(&file, &store, |f, s| f.snapshot(s, false).map(drop)).await {
                     Ok(()) => written = Some(now),
                     Err(error) => {
                         tracing::error!(%error, "cannot write the state file; trying again at the next snapshot");
@@ -400,7 +416,7 @@ impl StateFile {
             Ok(())
         })
         .await?;
-        blocking(&file, &store, |f, s| f.snapshot(s, true)).await
+        blocking(&file, &store, |f, s| f.snapshot(s, true).map(drop)).await
     }
 }
 

@@ -127,3 +127,197 @@ fn a_snapshot_holds_the_log_it_cut_and_later_records_go_on_top() {
     let segments = file.segments().list().unwrap();
     assert!(segments.iter().all(|(first, _)| *first > 1), "{segments:?}");
 }
+
+/// A live store with its log, and more leads than a snapshot copies in one hold of
+/// the lock: an account of its own with `3 × CHUNK` seeded leads, the last ones
+/// routed.
+struct Busy {
+    dir: tempfile::TempDir,
+    file: StateFile,
+    live: Store,
+    account: crate::model::NewAccount,
+    lids: Vec<u64>,
+}
+
+fn busy() -> Busy {
+    let dir = tempfile::tempdir().unwrap();
+    let live = store();
+    let mut file = StateFile::open(dir.path().join("state.json"), Durability::Process).unwrap();
+    file.load_into(&live).unwrap();
+    let account = live.create_account(Some("סוכנות דירות"));
+    let adviser = account.aid * 100 + 1;
+    let count = 3 * crate::store::CHUNK_LEADS;
+    let leads: Vec<LeadSpec> = (0..count)
+        .map(|i| {
+            let routed = if i + 10 >= count {
+                vec![adviser]
+            } else {
+                vec![]
+            };
+            serde_json::from_value(serde_json::json!({
+                "phone": format!("052{i:07}"),
+                "fields": {"שם": format!("דנה כהן {i}"), "עיר": "חיפה"},
+                "routes_to_advertisers": routed,
+            }))
+            .unwrap()
+        })
+        .collect();
+    let lids = live.seed_leads(account.aid, leads).unwrap();
+    Busy {
+        dir,
+        file,
+        live,
+        account,
+        lids,
+    }
+}
+
+impl Busy {
+    fn update(&self, lid: u64, body: &str, now: i64) {
+        let body = format!("by_id={lid}&{body}");
+        let aid = self.account.aid.to_string();
+        update(&self.live, &aid, &self.account.token, &body, now);
+    }
+
+    /// A lead of the account created at `now` (a phone of its own, so that a form
+    /// refusing repeats takes it).
+    fn submit(&self, name: &str, now: i64) -> u64 {
+        let query = format!(
+            "lm_form={}&lm_key={}&name={name}&phone=054{:07}",
+            self.account.lm_form,
+            self.account.lm_key,
+            now % 10_000_000
+        );
+        submit(&self.live, &query, now)
+    }
+
+    /// Closes the log, then loads the state file into a fresh store: it must be the
+    /// live store's state, whole; the records applied on top of the snapshot.
+    fn replays_to_the_live_state(self) -> u64 {
+        self.file.log.as_ref().unwrap().close();
+        let expected = snapshot(&self.live);
+        drop(self.file);
+        let replayed = store();
+        let mut file =
+            StateFile::open(self.dir.path().join("state.json"), Durability::Process).unwrap();
+        let loaded = file.load_into(&replayed).unwrap();
+        assert_eq!(snapshot(&replayed), expected);
+        loaded.replayed
+    }
+}
+
+#[test]
+fn a_snapshot_taken_while_changes_go_on_holds_exactly_the_log_before_it() {
+    let busy = busy();
+    let (first, last) = (busy.lids[0], *busy.lids.last().unwrap());
+    // With nothing changed between, a snapshot taken whole under the lock is what
+    // the one taken a chunk at a time must be.
+    let at_start = busy.live.export();
+    let mut export = busy.live.begin_export();
+    let mut changes = 0;
+    while export.copy_chunk().unwrap() {
+        // Between two chunks: a lead copied already and one not yet (twice, routed
+        // the second time), a new lead, a form's settings, an account disabled.
+        let now = 1_772_100_000 + changes;
+        busy.update(first, &format!("fld_handler=מטפל {changes}"), now);
+        busy.update(last, &format!("status_id={}", 4 + changes), now);
+        busy.update(
+            last,
+            &format!("fld_handler=יוסי {changes}&route_adv=true"),
+            now,
+        );
+        busy.submit("נועה", now);
+        let settings = crate::store::FormSettings {
+            reject_duplicates_secs: Some(Some(60)),
+            ..Default::default()
+        };
+        busy.live
+            .configure_form(busy.account.aid, busy.account.lm_form, settings)
+            .unwrap();
+        assert!(busy.live.set_account_enabled(4410, changes % 2 == 1));
+        changes += 1;
+    }
+    let taken = export.finish();
+    assert!(
+        changes >= 3,
+        "the snapshot took {changes} holds of the lock"
+    );
+    assert_eq!(
+        serde_json::to_value(&taken).unwrap(),
+        serde_json::to_value(&at_start).unwrap(),
+        "the snapshot is the state as it was when it began"
+    );
+    busy.file.write(&taken).unwrap();
+    busy.file.compact(taken.log_seq, false).unwrap();
+    let after = busy.submit("אורי", 1_772_200_000);
+    busy.update(after, "fld_handler=שירה", 1_772_200_001);
+    // Six records per change between two chunks, two after the snapshot.
+    assert_eq!(busy.replays_to_the_live_state(), changes as u64 * 6 + 2);
+}
+
+#[test]
+fn a_reset_replaces_a_snapshot_in_progress_which_begins_again() {
+    let busy = busy();
+    let mut export = busy.live.begin_export();
+    assert!(export.copy_chunk().unwrap());
+    busy.live.reset().unwrap();
+    assert!(export.copy_chunk().is_err(), "the state it froze is gone");
+    drop(export);
+    busy.file.snapshot_now(&busy.live).unwrap();
+    submit(
+        &busy.live,
+        "lm_form=5001&lm_key=77bc0ec981&name=מאיה",
+        1_772_300_000,
+    );
+    assert_eq!(busy.replays_to_the_live_state(), 1);
+}
+
+#[test]
+fn a_reset_built_while_leads_are_created_is_logged_where_it_took_effect() {
+    let busy = busy();
+    let mut made = Vec::new();
+    // A lead created while each build is made: the first build's ids are taken by
+    // then, so it is made again with ids set aside, which the second lead cannot
+    // take.
+    let mut builds = 0;
+    busy.live
+        .reset_between(|| {
+            made.push(busy.submit("בזמן האיפוס", 1_772_400_000 + builds));
+            builds += 1;
+        })
+        .unwrap();
+    assert_eq!(builds, 2, "the first build lost its ids to a request");
+    // The created account went with the reset: a lead of the fixtures'.
+    let after = submit(
+        &busy.live,
+        "lm_form=5001&lm_key=77bc0ec981&name=אחרי",
+        1_772_400_100,
+    );
+    assert!(
+        made.iter().all(|&lid| after > lid),
+        "no id is handed out twice: {after} after {made:?}"
+    );
+    busy.replays_to_the_live_state();
+}
+
+#[test]
+fn a_reset_record_of_the_release_before_replays_from_the_counter() {
+    // Written before resets were built outside the lock: no next_lid, the fixtures'
+    // leads numbered from the counter as it was.
+    let line = r#"{"op":"reset","lid_floor":117000001,"next_aid":9001,"next_form":90001}"#;
+    let store = store();
+    submit(
+        &store,
+        "lm_form=5001&lm_key=77bc0ec981&name=דנה",
+        1_772_500_000,
+    );
+    let before = snapshot(&store)["next_lid"].as_u64().unwrap();
+    store.replay(serde_json::from_str(line).unwrap()).unwrap();
+    let after = snapshot(&store);
+    let lowest = after["leads"].as_array().unwrap()[0]["lid"].as_u64();
+    assert_eq!(
+        lowest,
+        Some(before),
+        "the fixtures numbered from the counter"
+    );
+}

@@ -70,9 +70,12 @@ pub(crate) enum Change<'a> {
     /// The advertiser users a lead is now routed to.
     Routed { lid: u64, advertisers: &'a [u64] },
     /// The state went back to the dataset, its leads numbered from `lid_floor`, and
-    /// the id counters of created accounts and forms at least these.
+    /// the id counters at least these.
     Reset {
         lid_floor: u64,
+        /// Where the lead ids went on: past ids taken while the reset was built
+        /// outside the lock, and set aside for its leads.
+        next_lid: u64,
         next_aid: u64,
         next_form: u64,
     },
@@ -178,6 +181,10 @@ pub(crate) enum Logged {
     },
     Reset {
         lid_floor: u64,
+        /// Missing in a record of the release before this one, which reset under
+        /// the lock: its leads were numbered from the counter as it was.
+        #[serde(default)]
+        next_lid: Option<u64>,
         next_aid: u64,
         next_form: u64,
     },
@@ -336,23 +343,41 @@ impl State {
                 form.phone_format = phone_format;
             }),
             Logged::Routed { lid, advertisers } => {
-                self.routes.insert(lid, advertisers);
+                self.set_routes(lid, advertisers);
                 Ok(())
             }
             Logged::Reset {
                 lid_floor,
+                next_lid,
                 next_aid,
                 next_form,
-            } => {
-                let floor = lid_floor.max(self.next_lid);
-                let mut fresh = State::from_dataset(dataset, self.phone_match, floor)
-                    .map_err(|e| format!("a reset, and the fixtures no longer load: {e}"))?;
-                fresh.next_aid = fresh.next_aid.max(next_aid).max(self.next_aid);
-                fresh.next_form = fresh.next_form.max(next_form).max(self.next_form);
-                *self = fresh;
-                Ok(())
-            }
+            } => self.replay_reset(dataset, lid_floor, next_lid, [next_aid, next_form]),
         }
+    }
+
+    /// Goes back to the dataset as a logged reset did. A reset built outside the
+    /// lock numbered its leads from `lid_floor`, below ids requests took meanwhile
+    /// (set aside for it, never handed out), and says where the counter went on
+    /// (`next_lid`); an older record's reset numbered them from the counter.
+    fn replay_reset(
+        &mut self,
+        dataset: &Dataset,
+        lid_floor: u64,
+        next_lid: Option<u64>,
+        [next_aid, next_form]: [u64; 2],
+    ) -> Result<(), String> {
+        let floor = match next_lid {
+            Some(_) => lid_floor,
+            None => lid_floor.max(self.next_lid),
+        };
+        let mut fresh = State::from_dataset(dataset, self.phone_match, floor)
+            .map_err(|e| format!("a reset, and the fixtures no longer load: {e}"))?;
+        let next_lid = next_lid.unwrap_or(0).max(self.next_lid);
+        fresh.next_lid = fresh.next_lid.max(next_lid);
+        fresh.next_aid = fresh.next_aid.max(next_aid).max(self.next_aid);
+        fresh.next_form = fresh.next_form.max(next_form).max(self.next_form);
+        *self = fresh;
+        Ok(())
     }
 
     /// Files leads read back from the log. Each id must be one not handed out yet:

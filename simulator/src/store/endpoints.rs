@@ -22,18 +22,23 @@ impl<'s> AccountLeads<'s> {
         self.aid
     }
 
-    /// The account's leads whose phone matches `phone` in the store's mode, in no
-    /// particular order.
-    pub fn by_phone(&self, phone: &str) -> Vec<&'s Lead> {
+    /// The account's leads whose phone matches `phone` in the store's mode, at most
+    /// `cap` of them: the ones filed under the phone last (a lead is filed when it is
+    /// stored, and again when an update gives it this phone), in no particular order;
+    /// and how many are filed under it in all. Bounded work however many leads share
+    /// the phone.
+    pub fn by_phone_latest(&self, phone: &str, cap: usize) -> (Vec<&'s Lead>, usize) {
         let state = self.state;
         let key = state.phone_match.key(phone);
-        state
-            .by_phone
-            .get(phone_index::hash(self.aid, &key))
+        let lids = state.by_phone.get(phone_index::hash(self.aid, &key));
+        let found = lids
             .iter()
+            .rev()
             .filter_map(|lid| state.leads.get(*lid))
             .filter(|l| l.aid == self.aid && state.phone_match.key(self.phone_of(l)) == key)
-            .collect()
+            .take(cap)
+            .collect();
+        (found, lids.len())
     }
 
     /// A lead of this account (a lead of another account is not found).

@@ -7,7 +7,6 @@ use super::lead::{LM_SOURCE, Lead, LeadHead, UTM_BASE};
 use super::table::LeadTable;
 use super::{FIRST_CREATED_AID, FIRST_CREATED_FORM, FIRST_LID, Map, State};
 use crate::fixtures::{AccountSpec, Dataset, FixtureError, FormSpec, LeadSpec, TokenSpec};
-use crate::model::LeadView;
 use crate::phone::PhoneMatch;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -233,10 +232,10 @@ impl State {
         Ok(Lead::new(head, Lead::pack(spec_values(spec, form)?)))
     }
 
-    /// Everything, in the dataset format with lead ids: what `--state` writes.
-    pub(super) fn to_snapshot(&self) -> Snapshot {
-        let accounts = self
-            .accounts
+    /// Every account in the dataset format, with its tokens and forms: the part of
+    /// a snapshot taken in one go (it grows with the accounts, not the leads).
+    pub(super) fn account_specs(&self) -> Vec<AccountSpec> {
+        self.accounts
             .values()
             .map(|a| AccountSpec {
                 aid: a.aid,
@@ -258,19 +257,7 @@ impl State {
                     .collect(),
                 advertisers: a.advertisers.clone(),
             })
-            .collect();
-        let leads = self
-            .leads
-            .iter()
-            .map(|lead| lead_spec(self.view(lead)))
-            .collect();
-        Snapshot {
-            version: SNAPSHOT_VERSION,
-            next_lid: self.next_lid,
-            accounts,
-            leads,
-            log_seq: 0,
-        }
+            .collect()
     }
 }
 
@@ -392,7 +379,10 @@ fn form_spec(form: &Form) -> FormSpec {
     }
 }
 
-fn lead_spec(v: LeadView) -> LeadSpec {
+/// A lead in the dataset format, with its id and the advertiser users it is routed
+/// to.
+pub(super) fn lead_spec(lead: &Lead, form: &Form, routes: Vec<u64>) -> LeadSpec {
+    let v = lead.view(form);
     LeadSpec {
         lid: Some(v.lid),
         aid: v.aid,
@@ -413,6 +403,6 @@ fn lead_spec(v: LeadView) -> LeadSpec {
         utm_content: v.utm_content,
         utm_term: v.utm_term,
         lm_source: v.lm_source,
-        routes_to_advertisers: v.routes_to_advertisers,
+        routes_to_advertisers: routes,
     }
 }

@@ -177,7 +177,7 @@ impl Store {
                     lid: *lid,
                     advertisers: &routed,
                 });
-                state.routes.insert(*lid, routed);
+                state.set_routes(*lid, routed);
             }
         }
         for lead in built {

@@ -18,6 +18,7 @@ mod lead;
 mod load;
 mod manage;
 mod phone_index;
+mod snapshot;
 mod table;
 
 pub(crate) use accounts::Form;
@@ -27,8 +28,11 @@ pub(crate) use endpoints::{AccountLeads, CreatedLead, LeadUpdate, NewLead, Submi
 pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};
 pub use load::{SNAPSHOT_VERSION, Snapshot};
 pub use manage::{Counts, DefaultAccount, FormSettings, SeedError, SeedLead};
+#[cfg(test)]
+pub(crate) use snapshot::CHUNK_LEADS;
 
 use crate::fixtures::{Dataset, FixtureError, LeadsSource};
+use crate::holds::{Lock, Timed};
 use crate::phone::PhoneMatch;
 use accounts::{Account, Scopes};
 use lead::LeadHead;
@@ -129,31 +133,16 @@ impl Store {
         self.shared.generation.load(Ordering::Relaxed)
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> Timed<MutexGuard<'_, State>> {
         // A panic while holding the lock cannot leave the state half-written in a way
         // later requests would trip on (every mutation is checked before it starts),
         // so a poisoned lock is still used rather than taking the server down.
-        self.shared
+        let guard = self
+            .shared
             .state
             .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-    }
-
-    /// Everything, in the dataset format with lead ids: what `--state` writes.
-    /// The state is cloned under the lock and converted outside it.
-    ///
-    /// With a log attached, the snapshot says up to which record it holds the
-    /// changes (`log_seq`), and the log starts a new segment after that record, so
-    /// the older segments can go once the snapshot is written.
-    pub fn export(&self) -> Snapshot {
-        let (state, log_seq) = {
-            let state = self.lock();
-            let log_seq = self.shared.log.get().map_or(0, |log| log.cut());
-            (state.clone(), log_seq)
-        };
-        let mut snapshot = state.to_snapshot();
-        snapshot.log_seq = log_seq;
-        snapshot
+            .unwrap_or_else(|poison| poison.into_inner());
+        Timed::new(guard, Lock::Store)
     }
 
     /// Replaces the state with a snapshot's, checking it as a dataset. On error the
@@ -181,47 +170,6 @@ impl Store {
             leads: LeadsSource::Specs(snapshot.leads),
         };
         self.replace_with(&dataset, snapshot.next_lid, false)
-    }
-
-    /// Back to the dataset the store started from. Lead, created-account and
-    /// created-form ids keep increasing, so an id handed out before the reset is
-    /// never reused.
-    ///
-    /// The dataset is rebuilt under the lock, so that no request can take an id in
-    /// between: with a large `--fixtures` dataset (read again from its files) that
-    /// holds requests for as long as loading it takes at start. If the files changed
-    /// and no longer load, the error says why and the state is left as it was.
-    pub fn reset(&self) -> Result<(), FixtureError> {
-        self.replace_with(&self.shared.dataset, 0, true)
-    }
-
-    /// Builds a state from `dataset` and swaps it in, all under one lock, keeping
-    /// every id counter at least where it was; `logged` for a reset (a restore at
-    /// start is the log's base, not a change in it).
-    fn replace_with(
-        &self,
-        dataset: &Dataset,
-        lid_floor: u64,
-        logged: bool,
-    ) -> Result<(), FixtureError> {
-        let mut state = self.lock();
-        let floor = state.next_lid.max(lid_floor);
-        let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
-        // Created accounts and forms keep increasing too: a crmConfig handed out
-        // before (same aid, so the same derived tokens and key) must not reach an
-        // account created after.
-        fresh.next_aid = fresh.next_aid.max(state.next_aid);
-        fresh.next_form = fresh.next_form.max(state.next_form);
-        if logged {
-            self.log(&Change::Reset {
-                lid_floor: floor,
-                next_aid: fresh.next_aid,
-                next_form: fresh.next_form,
-            });
-        }
-        *state = fresh;
-        self.changed();
-        Ok(())
     }
 }
 
@@ -251,8 +199,16 @@ impl State {
         if self.routes_of(lid) == all.as_slice() {
             return false;
         }
-        self.routes.insert(lid, all);
+        self.set_routes(lid, all);
         true
+    }
+
+    /// Routes lead `lid` to `advertisers`, leaving its former routing to a snapshot
+    /// that has not copied it yet.
+    fn set_routes(&mut self, lid: u64, advertisers: Vec<u64>) {
+        let now = self.routes.get(&lid).map_or(&[][..], Vec::as_slice);
+        self.leads.keep_routes_before(lid, now);
+        self.routes.insert(lid, advertisers);
     }
 
     /// A lead's public view, with its routing.

@@ -69,7 +69,7 @@ fn a_changed_phone_leaves_no_entry_under_the_old_one() {
     let token = TokenHeader::Value("U-d5f9403e30b5281d.6484eb0eaa3c4f85");
     let lid = store
         .read_account("3305", token, Scope::Read, |account| {
-            Ok(account.by_phone("0521234567")[0].lid)
+            Ok(account.by_phone_latest("0521234567", usize::MAX).0[0].lid)
         })
         .unwrap();
     let by_id = format!("by_id={lid}&phone=054-318-2290");
@@ -88,10 +88,10 @@ fn a_changed_phone_leaves_no_entry_under_the_old_one() {
 fn another_accounts_token_never_tells_which_account_ids_exist() {
     let store = embedded();
     let token = TokenHeader::Value("U-469b746ec85079b2.6a06dc098e7343dd");
-    let existing = lookup::find(&store, "3305", token, Some("1"))
+    let existing = lookup::find(&store, "3305", token, Some("1"), usize::MAX)
         .err()
         .unwrap();
-    let missing = lookup::find(&store, "999999", token, Some("1"))
+    let missing = lookup::find(&store, "999999", token, Some("1"), usize::MAX)
         .err()
         .unwrap();
     assert_eq!(existing.to_string(), "invalid token");

@@ -363,11 +363,10 @@ pub fn lead_count(sim: &SimulatorHandle, aid: u64) -> usize {
 
 /// The newest journal entry whose path contains `path` (case-insensitive).
 pub fn last_entry(sim: &SimulatorHandle, path: &str) -> JournalEntry {
-    sim.requests(&JournalFilter {
+    sim.journal_matching(&JournalFilter {
         path: Some(path.to_owned()),
         ..Default::default()
     })
-    .entries
     .pop()
     .unwrap_or_else(|| panic!("no journal entry for {path}"))
 }

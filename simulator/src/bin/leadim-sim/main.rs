@@ -64,8 +64,9 @@ struct Args {
         value_name = "SECS"
     )]
     snapshot_interval: f64,
-    /// Close a connection after this many seconds without a whole request head while
-    /// none of its requests is being answered (stalled or idle clients).
+    /// Close a connection after this many seconds with nothing arriving on it (no
+    /// request head, no piece of a body) while none of its requests is being answered
+    /// (stalled or idle clients).
     #[arg(
         long,
         env = "LEADIM_SIM_IDLE_TIMEOUT",
@@ -74,6 +75,15 @@ struct Args {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     idle_timeout: u64,
+    /// Most connections served at once; more wait in the listen backlog.
+    #[arg(
+        long,
+        env = "LEADIM_SIM_MAX_CONNECTIONS",
+        default_value_t = leadim_simulator::DEFAULT_MAX_CONNECTIONS,
+        value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
+    )]
+    max_connections: usize,
     /// Threads serving requests. The default, half the cores, leaves the rest to the
     /// tests that drive the simulator; 1 serves from a single-threaded runtime.
     #[arg(
@@ -230,6 +240,7 @@ fn build(
         .journal_limits(args.journal_entries, args.journal_bytes)
         .admin_token(args.admin_token.clone())
         .idle_timeout(std::time::Duration::from_secs(args.idle_timeout))
+        .max_connections(args.max_connections)
         .build()?;
     let state = match state {
         Some(mut file) => {

@@ -12,28 +12,30 @@
 //!
 //! A child prints `... listening on http://ADDR` on its standard output once its
 //! listener is bound, and stops when its standard input closes, so it never outlives
-//! the benchmark, even a killed one.
+//! the benchmark, even a killed one. A monitored simulator (`serve-sim --monitor`,
+//! for the stall phase) also answers commands on its standard input, one a line:
+//! `holds` (the longest lock holds and worker-thread stall since the last `holds`)
+//! and `snapshot` (the `--state` snapshot and the log's compaction, taken and written
+//! as the program takes them).
+//!
+//! This file is the benchmark's side (start, watch, stop); `child` is the children's
+//! (`serve-raw`, `serve-sim`).
+
+mod child;
+
+pub use child::{serve_raw, serve_sim};
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use leadim_simulator::internals::runtime;
-use leadim_simulator::state_file::{self, Durability, StateFile};
-use leadim_simulator::{Dataset, Simulator};
-use std::convert::Infallible;
+use http_body_util::Full;
+use hyper::{Method, Request, StatusCode};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
 
 /// What a server prints before its address once it listens.
 pub const LISTENING: &str = "listening on http://";
@@ -57,6 +59,16 @@ pub enum Launch {
         /// A folder with `accounts.json` and `leads.jsonl`; `None` for the embedded
         /// default fixtures.
         fixtures: Option<PathBuf>,
+    },
+    /// The simulator with a dataset and a `--state` file, answering the stall
+    /// phase's commands (not when it is a `--sim-bin` binary, which only serves,
+    /// without the state file).
+    Monitored {
+        /// A folder with `accounts.json` and `leads.jsonl`.
+        fixtures: PathBuf,
+        /// The state file (its folder must exist): a snapshot writes it, compacting
+        /// the log.
+        state: PathBuf,
     },
     /// The simulator on the embedded fixtures, keeping its state in `state`
     /// (`leadim-sim --state`): every change logged before it is answered.
@@ -85,52 +97,60 @@ impl Launcher {
         }
     }
 
-    /// Spawns a server and waits until it has printed its address (not until it
-    /// answers: see [`Server::wait_ready`]).
-    pub async fn spawn(&self, launch: &Launch) -> anyhow::Result<Server> {
-        let me = std::env::current_exe().context("cannot find the benchmark's own binary")?;
-        let mut command = match (launch, &self.sim_bin) {
-            (Launch::Raw, _) => {
-                let mut c = Command::new(&me);
+    /// The command that runs `launch`.
+    fn command(&self, launch: &Launch, me: &Path) -> Command {
+        // The simulator: this binary's `serve-sim`, or a `leadim-sim` binary.
+        let simulator = || match &self.sim_bin {
+            Some(bin) => {
+                let mut c = Command::new(bin);
+                c.args(["--port", "0"]);
+                c
+            }
+            None => {
+                let mut c = Command::new(me);
+                c.arg("serve-sim");
+                c
+            }
+        };
+        match launch {
+            Launch::Raw => {
+                let mut c = Command::new(me);
                 c.arg("serve-raw");
                 c
             }
-            (Launch::Simulator { fixtures }, None) => {
-                let mut c = Command::new(&me);
-                c.arg("serve-sim");
+            Launch::Simulator { fixtures } => {
+                let mut c = simulator();
                 if let Some(dir) = fixtures {
                     c.arg("--fixtures").arg(dir);
                 }
                 c
             }
-            (Launch::Simulator { fixtures }, Some(bin)) => {
-                let mut c = Command::new(bin);
-                c.args(["--port", "0"]);
-                if let Some(dir) = fixtures {
-                    c.arg("--fixtures").arg(dir);
+            Launch::Monitored { fixtures, state } => {
+                let mut c = simulator();
+                c.arg("--fixtures").arg(fixtures);
+                // A `leadim-sim` binary takes no commands: it serves the dataset alone.
+                if self.sim_bin.is_none() {
+                    c.arg("--state").arg(state).arg("--monitor");
                 }
                 c
             }
-            (Launch::SimulatorWithState { state, fsync }, bin) => {
-                let mut c = match bin {
-                    Some(bin) => {
-                        let mut c = Command::new(bin);
-                        c.args(["--port", "0"]);
-                        c
-                    }
-                    None => {
-                        let mut c = Command::new(&me);
-                        c.arg("serve-sim");
-                        c
-                    }
-                };
+            Launch::SimulatorWithState { state, fsync } => {
+                let mut c = simulator();
                 c.arg("--state").arg(state);
                 if *fsync {
                     c.arg("--fsync");
                 }
                 c
             }
-        };
+        }
+    }
+
+    /// Spawns a server and waits until it has printed its address (not until it
+    /// answers: see [`Server::wait_ready`]).
+    pub async fn spawn(&self, launch: &Launch) -> anyhow::Result<Server> {
+        let me = std::env::current_exe().context("cannot find the benchmark's own binary")?;
+        let mut command = self.command(launch, &me);
+        let monitored = matches!(launch, Launch::Monitored { .. }) && self.sim_bin.is_none();
         command
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
@@ -158,13 +178,21 @@ impl Launcher {
         })
         .await
         .with_context(|| format!("{launch:?} did not listen within {READY_TIMEOUT:?}"))??;
-        // Keep reading what it prints, so that it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        // Keep reading what it prints, so that it never blocks on a full pipe; a
+        // monitored one's answers to commands are among its lines.
+        let (sender, received) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = sender.send(line);
+            }
+        });
         Ok(Server {
             child,
             addr,
             pid,
             spawned_at,
+            monitored,
+            lines: received,
         })
     }
 }
@@ -178,6 +206,10 @@ pub struct Server {
     /// Its process id, for `/proc`.
     pub pid: u32,
     spawned_at: Instant,
+    /// It answers commands on its standard input.
+    monitored: bool,
+    /// What it printed after its address.
+    lines: mpsc::UnboundedReceiver<String>,
 }
 
 impl Server {
@@ -202,6 +234,32 @@ impl Server {
                 );
             }
             tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+
+    /// Sends a monitored simulator `command` and returns its answer: the first line
+    /// it prints that starts with the command's first word. `None` when the server
+    /// takes no commands (not monitored, or a `--sim-bin` binary).
+    pub async fn ask(&mut self, command: &str) -> anyhow::Result<Option<String>> {
+        if !self.monitored {
+            return Ok(None);
+        }
+        let stdin = self
+            .child
+            .stdin
+            .as_mut()
+            .context("the server has no stdin")?;
+        stdin.write_all(format!("{command}\n").as_bytes()).await?;
+        stdin.flush().await?;
+        let word = command.split_whitespace().next().unwrap_or_default();
+        loop {
+            let line = tokio::time::timeout(READY_TIMEOUT, self.lines.recv())
+                .await
+                .with_context(|| format!("no answer to '{command}' within {READY_TIMEOUT:?}"))?
+                .with_context(|| format!("the server exited before answering '{command}'"))?;
+            if line.starts_with(word) {
+                return Ok(Some(line));
+            }
         }
     }
 
@@ -313,101 +371,6 @@ pub fn load_average() -> Option<String> {
 /// Cores available to this process.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// `serve-raw`: the baseline. The simulator's runtime ([`runtime::build`] with
-/// [`runtime::default_workers`]); one hyper HTTP/1.1 connection task per connection
-/// (`TCP_NODELAY`, keep-alive); every request's body is read, and every answer is
-/// [`RAW_BODY`] with [`JSON`].
-pub fn serve_raw() -> anyhow::Result<()> {
-    runtime::build(runtime::default_workers())?.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        println!("raw-hyper {LISTENING}{}", listener.local_addr()?);
-        let accept = async {
-            loop {
-                let (stream, _) = match listener.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = service_fn(|req: Request<Incoming>| async move {
-                        let _ = req.into_body().collect().await;
-                        let mut answer = Response::new(Full::new(Bytes::from_static(RAW_BODY)));
-                        answer
-                            .headers_mut()
-                            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
-                        Ok::<_, Infallible>(answer)
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        };
-        tokio::select! {
-            () = accept => {},
-            () = stdin_closed() => {},
-        }
-        Ok(())
-    })
-}
-
-/// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder
-/// with the embedded fixtures (or `fixtures`), default journal bounds,
-/// `Simulator::run` on a listener bound to `127.0.0.1:0`; with `state`, the state
-/// file loaded and kept as `leadim-sim --state` (`--fsync`) keeps it.
-pub fn serve_sim(fixtures: Option<&Path>, state: Option<&Path>, fsync: bool) -> anyhow::Result<()> {
-    runtime::build(runtime::default_workers())?.block_on(async {
-        let dataset = match fixtures {
-            Some(dir) => Dataset::load_dir(dir)?,
-            None => Dataset::embedded(),
-        };
-        let simulator = Simulator::builder().dataset(dataset).build()?;
-        let kept = match state {
-            Some(path) => {
-                let durability = if fsync {
-                    Durability::PowerLoss
-                } else {
-                    Durability::Process
-                };
-                let mut file = StateFile::open(path, durability)?;
-                file.load_into(simulator.store())?;
-                Some(file)
-            }
-            None => None,
-        };
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        println!("leadim-sim {LISTENING}{}", listener.local_addr()?);
-        let Some(file) = kept else {
-            simulator.run(listener, stdin_closed()).await?;
-            return Ok(());
-        };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let store = simulator.store().clone();
-        let keeper = tokio::spawn(file.keep(store, state_file::DEFAULT_INTERVAL, async {
-            let _ = stopped.await;
-        }));
-        simulator.run(listener, stdin_closed()).await?;
-        let _ = stop.send(());
-        keeper.await??;
-        Ok(())
-    })
-}
-
-/// Resolves when standard input reaches its end: the benchmark closed the pipe, or
-/// died.
-async fn stdin_closed() {
-    let mut stdin = tokio::io::stdin();
-    let mut buf = [0u8; 64];
-    while let Ok(n) = stdin.read(&mut buf).await {
-        if n == 0 {
-            break;
-        }
-    }
 }
 
 /// `GET /__admin/health`'s lead count, to check a dataset was loaded whole.
