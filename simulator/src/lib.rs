@@ -75,6 +75,7 @@ mod admin;
 mod api;
 mod background;
 pub mod contract;
+mod dashboard;
 mod error;
 pub mod faults;
 pub mod fixtures;
@@ -107,7 +108,8 @@ pub use simulator::{
     StartError,
 };
 pub use store::{
-    Counts, DefaultAccount, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
+    AccountsPage, Counts, DefaultAccount, LeadsPage, MAX_ACCOUNTS_PAGE, MAX_LEADS_PAGE,
+    SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
 };
 
 /// The README's Rust examples, compiled and run as doctests by `cargo test`, so that

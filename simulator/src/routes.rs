@@ -178,8 +178,52 @@ pub(crate) enum Route<'a> {
     Api(ApiRoute<'a>),
     /// `/__admin/...`.
     Admin(AdminRoute<'a>),
+    /// `/` and what it links to: the simulator's own pages, open to all.
+    Page(PublicPage<'a>),
     /// Anything else.
     NotFound,
+}
+
+/// A page of the simulator's own outside `/__admin/`: nothing secret in it once an
+/// admin token is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PublicPage<'a> {
+    /// `/`: what this is, a crmConfig to copy, links to the dashboard and the docs.
+    Index,
+    /// `/assets/{name}`: the dashboard's style sheet and script.
+    Asset(&'a str),
+    /// `/docs/{name}`: the contract and the adapter protocol, as text.
+    Doc(&'a str),
+}
+
+/// A page or an action of the dashboard, `/__admin/ui/…`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UiRoute<'a> {
+    /// `/__admin/ui` and `/__admin/ui/accounts`: the accounts (POST creates one).
+    Accounts,
+    /// `/__admin/ui/accounts/{aid}`: an account's leads.
+    Leads(&'a str),
+    /// `/__admin/ui/journal`: the live journal.
+    Journal,
+    /// `/__admin/ui/faults`: the faults (POST adds one).
+    Faults,
+    /// `/__admin/ui/faults/clear`: clears one fault (`id`) or all.
+    ClearFaults,
+    /// `/__admin/ui/login`: the admin token, given once, becomes a cookie.
+    Login,
+    /// `/__admin/ui/logout`: forgets the cookie.
+    Logout,
+}
+
+impl UiRoute<'_> {
+    /// The methods this page takes.
+    pub fn methods(&self) -> Methods {
+        match self {
+            UiRoute::Accounts | UiRoute::Faults | UiRoute::Login => GET_POST,
+            UiRoute::Leads(_) | UiRoute::Journal => GET,
+            UiRoute::ClearFaults | UiRoute::Logout => POST,
+        }
+    }
 }
 
 /// A request for a Lead.IM endpoint. Path segments stay borrowed and unparsed: a
@@ -226,6 +270,8 @@ pub(crate) enum AdminRoute<'a> {
     Faults,
     /// `/__admin/faults/{id}`.
     Fault(&'a str),
+    /// `/__admin/ui/…`: the dashboard.
+    Ui(UiRoute<'a>),
 }
 
 impl AdminRoute<'_> {
@@ -240,15 +286,16 @@ impl AdminRoute<'_> {
             AdminRoute::Faults => GET_POST_DELETE,
             AdminRoute::Fault(_) => DELETE,
             AdminRoute::Reset => POST,
+            AdminRoute::Ui(page) => page.methods(),
         }
     }
 }
 
 impl Route<'_> {
     /// Whether this route is part of the simulated Lead.IM API (journaled), rather
-    /// than the admin surface.
+    /// than the simulator's own pages and admin surface.
     pub fn is_api(&self) -> bool {
-        !matches!(self, Route::Admin(_))
+        !matches!(self, Route::Admin(_) | Route::Page(_))
     }
 
     /// The endpoint a fault may strike: a faultable endpoint asked with a method it
@@ -268,6 +315,9 @@ const MAX_SEGMENTS: usize = 5;
 
 /// Maps a path to its route; a trailing `/` is ignored.
 pub(crate) fn route(path: &str) -> Route<'_> {
+    if path == "/" {
+        return Route::Page(PublicPage::Index);
+    }
     let trimmed = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
@@ -281,6 +331,8 @@ pub(crate) fn route(path: &str) -> Route<'_> {
     }
     match segments {
         ["__admin", first, rest @ ..] => admin(first, rest),
+        ["assets", name] => Route::Page(PublicPage::Asset(name)),
+        ["docs", name] => Route::Page(PublicPage::Doc(name)),
         _ => Route::NotFound,
     }
 }
@@ -348,9 +400,25 @@ fn admin<'a>(first: &'a str, rest: &[&'a str]) -> Route<'a> {
         ("divergences", []) => AdminRoute::Divergences,
         ("faults", []) => AdminRoute::Faults,
         ("faults", [id]) => AdminRoute::Fault(id),
+        ("ui", rest) => {
+            return ui(rest).map_or(Route::NotFound, |ui| Route::Admin(AdminRoute::Ui(ui)));
+        }
         _ => return Route::NotFound,
     };
     Route::Admin(r)
+}
+
+fn ui<'a>(rest: &[&'a str]) -> Option<UiRoute<'a>> {
+    Some(match rest {
+        [] | ["accounts"] => UiRoute::Accounts,
+        ["accounts", aid] => UiRoute::Leads(aid),
+        ["journal"] => UiRoute::Journal,
+        ["faults"] => UiRoute::Faults,
+        ["faults", "clear"] => UiRoute::ClearFaults,
+        ["login"] => UiRoute::Login,
+        ["logout"] => UiRoute::Logout,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -401,12 +469,34 @@ mod tests {
     }
 
     #[test]
+    fn pages_and_the_dashboard() {
+        assert_eq!(route("/"), Route::Page(PublicPage::Index));
+        assert_eq!(
+            route("/assets/dashboard.css"),
+            Route::Page(PublicPage::Asset("dashboard.css"))
+        );
+        assert!(!route("/").is_api());
+        let ui = |page| Route::Admin(AdminRoute::Ui(page));
+        assert_eq!(route("/__admin/ui"), ui(UiRoute::Accounts));
+        assert_eq!(route("/__admin/ui/"), ui(UiRoute::Accounts));
+        assert_eq!(
+            route("/__admin/ui/accounts/3305"),
+            ui(UiRoute::Leads("3305"))
+        );
+        assert_eq!(route("/__admin/ui/faults/clear"), ui(UiRoute::ClearFaults));
+    }
+
+    #[test]
     fn everything_else_is_not_found() {
         for p in [
             "",
-            "/",
             "v2/submit",
             "/v2/submit/x",
+            "//",
+            "/assets",
+            "/assets/a/b",
+            "/__admin/ui/nope",
+            "/__admin/ui/accounts/1/x",
             "/V2/Submit",
             "/A/3305/leads/1",
             "/apiproxy/3305/api/other.ashx",

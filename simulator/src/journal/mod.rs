@@ -296,6 +296,12 @@ impl Journal {
         }
     }
 
+    /// The id of the newest entry recorded so far (0 before the first), held or
+    /// not: a reader that wants only what comes next starts after it.
+    pub fn last_id(&self) -> u64 {
+        self.lock().next_id - 1
+    }
+
     /// Forgets every entry (ids keep increasing).
     pub fn clear(&self) {
         let mut inner = self.lock();

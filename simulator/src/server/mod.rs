@@ -11,6 +11,7 @@ use faulted::{answer_late, cut, cut_at, inject};
 
 use crate::admin;
 use crate::api;
+use crate::dashboard;
 use crate::faults::{FaultKind, Faults};
 use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{JournalNotes, Reply};
@@ -297,6 +298,7 @@ async fn dispatch(
             Reply::method_not_allowed(&req.method, req.path(), allow)
         }
         Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
+        Route::Page(page) => dashboard::public(app, page, req),
         Route::NotFound => {
             notes.note(format!("no such endpoint: {}", req.path()));
             Reply::error(

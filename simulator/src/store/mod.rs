@@ -12,6 +12,7 @@
 
 mod accounts;
 mod auth;
+mod browse;
 mod lead;
 mod load;
 mod manage;
@@ -21,6 +22,7 @@ mod table;
 
 pub(crate) use accounts::Form;
 pub use accounts::STANDARD_FIELDS;
+pub use browse::{AccountsPage, LeadsPage, MAX_ACCOUNTS_PAGE, MAX_LEADS_PAGE};
 pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};
 pub use load::{SNAPSHOT_VERSION, Snapshot};
 pub use manage::{Counts, DefaultAccount, SeedError, SeedLead};
