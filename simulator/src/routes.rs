@@ -194,6 +194,9 @@ pub(crate) enum PublicPage<'a> {
     Asset(&'a str),
     /// `/docs/{name}`: the contract and the adapter protocol, as text.
     Doc(&'a str),
+    /// `/favicon.ico`, which browsers ask for by themselves: no icon, and no
+    /// journal entry.
+    Favicon,
 }
 
 /// A page or an action of the dashboard, `/__admin/ui/…`.
@@ -333,6 +336,7 @@ pub(crate) fn route(path: &str) -> Route<'_> {
         ["__admin", first, rest @ ..] => admin(first, rest),
         ["assets", name] => Route::Page(PublicPage::Asset(name)),
         ["docs", name] => Route::Page(PublicPage::Doc(name)),
+        ["favicon.ico"] => Route::Page(PublicPage::Favicon),
         _ => Route::NotFound,
     }
 }

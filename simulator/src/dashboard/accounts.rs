@@ -99,13 +99,14 @@ pub(super) fn create(app: &Services, req: &Request) -> Reply {
     ))
 }
 
-/// A lead as its row shows it: a value for each column head.
+/// A lead as its row shows it: a value for each column head (and whether it is one
+/// long word, a URL or an address), its times as (date, time).
 struct LeadRow {
     lid: u64,
-    values: Vec<String>,
+    values: Vec<(String, bool)>,
     status: String,
-    created_at: String,
-    updated_at: String,
+    created_at: (String, String),
+    updated_at: (String, String),
 }
 
 #[derive(Template)]
@@ -171,6 +172,15 @@ fn column_heads(leads: &[LeadView]) -> Vec<String> {
     heads
 }
 
+/// `2026-03-09T10:11:00Z` as (`2026-03-09`, `10:11:00`), UTC as the heads say.
+fn readable_time(rfc3339: &str) -> (String, String) {
+    let (date, time) = rfc3339.split_once('T').unwrap_or((rfc3339, ""));
+    (date.to_owned(), time.trim_end_matches('Z').to_owned())
+}
+
+/// A word longer than this (a URL, an e-mail address) may be broken anywhere.
+const LONG_WORD: usize = 12;
+
 fn row(lead: &LeadView, heads: &[String]) -> LeadRow {
     let status = match lead.status_id {
         1 => "חדש (1)".to_owned(),
@@ -181,10 +191,16 @@ fn row(lead: &LeadView, heads: &[String]) -> LeadRow {
         lid: lead.lid,
         values: heads
             .iter()
-            .map(|h| lead.field(h).unwrap_or_default().to_owned())
+            .map(|h| {
+                let value = lead.field(h).unwrap_or_default();
+                let long = value
+                    .split_whitespace()
+                    .any(|w| w.chars().count() > LONG_WORD);
+                (value.to_owned(), long)
+            })
             .collect(),
         status,
-        created_at: lead.created_at.clone(),
-        updated_at: lead.updated_at.clone(),
+        created_at: readable_time(&lead.created_at),
+        updated_at: readable_time(&lead.updated_at),
     }
 }

@@ -89,12 +89,14 @@ fn render(status: StatusCode, page: &impl Template) -> Reply {
 }
 
 /// Adds the headers that keep a page to itself: nothing loaded from elsewhere, not
-/// framed, not cached, no referrer.
+/// framed, not cached, no referrer sent elsewhere. (Not `no-referrer`: with it a
+/// browser sends its forms' changes with `Origin: null`, which the admin surface
+/// refuses as it cannot tell them from another site's.)
 fn secure(reply: Reply) -> Reply {
     reply
         .with_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
         .with_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .with_header(header::REFERRER_POLICY, "no-referrer")
+        .with_header(header::REFERRER_POLICY, "same-origin")
         .with_header(header::CACHE_CONTROL, "no-store")
 }
 

@@ -40,6 +40,7 @@ pub(crate) fn public(app: &Services, page: PublicPage<'_>, req: &Request) -> Rep
     }
     match page {
         PublicPage::Index => index(app, req),
+        PublicPage::Favicon => Reply::html(StatusCode::NO_CONTENT, String::new()),
         PublicPage::Asset("dashboard.css") => file("text/css; charset=utf-8", STYLE),
         PublicPage::Asset("dashboard.js") => file("text/javascript; charset=utf-8", SCRIPT),
         PublicPage::Doc("contract.md") => file("text/plain; charset=utf-8", CONTRACT),
