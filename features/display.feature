@@ -44,7 +44,7 @@ Feature: getCustomerDetails, display mode (onlyDisplayData: true)
       | aid    | {aid}  |
       | lid    | 100231 |
       | pp_aid | 4410   |
-      | pp_lid | 100016 |
+      | pp_lid | 117000016 |
     When getCustomerDetails runs
     Then the adapter answers complete
     And crmData.id is "100231"
@@ -95,10 +95,24 @@ Feature: getCustomerDetails, display mode (onlyDisplayData: true)
   Scenario: Numeric aid and lid, as some integrations push them, work too
     Given the chat's crmData, as JSON:
       """
-      {"aid": 3305, "lid": 100017, "שם": "דנה כהן"}
+      {"aid": 3305, "lid": 117000017, "שם": "דנה כהן"}
       """
     When getCustomerDetails runs
     Then the adapter answers complete
-    And crmData.id is "100017"
-    And crmData.deepLink is "{ui}/a/3305/leads/100017"
+    And crmData.id is "117000017"
+    And crmData.deepLink is "{ui}/a/3305/leads/117000017"
+    And the simulator received no request
+
+  @must
+  Scenario: onlyDisplayData typed as the text "true" is display mode too
+    Customers type crmConfig into a form, so the switch may arrive as text.
+
+    Given the crmConfig's onlyDisplayData is the text "true"
+    And the chat's crmData is:
+      | aid | {aid}  |
+      | lid | 100231 |
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData.id is "100231"
+    And crmData.deepLink is "{ui}/a/{aid}/leads/100231"
     And the simulator received no request

@@ -165,3 +165,18 @@ Feature: getCustomerDetails, lookup mode — is the sender a known lead?
     And crmData.id is the id of the newest lead
     And a lookup request carried by_phone = "972506124478"
     And every lookup request was answered success
+
+  @must
+  Scenario: onlyDisplayData typed as the text "false" is lookup mode
+    A non-empty text is "truthy" in JavaScript and Python; here "false" is false.
+
+    Given the crmConfig's onlyDisplayData is the text "false"
+    And the account has these leads:
+      | שם       | טלפון        | עיר     | מטפל        |
+      | נועה ברק | 972527001122 | כפר סבא | רונית אברהם |
+    And a chat with phone "972527001122" titled "נועה"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["מטפל"] is "רונית אברהם"
+    And crmData.id is the id of the lead of "נועה ברק"
+    And a lookup request carried by_phone = "972527001122"

@@ -163,3 +163,29 @@ Feature: openTicket — register an unknown contact as a new lead
     Then the flow reaches "lead_failed"
     And the submit request was answered failure "form {lm_form} is disabled"
     And the account holds no lead
+
+  @must
+  Scenario: lm_form typed as a number is sent as its digits
+    Given the crmConfig's lm_form is the form's id as a number
+    When openTicket runs
+    Then the adapter answers complete
+    And crmData.result is the new lead's id
+    And the submit request carried lm_form = "{lm_form}"
+
+  @must
+  Scenario: A message without text adds nothing to fld_message, not even an empty line
+    A picture or a voice note reaches the adapter as a message without text.
+
+    Given the chat's messages, as JSON:
+      """
+      [{"direction": "outgoing"},
+       {"direction": "outgoing", "text": "קיבלתי את התמונה, תודה!"}]
+      """
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried fld_message as:
+      """
+      היי אבי! בשמחה. מה דגם הרכב?
+      תודה, נציג יחזור אליך היום עד 18:00
+      קיבלתי את התמונה, תודה!
+      """

@@ -2,9 +2,10 @@
 Feature: Resilience — Lead.IM misbehaves, the adapter fails cleanly
   The real service is slow at times, answers 5xx, answers 200 with failure bodies or
   half a body, and drops connections. Whatever it does, the adapter answers failure
-  within its timeout (the suite sets it through LEADIM_ADAPTER_TIMEOUT_MS), never
-  crashes or hangs, and leaves crmData as it was. Faults are injected into the
-  scenario's own account only.
+  within its timeout (the suite sets it through LEADIM_ADAPTER_TIMEOUT_MS) plus one
+  second, never crashes or hangs, and leaves crmData as it was. The timeout is the
+  budget of the whole call, however many requests it makes. Faults are injected into
+  the scenario's own account only.
 
   Background:
     Given the account has these leads:
@@ -39,6 +40,18 @@ Feature: Resilience — Lead.IM misbehaves, the adapter fails cleanly
       | a reset connection                   |
       | a hang                               |
       | latency beyond the adapter's timeout |
+
+  Scenario: Every phone format answers just under the timeout: failure within the timeout
+    A lookup that finds nothing tries three phone formats, and here Lead.IM answers
+    each just before the timeout. An adapter that gives each request a timeout of its
+    own answers only after all three, long past the deadline of the call.
+
+    Given the chat's phone is "972527009988"
+    And the simulator injects latency just under the adapter's timeout into every lookup request
+    When getCustomerDetails runs
+    Then the adapter answers failure within its timeout
+    And crmData is as it was
+    And every lookup request was journaled with the fault
 
   Scenario Outline: openTicket meets <fault> before the lead is stored: failure, and no lead
     Given the simulator injects <fault> into every submit request

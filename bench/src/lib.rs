@@ -16,6 +16,8 @@
 //! 5. **Stalls** — lookups at 1,000,000 leads during a full journal read, a `--state`
 //!    snapshot and a reset: p99.9, maximum, and the longest lock hold and worker-thread
 //!    stall each causes.
+//! 6. **State** — `/v2/submit` without a state file, with `--state` and with
+//!    `--state --fsync`.
 //!
 //! Every server under test runs in its own process (this binary, re-run with a hidden
 //! subcommand), so its RSS and startup are its own and the load generator does not
@@ -35,6 +37,7 @@
 //!     datasets the memory and scale phases load;
 //!   - `stall.rs`: lookups during a journal read, a snapshot and a reset, on a
 //!     monitored simulator;
+//!   - `state.rs`: submit with and without a state file;
 //!   - `accounts.rs`: the account a workload addresses, created and seeded through the
 //!     admin API or a generated dataset's own;
 //!   - `drive.rs`: [`drive`] — one scenario against a simulator that is already

@@ -34,6 +34,12 @@ enum Command {
         /// commands on standard input.
         #[arg(long)]
         monitor: bool,
+        /// Keep the state in this file, as `leadim-sim --state`.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// With --state: fsync the log before answering, as `leadim-sim --fsync`.
+        #[arg(long, requires = "state")]
+        fsync: bool,
     },
 }
 
@@ -42,8 +48,13 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Drive(options)) => leadim_bench::drive(&options).map(drop),
         Some(Command::ServeRaw) => leadim_bench::servers::serve_raw(),
-        Some(Command::ServeSim { fixtures, monitor }) => {
-            leadim_bench::servers::serve_sim(fixtures.as_deref(), monitor)
+        Some(Command::ServeSim {
+            fixtures,
+            monitor,
+            state,
+            fsync,
+        }) => {
+            leadim_bench::servers::serve_sim(fixtures.as_deref(), monitor, state.as_deref(), fsync)
         }
         None => leadim_bench::run(cli.options).map(drop),
     }

@@ -15,8 +15,8 @@
 //! the benchmark, even a killed one. A monitored simulator (`serve-sim --monitor`,
 //! for the stall phase) also answers commands on its standard input, one a line:
 //! `holds` (the longest lock holds and worker-thread stall since the last `holds`)
-//! and `snapshot PATH` (the `--state` snapshot, taken and written as the program
-//! takes it).
+//! and `snapshot` (the `--state` snapshot and the log's compaction, taken and written
+//! as the program takes them).
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -28,7 +28,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use leadim_simulator::internals::runtime;
-use leadim_simulator::state_file::StateFile;
+use leadim_simulator::state_file::{self, Durability, StateFile};
 use leadim_simulator::{Dataset, Simulator};
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -65,11 +65,23 @@ pub enum Launch {
         /// default fixtures.
         fixtures: Option<PathBuf>,
     },
-    /// The simulator with a dataset, answering the stall phase's commands (not when
-    /// it is a `--sim-bin` binary, which only serves).
+    /// The simulator with a dataset and a `--state` file, answering the stall
+    /// phase's commands (not when it is a `--sim-bin` binary, which only serves,
+    /// without the state file).
     Monitored {
         /// A folder with `accounts.json` and `leads.jsonl`.
         fixtures: PathBuf,
+        /// The state file (its folder must exist): a snapshot writes it, compacting
+        /// the log.
+        state: PathBuf,
+    },
+    /// The simulator on the embedded fixtures, keeping its state in `state`
+    /// (`leadim-sim --state`): every change logged before it is answered.
+    SimulatorWithState {
+        /// The state file (its folder must exist).
+        state: PathBuf,
+        /// `--fsync`: each batch of the log on disk before the answers.
+        fsync: bool,
     },
 }
 
@@ -116,15 +128,34 @@ impl Launcher {
                 }
                 c
             }
-            (Launch::Monitored { fixtures }, None) => {
+            (Launch::Monitored { fixtures, state }, None) => {
                 let mut c = Command::new(&me);
                 c.arg("serve-sim").arg("--fixtures").arg(fixtures);
-                c.arg("--monitor");
+                c.arg("--state").arg(state).arg("--monitor");
                 c
             }
-            (Launch::Monitored { fixtures }, Some(bin)) => {
+            (Launch::Monitored { fixtures, .. }, Some(bin)) => {
                 let mut c = Command::new(bin);
                 c.args(["--port", "0"]).arg("--fixtures").arg(fixtures);
+                c
+            }
+            (Launch::SimulatorWithState { state, fsync }, bin) => {
+                let mut c = match bin {
+                    Some(bin) => {
+                        let mut c = Command::new(bin);
+                        c.args(["--port", "0"]);
+                        c
+                    }
+                    None => {
+                        let mut c = Command::new(&me);
+                        c.arg("serve-sim");
+                        c
+                    }
+                };
+                c.arg("--state").arg(state);
+                if *fsync {
+                    c.arg("--fsync");
+                }
                 c
             }
         };
@@ -394,16 +425,36 @@ pub fn serve_raw() -> anyhow::Result<()> {
 
 /// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder
 /// with the embedded fixtures (or `fixtures`), default journal bounds,
-/// `Simulator::run` on a listener bound to `127.0.0.1:0`. With `monitor`, it times
-/// its locks and its worker thread and answers the stall phase's commands (see the
-/// module's documentation).
-pub fn serve_sim(fixtures: Option<&Path>, monitor: bool) -> anyhow::Result<()> {
+/// `Simulator::run` on a listener bound to `127.0.0.1:0`; with `state`, the state
+/// file loaded and kept as `leadim-sim --state` (`--fsync`) keeps it. With
+/// `monitor`, it times its locks and its worker thread and answers the stall phase's
+/// commands (see the module's documentation), and the state file is snapshotted on
+/// command only.
+pub fn serve_sim(
+    fixtures: Option<&Path>,
+    monitor: bool,
+    state: Option<&Path>,
+    fsync: bool,
+) -> anyhow::Result<()> {
     runtime::build(runtime::default_workers())?.block_on(async {
         let dataset = match fixtures {
             Some(dir) => Dataset::load_dir(dir)?,
             None => Dataset::embedded(),
         };
         let simulator = Simulator::builder().dataset(dataset).build()?;
+        let kept = match state {
+            Some(path) => {
+                let durability = if fsync {
+                    Durability::PowerLoss
+                } else {
+                    Durability::Process
+                };
+                let mut file = StateFile::open(path, durability)?;
+                file.load_into(simulator.store())?;
+                Some(file)
+            }
+            None => None,
+        };
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         println!("leadim-sim {LISTENING}{}", listener.local_addr()?);
         if monitor {
@@ -411,10 +462,22 @@ pub fn serve_sim(fixtures: Option<&Path>, monitor: bool) -> anyhow::Result<()> {
             let worker = Arc::new(AtomicU64::new(0));
             tokio::spawn(canary(worker.clone()));
             let store = simulator.store().clone();
-            simulator.run(listener, commands(store, worker)).await?;
-        } else {
-            simulator.run(listener, stdin_closed()).await?;
+            let commands = commands(store, worker, kept.map(Arc::new));
+            simulator.run(listener, commands).await?;
+            return Ok(());
         }
+        let Some(file) = kept else {
+            simulator.run(listener, stdin_closed()).await?;
+            return Ok(());
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let store = simulator.store().clone();
+        let keeper = tokio::spawn(file.keep(store, state_file::DEFAULT_INTERVAL, async {
+            let _ = stopped.await;
+        }));
+        simulator.run(listener, stdin_closed()).await?;
+        let _ = stop.send(());
+        keeper.await??;
         Ok(())
     })
 }
@@ -434,12 +497,15 @@ async fn canary(longest: Arc<AtomicU64>) {
 }
 
 /// Answers the stall phase's commands until standard input closes.
-async fn commands(store: leadim_simulator::Store, worker: Arc<AtomicU64>) {
+async fn commands(
+    store: leadim_simulator::Store,
+    worker: Arc<AtomicU64>,
+    file: Option<Arc<StateFile>>,
+) {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        let mut words = line.split_whitespace();
-        match (words.next(), words.next()) {
-            (Some("holds"), _) => {
+        match (line.trim(), &file) {
+            ("holds", _) => {
                 let holds = leadim_simulator::internals::holds::take();
                 println!(
                     "holds store_us={} journal_us={} worker_us={}",
@@ -448,28 +514,25 @@ async fn commands(store: leadim_simulator::Store, worker: Arc<AtomicU64>) {
                     worker.swap(0, Ordering::Relaxed)
                 );
             }
-            (Some("snapshot"), Some(path)) => println!("{}", snapshot(&store, path).await),
+            ("snapshot", Some(file)) => println!("{}", snapshot(&store, file).await),
             _ => println!("unknown command: {line}"),
         }
     }
 }
 
-/// Takes the `--state` snapshot and writes it to `path`, off the runtime as
+/// Takes the `--state` snapshot, writes it and compacts the log, off the runtime as
 /// `leadim-sim` does; the answer line says how many leads and how long.
-async fn snapshot(store: &leadim_simulator::Store, path: &str) -> String {
-    let (store, file) = (store.clone(), StateFile::new(path));
+async fn snapshot(store: &leadim_simulator::Store, file: &Arc<StateFile>) -> String {
+    let (store, file) = (store.clone(), file.clone());
     let taken = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let snapshot = store.export();
-        let exported = started.elapsed();
-        file.write(&snapshot)
-            .map(|()| (snapshot.leads.len(), exported, started.elapsed()))
+        file.snapshot_now(&store)
+            .map(|leads| (leads, started.elapsed()))
     })
     .await;
     match taken {
-        Ok(Ok((leads, exported, total))) => format!(
-            "snapshot leads={leads} export_ms={:.1} total_ms={:.1}",
-            exported.as_secs_f64() * 1e3,
+        Ok(Ok((leads, total))) => format!(
+            "snapshot leads={leads} total_ms={:.1}",
             total.as_secs_f64() * 1e3
         ),
         Ok(Err(e)) => format!("snapshot failed: {e}"),

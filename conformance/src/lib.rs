@@ -26,12 +26,19 @@
 //!   `cucumber` test run — `mod.rs` (the World), `run.rs` (options and the run),
 //!   `report.rs`, `features.rs`, and `steps/` (one module per domain concept; see
 //!   [`suite`]'s own layout).
-//! - `bin/leadim-conformance.rs`: the suite's command line.
+//! - [`properties/`](properties): the property mode, field mapping checked on
+//!   generated cases for any adapter — `mod.rs` (options and the run),
+//!   `strategies.rs` (the generators), `cases.rs` (the cases and their requests),
+//!   `checks.rs` (what each must lead to), `rules.rs` (the rules and their levels),
+//!   `search.rs` (proptest's runner and shrinking), `report.rs`.
+//! - `bin/leadim-conformance.rs`: the command line of the suite and of
+//!   `leadim-conformance properties`.
 //! - `bin/leadim-reference-adapter.rs`: the reference adapter as a protocol-v1 command.
 
 pub mod adapter;
 pub mod flow;
 pub mod phone;
+pub mod properties;
 pub mod protocol;
 pub mod suite;
 

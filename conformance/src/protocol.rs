@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The only protocol version this crate speaks; a request carrying another is refused.
@@ -74,16 +74,16 @@ impl Function {
 
 /// The customer's Lead.IM crmConfig. Every key is optional on the wire because the
 /// adapter must answer `failure` (not crash) when a required one is missing.
+///
+/// Customers type crmConfig values into a UI, so `lm_form` arrives as text or as a
+/// number and `onlyDisplayData` as a boolean or as the text `"true"`/`"false"`. The
+/// types keep the shape a value was sent in, so that the suite can send each shape;
+/// [`CrmConfig::lm_form`] and [`CrmConfig::only_display_data`] read them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CrmConfig {
-    /// Form id. Customers paste it as a string or a number, so both are accepted;
-    /// it is always written back as a string.
-    #[serde(
-        default,
-        deserialize_with = "string_or_number",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub lm_form: Option<String>,
+    /// Form id, as text (`"90001"`) or as a number (`90001`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm_form: Option<TextOrNumber>,
     /// Form API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lm_key: Option<String>,
@@ -106,10 +106,15 @@ pub struct CrmConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub only_display_data: Option<bool>,
+    pub only_display_data: Option<Flag>,
 }
 
 impl CrmConfig {
+    /// The form id as text (a number as its decimal digits), however it was typed.
+    pub fn lm_form(&self) -> Option<String> {
+        self.lm_form.as_ref().map(TextOrNumber::text)
+    }
+
     /// The name field with the seed's default (`שם`) applied; an empty value counts
     /// as unset, since no Lead.IM field has an empty name.
     pub fn name_field(&self) -> &str {
@@ -119,24 +124,79 @@ impl CrmConfig {
             .unwrap_or(DEFAULT_NAME_FIELD)
     }
 
-    /// Display-only mode with the seed's default (`false`) applied.
+    /// Display-only mode with the seed's default (`false`) applied; see [`Flag::is_on`].
     pub fn only_display_data(&self) -> bool {
-        self.only_display_data.unwrap_or(false)
+        self.only_display_data.as_ref().is_some_and(Flag::is_on)
     }
 }
 
-/// Accepts `"5001"`, `5001` or `null` for a field that is an id in spirit.
-fn string_or_number<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Text(String),
-        Number(serde_json::Number),
+/// A crmConfig value that is an id in spirit (`lm_form`): customers paste it as text
+/// or type it as a number. Kept as sent; [`TextOrNumber::text`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TextOrNumber {
+    /// `"90001"`.
+    Text(String),
+    /// `90001`.
+    Number(serde_json::Number),
+}
+
+impl TextOrNumber {
+    /// The value as text: a string as it is, a number as its decimal digits.
+    pub fn text(&self) -> String {
+        match self {
+            Self::Text(text) => text.clone(),
+            Self::Number(number) => number.to_string(),
+        }
     }
-    Ok(Option::<Raw>::deserialize(de)?.map(|raw| match raw {
-        Raw::Text(s) => s,
-        Raw::Number(n) => n.to_string(),
-    }))
+}
+
+impl From<&str> for TextOrNumber {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for TextOrNumber {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<u64> for TextOrNumber {
+    fn from(number: u64) -> Self {
+        Self::Number(number.into())
+    }
+}
+
+/// A crmConfig switch (`onlyDisplayData`): a JSON boolean, or the text a customer
+/// typed into a UI field (`"true"`, `"false"`). Kept as sent; [`Flag::is_on`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Flag {
+    /// `true` or `false`.
+    Bool(bool),
+    /// `"true"`, `"false"`, or anything else typed.
+    Text(String),
+}
+
+impl Flag {
+    /// On for `true` and for the text `true` in any case, surrounding whitespace
+    /// ignored (`"true"`, `"True"`); off for everything else, `"false"` included —
+    /// a non-empty string must not count as "truthy" here, as it would in
+    /// JavaScript or Python.
+    pub fn is_on(&self) -> bool {
+        match self {
+            Self::Bool(on) => *on,
+            Self::Text(text) => text.trim().eq_ignore_ascii_case("true"),
+        }
+    }
+}
+
+impl From<bool> for Flag {
+    fn from(on: bool) -> Self {
+        Self::Bool(on)
+    }
 }
 
 /// The chat as Texter hands it to an adapter. Everything is optional so that the
@@ -163,6 +223,9 @@ pub struct Chat {
     /// The conversation so far, oldest first.
     pub messages: Vec<Message>,
     /// What prompt nodes collected, by node name (`lead_get_name`, `lead_get_email`).
+    /// Left out of the request when no prompt collected anything, as Texter sends a
+    /// chat that met no prompt.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub nodes: BTreeMap<String, NodeState>,
 }
 
@@ -183,9 +246,25 @@ impl Chat {
 pub struct Message {
     /// Who sent it, from the business's point of view.
     pub direction: Direction,
-    /// The message text.
-    #[serde(default)]
-    pub text: String,
+    /// The message text; absent for a message without one (a picture, a voice note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl Message {
+    /// A text message.
+    pub fn text(direction: Direction, text: impl Into<String>) -> Self {
+        Self {
+            direction,
+            text: Some(text.into()),
+        }
+    }
+
+    /// What openTicket sends of it: `None` for a message without text (absent or
+    /// empty), which adds nothing to `fld_message`, not even an empty line.
+    pub fn sent_text(&self) -> Option<&str> {
+        self.text.as_deref().filter(|t| !t.is_empty())
+    }
 }
 
 /// Message direction; openTicket sends only the outgoing ones.
@@ -233,9 +312,10 @@ impl Endpoints {
 pub struct AdapterResponse {
     /// Which branch the flow takes next.
     pub outcome: Outcome,
-    /// The chat's whole crmData after the call (not a diff).
-    #[serde(rename = "crmData", default)]
-    pub crm_data: Map<String, Value>,
+    /// The chat's whole crmData after the call (not a diff). Absent and `null` are
+    /// read alike: no crmData.
+    #[serde(rename = "crmData", default, skip_serializing_if = "Option::is_none")]
+    pub crm_data: Option<Map<String, Value>>,
     /// Human-readable reason, shown in reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -246,7 +326,7 @@ impl AdapterResponse {
     pub fn complete(crm_data: Map<String, Value>) -> Self {
         Self {
             outcome: Outcome::Complete,
-            crm_data,
+            crm_data: Some(crm_data),
             error: None,
         }
     }
@@ -255,9 +335,32 @@ impl AdapterResponse {
     pub fn failure(crm_data: Map<String, Value>, error: impl Into<String>) -> Self {
         Self {
             outcome: Outcome::Failure,
-            crm_data,
+            crm_data: Some(crm_data),
             error: Some(error.into()),
         }
+    }
+
+    /// The chat's crmData after this answer to a call on a chat that had `before`:
+    /// the answer's, absent and `null` being "no crmData". One exception keeps an
+    /// absent crmData absent: a `failure` answering `{}` for it (which is how most
+    /// adapters write "as it was"), so that a later display-mode call still sees
+    /// "no crmData".
+    pub fn crm_data_after(
+        &self,
+        before: Option<&Map<String, Value>>,
+    ) -> Option<Map<String, Value>> {
+        match &self.crm_data {
+            Some(map) if map.is_empty() && before.is_none() && self.outcome == Outcome::Failure => {
+                None
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// The crmData as a map, an absent one read as empty: for comparisons that do
+    /// not tell the two apart, such as "crmData is as it was".
+    pub fn crm_data_or_empty(&self) -> Map<String, Value> {
+        self.crm_data.clone().unwrap_or_default()
     }
 }
 
@@ -284,18 +387,58 @@ mod tests {
           "crmConfig": {"lm_form": 5001, "lm_key": "k-5001", "token": "t", "nameField": "שם",
                         "getCustomerDetailsUrl": "http://x/leads_get.ashx", "onlyDisplayData": false},
           "chat": {"id": "c-17", "phone": "972521234567", "title": "דנה כהן",
-                   "crmData": {"aid": "3305", "lid": 100017},
+                   "crmData": {"aid": "3305", "lid": 117000017},
                    "messages": [{"direction": "incoming", "text": "שלום"}],
                    "nodes": {"lead_get_name": {"text": "דנה כהן"}}},
           "endpoints": {"submit": "http://s/v2/submit", "ui": "http://s"}
         }))
         .unwrap();
         assert_eq!(req.function, Function::GetCustomerDetails);
-        assert_eq!(req.crm_config.lm_form.as_deref(), Some("5001"));
+        assert_eq!(req.crm_config.lm_form().as_deref(), Some("5001"));
         assert_eq!(req.chat.node_text("lead_get_name"), Some("דנה כהן"));
         let back = serde_json::to_value(&req).unwrap();
-        assert_eq!(back["crmConfig"]["lm_form"], json!("5001"));
+        assert_eq!(back["crmConfig"]["lm_form"], json!(5001), "sent as it came");
         assert_eq!(back["function"], json!("getCustomerDetails"));
+    }
+
+    #[test]
+    fn config_values_typed_in_a_ui_keep_their_shape() {
+        let config = |value: Value| -> CrmConfig { serde_json::from_value(value).unwrap() };
+        for (flag, on) in [
+            (json!(true), true),
+            (json!("true"), true),
+            (json!(" True "), true),
+            (json!(false), false),
+            (json!("false"), false),
+            (json!(""), false),
+            (json!("yes"), false),
+            (Value::Null, false),
+        ] {
+            let typed = config(json!({"onlyDisplayData": flag}));
+            assert_eq!(typed.only_display_data(), on, "{flag}");
+            let back = serde_json::to_value(&typed).unwrap();
+            assert_eq!(back.get("onlyDisplayData").unwrap_or(&Value::Null), &flag);
+        }
+        let typed = config(json!({"lm_form": "90001"}));
+        assert_eq!(typed.lm_form().as_deref(), Some("90001"));
+        assert_eq!(
+            serde_json::to_value(&typed).unwrap()["lm_form"],
+            json!("90001")
+        );
+    }
+
+    #[test]
+    fn a_chat_without_nodes_and_a_message_without_text() {
+        let chat: Chat = serde_json::from_value(json!({
+            "messages": [{"direction": "outgoing"}, {"direction": "outgoing", "text": ""},
+                         {"direction": "outgoing", "text": " שלום "}]
+        }))
+        .unwrap();
+        let sent: Vec<_> = chat.messages.iter().map(Message::sent_text).collect();
+        assert_eq!(sent, [None, None, Some(" שלום ")]);
+        let back = serde_json::to_value(&chat).unwrap();
+        assert!(back.get("nodes").is_none(), "no prompt, no nodes: {back}");
+        assert_eq!(back["messages"][0], json!({"direction": "outgoing"}));
     }
 
     #[test]
@@ -317,5 +460,17 @@ mod tests {
         let failed: AdapterResponse =
             serde_json::from_str(r#"{"outcome":"failure","crmData":{},"error":"x"}"#).unwrap();
         assert_eq!(failed.error.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn a_null_crm_data_in_a_response_is_read_as_absent() {
+        for text in [
+            r#"{"outcome":"failure","crmData":null}"#,
+            r#"{"outcome":"failure"}"#,
+        ] {
+            let response: AdapterResponse = serde_json::from_str(text).unwrap();
+            assert_eq!(response.crm_data, None, "{text}");
+            assert!(response.crm_data_or_empty().is_empty());
+        }
     }
 }

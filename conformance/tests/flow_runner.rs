@@ -15,7 +15,7 @@ fn seed(name: &str, server: &FakeServer) -> Flow {
         ("YOUR_LM_FORM", "5001"),
         ("YOUR_LM_KEY", "k-5001"),
         ("YOUR_ACCOUNT_ID", "3305"),
-        ("YOUR_TOKEN", "t-3305-rw"),
+        ("YOUR_TOKEN", "U-d5f9403e30b5281d.6484eb0eaa3c4f85"),
         ("https://api.lead.im", server.url.as_str()),
         ("https://proxy.leadim.xyz", server.url.as_str()),
     ];
@@ -33,7 +33,7 @@ fn context(server: &FakeServer) -> FlowContext {
         ..Chat::default()
     };
     let config = CrmConfig {
-        token: Some("t-3305-rw".into()),
+        token: Some("U-d5f9403e30b5281d.6484eb0eaa3c4f85".into()),
         get_customer_details_url: Some(format!("{}/apiproxy/3305/api/leads_get.ashx", server.url)),
         ..CrmConfig::default()
     };
@@ -54,7 +54,7 @@ fn runner() -> FlowRunner {
 #[tokio::test]
 async fn create_then_update_as_the_seed_chains_them() {
     let server = FakeServer::start(vec![
-        ok(&json!({"status": "success", "result": 100018})),
+        ok(&json!({"status": "success", "result": 117000018})),
         ok(&json!({"status": "success"})),
     ])
     .await;
@@ -79,7 +79,7 @@ async fn create_then_update_as_the_seed_chains_them() {
         ]
     );
     assert_eq!(ctx.state["create_lead"].status_code, Some(200));
-    assert_eq!(ctx.state["create_lead"].response["result"], 100018);
+    assert_eq!(ctx.state["create_lead"].response["result"], 117000018);
 
     let sent = server.requests();
     assert_eq!(sent[0].method, "GET");
@@ -105,11 +105,14 @@ async fn create_then_update_as_the_seed_chains_them() {
         (sent[1].method.as_str(), sent[1].target.as_str()),
         ("POST", "/apiproxy/3305/api/lead_update.ashx")
     );
-    assert_eq!(sent[1].header("X-LEAD-IM-AUTH"), Some("t-3305-rw"));
+    assert_eq!(
+        sent[1].header("X-LEAD-IM-AUTH"),
+        Some("U-d5f9403e30b5281d.6484eb0eaa3c4f85")
+    );
     assert_eq!(
         sent[1].form(),
         [
-            ("by_id".into(), "100018".into()),
+            ("by_id".into(), "117000018".into()),
             ("some_field".into(), "some_value".into())
         ]
     );
@@ -129,8 +132,7 @@ async fn a_failing_request_takes_on_failure_and_keeps_status() {
 
 #[tokio::test]
 async fn crm_nodes_write_crm_data_back() {
-    let lead =
-        json!({"aid": 3305, "lid": 100017, "phone": "972521234567", "fields": {"שם": "דנה כהן"}});
+    let lead = json!({"aid": 3305, "lid": 117000017, "phone": "972521234567", "fields": {"שם": "דנה כהן"}});
     let server = FakeServer::start(vec![ok(&json!({"status": "success", "data": [lead]}))]).await;
     let mut ctx = context(&server);
     let outcome = runner()
@@ -142,7 +144,7 @@ async fn crm_nodes_write_crm_data_back() {
         .await;
     assert_eq!(outcome.reached(), Some("known_lead"));
     let crm = ctx.chat.crm_data.as_ref().unwrap();
-    assert_eq!(crm["id"], "100017");
+    assert_eq!(crm["id"], "117000017");
     assert_eq!(crm["שם"], "דנה כהן");
 }
 
@@ -169,7 +171,7 @@ async fn collected_texts_reach_open_ticket() {
 async fn a_failed_display_call_leaves_crm_data_absent() {
     let server = FakeServer::start(vec![]).await;
     let mut ctx = context(&server);
-    ctx.crm_config.only_display_data = Some(true);
+    ctx.crm_config.only_display_data = Some(true.into());
     let outcome = runner()
         .run(
             &seed("leadim_lookup.yaml", &server),

@@ -1,48 +1,29 @@
-//! Property tests: phone formats agree for every Israeli number, and nothing a user
-//! or a CRM can type makes the template engine (or the phone parser) panic.
+//! Property tests of the library's own pieces: phone formats agree for every
+//! Israeli number in every way forms write it (the generators are the property
+//! mode's, `leadim_conformance::properties::strategies`), and nothing a user or a
+//! CRM can type makes the template engine (or the phone parser) panic. The property
+//! mode itself, against adapters, is `property_mode.rs`.
 
 use std::collections::BTreeMap;
 
 use leadim_conformance::flow::NodeResult;
 use leadim_conformance::flow::template::Scope;
 use leadim_conformance::phone::{PhoneStyle, format_phone, lookup_candidates};
+use leadim_conformance::properties::strategies::{
+    IsraeliNumber, NumberKind, israeli_number, landline, mobile, written_forms,
+};
 use leadim_conformance::protocol::{Chat, NodeState};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-/// Nine national digits of an Israeli mobile: `5` then eight digits.
-fn mobile() -> impl Strategy<Value = String> {
-    "5[0-9]{8}"
-}
-
-/// Eight national digits of a landline with a one-digit area code.
-fn landline() -> impl Strategy<Value = String> {
-    "[23489][0-9]{7}"
-}
-
-/// The ways people and forms write a national number `n` (without the leading 0).
-fn written_forms(n: &str, split: usize) -> Vec<String> {
-    let (area, rest) = n.split_at(split);
-    let (mid, last) = rest.split_at(3);
-    vec![
-        format!("972{n}"),
-        format!("+972{n}"),
-        format!("00972{n}"),
-        format!("0{n}"),
-        format!("0{area}-{mid}-{last}"),
-        format!("0{area} {mid} {last}"),
-        format!("+972 {area}-{mid}-{last}"),
-        format!("+972-{area}-{mid}{last}"),
-        format!(" (0{area}) {mid}-{last} "),
-    ]
-}
-
 proptest! {
     #[test]
     fn every_form_of_a_mobile_agrees(n in mobile()) {
+        let number = IsraeliNumber { kind: NumberKind::Mobile, national: n.clone() };
         let smart = format!("0{}-{}-{}", &n[..2], &n[2..5], &n[5..]);
+        prop_assert_eq!(&number.display(), &smart);
         let e164 = format!("+972{n}");
-        for form in written_forms(&n, 2) {
+        for form in written_forms(&number) {
             prop_assert_eq!(format_phone(&form, PhoneStyle::Smart, "IL"), Some(smart.clone()), "{}", form);
             prop_assert_eq!(format_phone(&form, PhoneStyle::E164, "IL"), Some(e164.clone()), "{}", form);
             let candidates = lookup_candidates(&form);
@@ -55,11 +36,24 @@ proptest! {
 
     #[test]
     fn every_form_of_a_landline_agrees(n in landline()) {
+        let number = IsraeliNumber { kind: NumberKind::Landline, national: n.clone() };
         let smart = format!("0{}-{}-{}", &n[..1], &n[1..4], &n[4..]);
-        for form in written_forms(&n, 1) {
+        prop_assert_eq!(&number.display(), &smart);
+        for form in written_forms(&number) {
             prop_assert_eq!(format_phone(&form, PhoneStyle::Smart, "IL"), Some(smart.clone()), "{}", form);
             prop_assert_eq!(format_phone(&form, PhoneStyle::E164, "IL"), Some(format!("+972{n}")), "{}", form);
         }
+    }
+
+    /// The property mode's oracle for `fld_phone` (`IsraeliNumber::display`) and the
+    /// phone module agree on every kind of number, 07X included, and a lookup's
+    /// candidates are the three formats the protocol names, in its order.
+    #[test]
+    fn the_display_format_agrees_with_the_phone_module(number in israeli_number()) {
+        let chat_phone = number.chat_phone();
+        prop_assert_eq!(format_phone(&chat_phone, PhoneStyle::Smart, "IL"), Some(number.display()));
+        let candidates = lookup_candidates(&chat_phone);
+        prop_assert_eq!(candidates, written_forms(&number)[..3].to_vec());
     }
 
     #[test]

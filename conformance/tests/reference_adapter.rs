@@ -13,14 +13,14 @@ use leadim_conformance::protocol::{
 use serde_json::{Value, json};
 
 fn lead() -> Value {
-    json!({"aid": 3305, "lid": 100017, "form_id": 5001, "status_id": 1, "is_disrupted": false,
+    json!({"aid": 3305, "lid": 117000017, "form_id": 5001, "status_id": 1,
            "created_at": "2025-01-01T10:00:00Z", "updated_at": "2025-01-01T10:00:00Z",
            "phone": "0521234567", "fields": {"שם": "דנה כהן", "מטפל": "יוסי"}, "utm_source": null})
 }
 
 fn lookup_request(server: &FakeServer) -> AdapterRequest {
     let config = CrmConfig {
-        token: Some("t-3305-rw".into()),
+        token: Some("U-d5f9403e30b5281d.6484eb0eaa3c4f85".into()),
         get_customer_details_url: Some(format!("{}/apiproxy/3305/api/leads_get.ashx", server.url)),
         ..CrmConfig::default()
     };
@@ -54,14 +54,12 @@ async fn lookup_tries_the_stored_formats_in_order() {
     let sent = server.requests();
     let phones: Vec<_> = sent.iter().map(|r| r.query()[0].1.clone()).collect();
     assert_eq!(phones, ["972521234567", "0521234567", "052-123-4567"]);
-    assert!(
-        sent.iter()
-            .all(|r| r.method == "GET" && r.header("X-LEAD-IM-AUTH") == Some("t-3305-rw"))
-    );
+    assert!(sent.iter().all(|r| r.method == "GET"
+        && r.header("X-LEAD-IM-AUTH") == Some("U-d5f9403e30b5281d.6484eb0eaa3c4f85")));
     assert_eq!(
-        Value::Object(response.crm_data),
-        json!({"previous": "kept", "שם": "דנה כהן", "מטפל": "יוסי", "id": "100017", "name": "דנה כהן",
-               "phone": "0521234567", "deepLink": format!("{}/a/3305/leads/100017", server.url)})
+        Value::Object(response.crm_data_or_empty()),
+        json!({"previous": "kept", "שם": "דנה כהן", "מטפל": "יוסי", "id": "117000017", "name": "דנה כהן",
+               "phone": "0521234567", "deepLink": format!("{}/a/3305/leads/117000017", server.url)})
     );
 }
 
@@ -102,7 +100,7 @@ async fn lookup_failures_keep_crm_data() {
         assert_eq!(response.outcome, Outcome::Failure, "{case}");
         assert!(response.error.is_some(), "{case}");
         assert_eq!(
-            Value::Object(response.crm_data),
+            Value::Object(response.crm_data_or_empty()),
             json!({"previous": "kept"}),
             "{case}"
         );
@@ -130,7 +128,7 @@ async fn missing_config_sends_nothing() {
         "no lm_form/lm_key"
     );
     let mut display = lookup_request(&server);
-    display.crm_config.only_display_data = Some(true);
+    display.crm_config.only_display_data = Some(true.into());
     assert_eq!(adapter().call(&display).await.outcome, Outcome::Complete);
     assert!(server.requests().is_empty());
 }
@@ -155,15 +153,15 @@ fn open_request(server: &FakeServer) -> AdapterRequest {
     req.chat.messages = vec![
         Message {
             direction: Direction::Incoming,
-            text: "שלום".into(),
+            text: Some("שלום".into()),
         },
         Message {
             direction: Direction::Outgoing,
-            text: "היי + ברוכה הבאה".into(),
+            text: Some("היי + ברוכה הבאה".into()),
         },
         Message {
             direction: Direction::Outgoing,
-            text: "100% & more".into(),
+            text: Some("100% & more".into()),
         },
     ];
     req.chat.nodes.insert(
@@ -177,12 +175,13 @@ fn open_request(server: &FakeServer) -> AdapterRequest {
 
 #[tokio::test]
 async fn open_ticket_posts_the_form() {
-    let server = FakeServer::start(vec![ok(&json!({"status": "success", "result": 100018}))]).await;
+    let server =
+        FakeServer::start(vec![ok(&json!({"status": "success", "result": 117000018}))]).await;
     let response = adapter().call(&open_request(&server)).await;
     assert_eq!(response.outcome, Outcome::Complete, "{:?}", response.error);
     assert_eq!(
-        Value::Object(response.crm_data),
-        json!({"previous": "kept", "result": 100018})
+        Value::Object(response.crm_data_or_empty()),
+        json!({"previous": "kept", "result": 117000018})
     );
     let sent = &server.requests()[0];
     assert_eq!(
@@ -210,10 +209,12 @@ async fn open_ticket_posts_the_form() {
 
 #[tokio::test]
 async fn open_ticket_result_as_string_becomes_a_number() {
-    let server =
-        FakeServer::start(vec![ok(&json!({"status": "success", "result": "100019"}))]).await;
+    let server = FakeServer::start(vec![ok(
+        &json!({"status": "success", "result": "117000019"}),
+    )])
+    .await;
     let response = adapter().call(&open_request(&server)).await;
-    assert_eq!(response.crm_data["result"], json!(100019));
+    assert_eq!(response.crm_data_or_empty()["result"], json!(117000019));
 }
 
 #[tokio::test]
@@ -229,7 +230,7 @@ async fn open_ticket_failures() {
         let response = adapter().call(&open_request(&server)).await;
         assert_eq!(response.outcome, Outcome::Failure, "{answer:?}");
         assert_eq!(
-            Value::Object(response.crm_data),
+            Value::Object(response.crm_data_or_empty()),
             json!({"previous": "kept"})
         );
     }

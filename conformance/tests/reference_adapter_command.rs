@@ -12,7 +12,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_leadim-reference-adapter");
 
 fn display_request(crm_data: Option<serde_json::Value>) -> AdapterRequest {
     let config = CrmConfig {
-        only_display_data: Some(true),
+        only_display_data: Some(true.into()),
         ..CrmConfig::default()
     };
     let chat = Chat {
@@ -38,10 +38,10 @@ async fn answers_through_stdin_and_stdout() {
         .unwrap();
     assert_eq!(response.outcome, Outcome::Complete);
     assert_eq!(
-        response.crm_data["deepLink"],
+        response.crm_data_or_empty()["deepLink"],
         "http://127.0.0.1:9/a/3305/leads/7"
     );
-    assert_eq!(response.crm_data["name"], "דנה");
+    assert_eq!(response.crm_data_or_empty()["name"], "דנה");
 
     let response = adapter.call(&display_request(None)).await.unwrap();
     assert_eq!(

@@ -93,7 +93,7 @@ fn substituted_snippets_still_parse() {
         ("YOUR_LM_FORM", "5001"),
         ("YOUR_LM_KEY", "k-5001"),
         ("YOUR_ACCOUNT_ID", "3305"),
-        ("YOUR_TOKEN", "t-3305-rw"),
+        ("YOUR_TOKEN", "U-d5f9403e30b5281d.6484eb0eaa3c4f85"),
         ("https://api.lead.im", "http://127.0.0.1:41234"),
         ("https://proxy.leadim.xyz", "http://127.0.0.1:41234"),
     ];
@@ -114,7 +114,10 @@ fn substituted_snippets_still_parse() {
         update.url,
         "http://127.0.0.1:41234/apiproxy/3305/api/lead_update.ashx"
     );
-    assert_eq!(update.headers["X-LEAD-IM-AUTH"], "t-3305-rw");
+    assert_eq!(
+        update.headers["X-LEAD-IM-AUTH"],
+        "U-d5f9403e30b5281d.6484eb0eaa3c4f85"
+    );
 }
 
 /// The snippets must stay byte-identical to the seed's code blocks. The seed lives in

@@ -7,8 +7,10 @@ Standard library only. It passes the whole suite, MUST and SHOULD:
 
     cargo run -p leadim-conformance -- --adapter "python3 examples/python/leadim_adapter.py" --strict
 
-The HTTP timeout is LEADIM_ADAPTER_TIMEOUT_MS milliseconds (the suite sets it),
-5 seconds by default. Every problem -- missing configuration, Lead.IM refusing,
+The deadline is LEADIM_ADAPTER_TIMEOUT_MS milliseconds (the suite sets it), 5 seconds
+by default: the budget of the whole call, every HTTP request of it together, so a
+lookup that tries three phone formats against a slow Lead.IM still answers in time.
+Every problem -- missing configuration, Lead.IM refusing,
 error statuses, broken bodies, dropped connections, timeouts -- is a `failure`
 outcome with crmData as the chat had it; nothing escapes as a crash.
 
@@ -18,6 +20,7 @@ The adapter is a class so that a variant can change one behaviour (see broken/).
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -71,6 +74,14 @@ def lookup_candidates(phone):
     return candidates
 
 
+def is_on(flag):
+    """crmConfig switches typed in a UI arrive as text: `true` and the text "true"
+    (any case) are on; everything else, the text "false" included, is off."""
+    if isinstance(flag, str):
+        return flag.strip().lower() == "true"
+    return flag is True
+
+
 def text_of(value):
     """An id or field value as text (ids may arrive as numbers)."""
     if value is None:
@@ -85,6 +96,7 @@ class Adapter:
 
     def __init__(self, timeout):
         self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
         # No proxies: the adapter talks to the URLs it is given, often 127.0.0.1.
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -101,7 +113,7 @@ class Adapter:
             endpoints = request.get("endpoints") or {}
             function = request.get("function")
             if function == "getCustomerDetails":
-                if config.get("onlyDisplayData") is True:
+                if is_on(config.get("onlyDisplayData")):
                     crm = self.display(config, chat, endpoints)
                 else:
                     crm = self.lookup(config, chat, endpoints)
@@ -199,8 +211,10 @@ class Adapter:
         return self.node_text(chat, "lead_get_name") or chat.get("title") or ""
 
     def outgoing_texts(self, messages):
-        """fld_message: the outgoing messages only, in order."""
-        return [m.get("text") or "" for m in messages if m.get("direction") == "outgoing"]
+        """fld_message: the texts of the outgoing messages only, in order; a message
+        without text (a picture, a voice note) adds nothing, not even an empty line."""
+        return [m["text"] for m in messages
+                if m.get("direction") == "outgoing" and m.get("text")]
 
     def new_lead_id(self, body):
         result = body.get("result")
@@ -211,9 +225,15 @@ class Adapter:
     # --- HTTP and Lead.IM's envelope ------------------------------------------------
 
     def fetch(self, request):
-        """The JSON answer of a request; any transport or HTTP problem is a Failure."""
+        """The JSON answer of a request; any transport or HTTP problem is a Failure.
+        Each request gets what is left of the call's deadline (urllib applies it to
+        each socket operation, which is enough against a Lead.IM that answers late or
+        not at all)."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise Failure("no answer within %.1f s" % self.timeout)
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
+            with self.opener.open(request, timeout=left) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:
             raise Failure("HTTP status %d" % error.code)
@@ -259,7 +279,7 @@ class Adapter:
 
 
 def timeout_from_env(default=5.0):
-    """LEADIM_ADAPTER_TIMEOUT_MS in seconds, or `default`."""
+    """The call's deadline: LEADIM_ADAPTER_TIMEOUT_MS in seconds, or `default`."""
     try:
         ms = int(os.environ.get("LEADIM_ADAPTER_TIMEOUT_MS", ""))
     except ValueError:

@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     );
     let request = Request {
         method: Method::POST,
-        uri: Uri::from_static("/apiproxy/3305/api/lead_update.ashx?by_id=100001"),
+        uri: Uri::from_static("/apiproxy/3305/api/lead_update.ashx?by_id=117000001"),
         headers,
         body: Bytes::copy_from_slice(body),
         received: jiff::Timestamp::UNIX_EPOCH,

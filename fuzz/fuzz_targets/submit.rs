@@ -15,7 +15,7 @@ fn store() -> &'static Store {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let prefix = b"lm_form=5001&lm_key=k-5001-3fa9c21e&";
+    let prefix = b"lm_form=5001&lm_key=77bc0ec981&";
     let query = [prefix.as_slice(), data].concat();
     let Ok(params) = parse_urlencoded(&query, Part::Query) else {
         return;
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         let lead = store.lead(3305, lid).expect("a created lead can be read back");
         // A phone without digits has no normalized key, so it is not indexed.
         if !normalize(&lead.phone).is_empty() {
-            let token = TokenHeader::Value("t-3305-rw");
+            let token = TokenHeader::Value("U-d5f9403e30b5281d.6484eb0eaa3c4f85");
             let json = internals::lookup(store, "3305", token, Some(&lead.phone))
                 .expect("lookup answers");
             // The endpoint's hand-written JSON says exactly what serde says of the

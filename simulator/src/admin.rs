@@ -26,6 +26,23 @@ struct EnabledBody {
     enabled: bool,
 }
 
+/// A form's settings to change; each one left out stays as it is.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormBody {
+    enabled: Option<bool>,
+    /// `null` stops refusing repeats.
+    #[serde(default, deserialize_with = "present")]
+    reject_duplicates_secs: Option<Option<u64>>,
+    phone_format: Option<crate::fixtures::PhoneFormat>,
+}
+
+/// A key that is present, `null` included: `Some(None)` for `null`, `None` (by
+/// `default`) when the key is left out.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
+}
+
 /// Handles one admin request: a change asked by a page of another origin is
 /// refused, then the token (the dashboard asks for it with a page of its own), the
 /// method (405 with the route's `Allow`), and the resource's handler. A
@@ -130,17 +147,23 @@ fn create_account(app: &Services, req: &Request) -> Reply {
 }
 
 fn set_form_enabled(app: &Services, aid: &str, form: &str, req: &Request) -> Reply {
-    let (aid, form, body) = match (parse_id(aid), parse_id(form), json_body::<EnabledBody>(req)) {
+    let (aid, form, body) = match (parse_id(aid), parse_id(form), json_body::<FormBody>(req)) {
         (Ok(a), Ok(f), Ok(b)) => (a, f, b),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
-    if app.store.set_form_enabled(aid, form, body.enabled) {
-        Reply::json(
+    let settings = crate::store::FormSettings {
+        enabled: body.enabled,
+        reject_duplicates_secs: body.reject_duplicates_secs,
+        phone_format: body.phone_format,
+    };
+    match app.store.configure_form(aid, form, settings) {
+        Some(view) => Reply::json(
             StatusCode::OK,
-            &json!({"aid": aid, "lm_form": form, "enabled": body.enabled}),
-        )
-    } else {
-        not_found(&format!("account {aid} has no form {form}"))
+            &json!({"aid": aid, "lm_form": form, "enabled": view.enabled,
+                    "reject_duplicates_secs": view.reject_duplicates_secs,
+                    "phone_format": view.phone_format}),
+        ),
+        None => not_found(&format!("account {aid} has no form {form}")),
     }
 }
 

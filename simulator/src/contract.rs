@@ -21,7 +21,7 @@ pub const MODELED: &[Rule] = &[
     Rule {
         id: "M1-data-model",
         area: "all",
-        rule: "Accounts, forms, tokens and the lead object's keys beyond status_id, is_disrupted and fields (aid, lid, form_id, created_at, updated_at, phone, utm_*, lm_source) are the simulator's model.",
+        rule: "Accounts, forms, tokens and the lead object's keys beyond status_id and fields (aid, lid, form_id, created_at, updated_at, phone, utm_*, lm_source) are the simulator's model.",
     },
     Rule {
         id: "M2-cut-diagnostic",
@@ -61,7 +61,7 @@ pub const MODELED: &[Rule] = &[
     Rule {
         id: "M9-newest-first",
         area: "leads_get.ashx",
-        rule: "Newest first means by created_at, then by lead id, descending.",
+        rule: "Newest first means by created_at, then updated_at, then lead id, descending.",
     },
     Rule {
         id: "M10-implied-keys",
@@ -84,7 +84,37 @@ pub const MODELED: &[Rule] = &[
         rule: "Exact phone matching is the default, as observed; --phone-match normalized (a simulator convenience) matches every Israeli format of one number.",
     },
     Rule {
-        id: "M14-lookup-cap",
+        id: "M15-cors-values",
+        area: "/apiproxy/ (CORS)",
+        rule: "The proxy allows any origin (*), GET, POST and OPTIONS, the headers x-lead-im-auth and content-type, for 600 s; that browsers call it is observed, the values are ours.",
+    },
+    Rule {
+        id: "M16-routing",
+        area: "lead_update.ashx route_adv",
+        rule: "route_adv=true routes the lead to every advertiser user of its account; another value leaves the routing alone.",
+    },
+    Rule {
+        id: "M17-duplicates",
+        area: "/v2/submit, v1, cors",
+        rule: "A form with reject_duplicates_secs answers -50 to a submission equal (in any order) to one it accepted within that window; the real window is unknown.",
+    },
+    Rule {
+        id: "M18-v1-undecodable",
+        area: "/v1/submit",
+        rule: "Parameters that cannot be decoded answer -999 as text.",
+    },
+    Rule {
+        id: "M19-phone-format",
+        area: "forms",
+        rule: "A form stores the phone as sent (default), as 0… or as 972…, set per form.",
+    },
+    Rule {
+        id: "M14-unknown-key-dropped",
+        area: "/v2/submit",
+        rule: "A parameter the form does not know is dropped with a journal note; the lead stays valid (observed). Whether Lead.IM keeps it anywhere is unknown.",
+    },
+    Rule {
+        id: "M20-lookup-cap",
         area: "leads_get.ashx",
         rule: "A lookup answers with at most 500 leads: when more have the phone, the 500 stored under it last (a lead counts as stored under a phone when it is created, seeded, or updated to that phone), newest first; the journal says how many there were.",
     },

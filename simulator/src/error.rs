@@ -28,9 +28,37 @@ pub enum SubmitError {
     /// The form's account is disabled.
     #[error("account {0} is disabled")]
     AccountDisabled(u64),
+    /// The same submission was accepted moments ago (a form set to refuse repeats).
+    #[error("duplicate request: form {form} accepted the same submission within {secs} seconds")]
+    Duplicate {
+        /// The form.
+        form: u64,
+        /// Its window.
+        secs: u64,
+    },
     /// The parameters could not be decoded.
     #[error("{0}")]
     Decode(#[from] DecodeError),
+}
+
+/// Lead.IM's error codes (the v1 API's, which v2 failure envelopes carry in `code`),
+/// with what each means.
+pub const CODES: &[(i32, &str)] = &[
+    (-1, "wrong lm_key"),
+    (-3, "lm_form is malformed"),
+    (-4, "form not found"),
+    (-5, "channel disabled"),
+    (-6, "unknown mode"),
+    (-7, "wrong account"),
+    (-8, "account disabled"),
+    (-10, "blocked IP"),
+    (-50, "duplicate request"),
+    (-999, "internal error"),
+];
+
+/// What a code means, or `None` for a number that is not one of [`CODES`].
+pub fn code_meaning(code: i32) -> Option<&'static str> {
+    CODES.iter().find(|(c, _)| *c == code).map(|(_, m)| *m)
 }
 
 impl SubmitError {
@@ -43,6 +71,7 @@ impl SubmitError {
             SubmitError::FormNotFound(_) => Some(-4),
             SubmitError::FormDisabled(_) => Some(-5),
             SubmitError::AccountDisabled(_) => Some(-8),
+            SubmitError::Duplicate { .. } => Some(-50),
             SubmitError::Decode(_) => None,
         }
     }
@@ -54,7 +83,7 @@ impl SubmitError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// No `X-LEAD-IM-AUTH` header.
-    #[error("missing X-LEAD-IM-AUTH header")]
+    #[error("missing X-LEAD-IM-AUTH header (or APIKEY field)")]
     MissingToken,
     /// A header value that is not visible ASCII.
     #[error("invalid X-LEAD-IM-AUTH header: not ASCII text")]

@@ -49,6 +49,19 @@ pub struct AccountSpec {
     /// Its forms.
     #[serde(default)]
     pub forms: Vec<FormSpec>,
+    /// Its advertiser users: where `route_adv=true` routes a lead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advertisers: Vec<AdvertiserSpec>,
+}
+
+/// An advertiser user of an account (`adv_users[]` of a routed lead).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvertiserSpec {
+    /// The user's id, a number as Lead.IM's clients read it.
+    pub id: u64,
+    /// The user's name.
+    pub name: String,
 }
 
 /// One token of an account.
@@ -78,6 +91,49 @@ pub struct FormSpec {
     pub thank_you_url: String,
     /// Parameter key → field name, in display order; several keys may share a field.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Refuse (`-50`) a submission whose parameters equal one this form accepted
+    /// within this many seconds; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_duplicates_secs: Option<u64>,
+    /// How the form stores the phone: as sent (the default), or normalised to `0…`
+    /// or to `972…`, as some real forms do.
+    #[serde(default, skip_serializing_if = "PhoneFormat::is_as_sent")]
+    pub phone_format: PhoneFormat,
+}
+
+/// How a form stores the phone it is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneFormat {
+    /// Exactly as sent (Lead.IM's default).
+    #[default]
+    AsSent,
+    /// The national form, `0521234567`.
+    Local,
+    /// The international form without `+`, `972521234567`.
+    International,
+}
+
+impl PhoneFormat {
+    /// Whether it is the default.
+    pub fn is_as_sent(&self) -> bool {
+        *self == PhoneFormat::AsSent
+    }
+
+    /// `phone` as a form of this format stores it. A phone without digits is kept
+    /// as sent: there is nothing to normalise.
+    pub fn apply<'p>(self, phone: &'p str) -> std::borrow::Cow<'p, str> {
+        let local = crate::phone::normalize(phone);
+        match self {
+            PhoneFormat::AsSent => phone.into(),
+            _ if local.is_empty() => phone.into(),
+            PhoneFormat::Local => local.into(),
+            PhoneFormat::International => match local.strip_prefix('0') {
+                Some(national) => format!("972{national}").into(),
+                None => local.into(),
+            },
+        }
+    }
 }
 
 /// One lead of the dataset.
@@ -103,9 +159,13 @@ pub struct LeadSpec {
     /// 1 = new, 2 = invalid.
     #[serde(default = "one")]
     pub status_id: u32,
-    /// Set on leads that arrived with unknown parameters.
-    #[serde(default)]
-    pub is_disrupted: bool,
+    /// The advertiser users the lead is routed to (`route_adv=true`), by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes_to_advertisers: Vec<u64>,
+    /// Ignored. Files written by earlier releases carry it; they still load, with a
+    /// warning, and it is not written back.
+    #[serde(default, skip_serializing)]
+    pub is_disrupted: Option<bool>,
     /// The phone exactly as the form stored it (also settable as the phone field).
     #[serde(default)]
     pub phone: String,
@@ -251,7 +311,9 @@ impl Dataset {
     pub fn load_dir(dir: &Path) -> Result<Dataset, FixtureError> {
         let accounts_path = dir.join("accounts.json");
         let leads_path = dir.join("leads.jsonl");
-        let text = std::fs::read_to_string(&accounts_path).map_err(|e| FixtureError {
+        // Read as bytes: text that is not UTF-8 is refused by the JSON parser with
+        // its line and column, like any other error.
+        let text = std::fs::read(&accounts_path).map_err(|e| FixtureError {
             file: accounts_path.display().to_string(),
             place: "whole file".into(),
             reason: e.to_string(),
@@ -271,8 +333,8 @@ impl Dataset {
     pub fn parse(origin: &str, accounts: &str, leads: &str) -> Result<Dataset, FixtureError> {
         let dataset = Dataset {
             origin: origin.into(),
-            accounts: parse_accounts(&format!("{origin}/accounts.json"), accounts)?,
-            leads: LeadsSource::Text(leads.into()),
+            accounts: parse_accounts(&format!("{origin}/accounts.json"), accounts.as_bytes())?,
+            leads: LeadsSource::Text(without_bom(leads).into()),
         };
         Ok(dataset)
     }
@@ -380,7 +442,11 @@ fn parse_lines(
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) if line.iter().all(u8::is_ascii_whitespace) => continue,
-            Ok(_) => match serde_json::from_slice::<LeadSpec>(&line) {
+            Ok(_) => match serde_json::from_slice::<LeadSpec>(if n == 1 {
+                without_bom_bytes(&line)
+            } else {
+                &line
+            }) {
                 Ok(spec) => batch.push((n, spec)),
                 Err(e) => {
                     let place = format!("line {n}, column {}", e.column());
@@ -406,8 +472,18 @@ fn parse_lines(
     }
 }
 
-fn parse_accounts(file: &str, text: &str) -> Result<Vec<AccountSpec>, FixtureError> {
-    serde_json::from_str::<AccountsFile>(text)
+/// Text without its UTF-8 byte-order mark, which editors on Windows put first.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Bytes without a UTF-8 byte-order mark.
+pub(crate) fn without_bom_bytes(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn parse_accounts(file: &str, text: &[u8]) -> Result<Vec<AccountSpec>, FixtureError> {
+    serde_json::from_slice::<AccountsFile>(without_bom_bytes(text))
         .map(|parsed| parsed.accounts)
         .map_err(|e| FixtureError {
             file: file.into(),

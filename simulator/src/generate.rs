@@ -157,14 +157,20 @@ pub struct GeneratedAccount {
     pub token: String,
 }
 
+/// Token `n` of a generated account: Lead.IM's shape, the same in every run.
+fn token_of(aid: u64, n: u64) -> String {
+    let mix = |x: u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    crate::model::token_shape(mix(aid * 4 + n), mix(mix(aid * 4 + n)))
+}
+
 /// Account `k` of a generated dataset.
 pub fn account(k: u64) -> GeneratedAccount {
     let aid = FIRST_AID + k;
     GeneratedAccount {
         aid,
         lm_form: FIRST_FORM + k,
-        lm_key: format!("k-{}-{:08x}", FIRST_FORM + k, (aid * 2_654_435_761) as u32),
-        token: format!("t-{aid}-rw"),
+        lm_key: crate::model::lm_key_shape(aid.wrapping_mul(2_654_435_761)),
+        token: token_of(aid, 1),
     }
 }
 
@@ -222,8 +228,8 @@ pub fn write(
                 "enabled": true,
                 "tokens": [
                     {"token": a.token, "scopes": ["read", "write"]},
-                    {"token": format!("t-{}-r", a.aid), "scopes": ["read"]},
-                    {"token": format!("t-{}-w", a.aid), "scopes": ["write"]},
+                    {"token": token_of(a.aid, 2), "scopes": ["read"]},
+                    {"token": token_of(a.aid, 3), "scopes": ["write"]},
                 ],
                 "forms": [{
                     "lm_form": a.lm_form,

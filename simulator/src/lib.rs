@@ -47,10 +47,12 @@
 //!   answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
 //! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
-//!   `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id, frozen for
-//!   a snapshot), `phone_index`, `load` (datasets and snapshots), `snapshot` (a
+//!   `endpoints` (what submit, lookup, get, update and the lead page do under the
+//!   lock), `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id, frozen
+//!   for a snapshot), `phone_index`, `load` (datasets and snapshots), `snapshot` (a
 //!   snapshot and a reset that do not stall the requests), `manage` (what the admin
-//!   API does), `tests`.
+//!   API does), `changes` (each change as the `--state` log records and replays it),
+//!   `tests`.
 //! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
 //!   keeps of an exchange), `page` (reading it a page at a time after a cursor,
 //!   rendered outside its lock) and `mask` (no credential shown).
@@ -62,14 +64,18 @@
 //! - `holds` — the longest holds of the store's and the journal's locks, timed only
 //!   for the benchmark's stall phase; `background` — heavy work off the lock (a
 //!   snapshot's rendering, a reset's rebuild) on a thread of lowest priority.
-//! - [`state_file`] — `--state FILE`: atomic snapshots that survive a restart.
+//! - [`state_file`] — `--state FILE` (`mod.rs`: the lock, snapshots, start and
+//!   shutdown): `wal` (the write-ahead log: group commit on a writer thread,
+//!   segments), `record` (its line format), `replay` (reading it back at start),
+//!   `tests`.
 //! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
 //!   handler leaves for the journal.
 //! - [`model`] — public views: leads, accounts, the account config, field names.
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
 //! - [`internals`] — hidden: what the fuzz targets, the benchmark and the binary
 //!   reach that is not the API.
-//! - `bin/leadim-sim.rs` — the program: flags, then the library.
+//! - `bin/leadim-sim/` — the program: flags, then the library (`main.rs`), and
+//!   `banner.rs` (what it prints at start).
 
 mod admin;
 mod api;
@@ -99,17 +105,17 @@ pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
 };
 pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
-pub use journal::{JournalEntry, JournalFilter, JournalPage};
+pub use journal::{Diagnostic, JournalEntry, JournalFilter, JournalPage, Level};
 pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};
 pub use phone::PhoneMatch;
-pub use routes::Endpoint;
+pub use routes::{Door, Endpoint};
 pub use simulator::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Simulator, SimulatorBuilder, SimulatorHandle,
     StartError,
 };
 pub use store::{
-    AccountsPage, Counts, DefaultAccount, LeadsPage, MAX_ACCOUNTS_PAGE, MAX_LEADS_PAGE,
-    SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
+    AccountsPage, Counts, DefaultAccount, FormSettings, LeadsPage, MAX_ACCOUNTS_PAGE,
+    MAX_LEADS_PAGE, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
 };
 
 /// The README's Rust examples, compiled and run as doctests by `cargo test`, so that

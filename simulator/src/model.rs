@@ -24,6 +24,17 @@ pub mod fields {
     pub const STATUS: &str = "סטטוס";
 }
 
+/// A token shaped as Lead.IM's: `U-` + 16 hex + `.` + 16 hex, so that clients
+/// which check the shape accept it.
+pub fn token_shape(a: u64, b: u64) -> String {
+    format!("U-{a:016x}.{b:016x}")
+}
+
+/// An `lm_key` shaped as Lead.IM's: 10 hex characters.
+pub fn lm_key_shape(a: u64) -> String {
+    format!("{:010x}", a & 0xff_ffff_ffff)
+}
+
 /// A lead as the lookup endpoints and the admin API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadView {
@@ -33,10 +44,8 @@ pub struct LeadView {
     pub lid: u64,
     /// The form it came through (`lm_form`).
     pub form_id: u64,
-    /// 1 = new, 2 = invalid (it arrived with parameters its form does not know).
+    /// 1 = new, 2 = invalid (it arrived with neither a name nor a phone).
     pub status_id: u32,
-    /// Set together with status 2 by unknown parameters.
-    pub is_disrupted: bool,
     /// RFC 3339, UTC, to the second.
     pub created_at: String,
     /// RFC 3339, UTC, to the second.
@@ -57,6 +66,20 @@ pub struct LeadView {
     pub utm_term: Option<String>,
     /// `lm_source`, when one was sent.
     pub lm_source: Option<String>,
+    /// The ids of the advertiser users the lead is routed to (`route_adv=true`);
+    /// empty until it is routed.
+    pub routes_to_advertisers: Vec<u64>,
+    /// Those advertiser users, with their names.
+    pub adv_users: Vec<AdvUser>,
+}
+
+/// An advertiser user a lead is routed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvUser {
+    /// The user's id.
+    pub id: u64,
+    /// The user's name.
+    pub name: String,
 }
 
 impl LeadView {
@@ -91,6 +114,12 @@ pub struct FormView {
     pub thank_you_url: String,
     /// Parameter key → field name.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Refuses (`-50`) a repeated submission within this many seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_duplicates_secs: Option<u64>,
+    /// How it stores the phone.
+    #[serde(default)]
+    pub phone_format: crate::fixtures::PhoneFormat,
 }
 
 /// An account as the admin API lists it.

@@ -1,7 +1,8 @@
 //! Answers, and what each exchange leaves for the journal.
 
+use crate::journal::Diagnostic;
 use crate::request::ParamsUsed;
-use crate::routes::Endpoint;
+use crate::routes::{Door, Endpoint};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode, header};
@@ -11,6 +12,8 @@ use serde::Serialize;
 pub const JSON: &str = "application/json; charset=utf-8";
 /// `Content-Type` of the lead pages.
 pub const HTML: &str = "text/html; charset=utf-8";
+/// `Content-Type` of `/v1/submit`'s answers: a lead id or a code, as text.
+pub const TEXT: &str = "text/plain; charset=utf-8";
 
 /// An answer before it becomes a hyper response.
 #[derive(Debug)]
@@ -98,6 +101,26 @@ impl Reply {
         }
     }
 
+    /// Text: `/v1/submit`'s lead id or negative code.
+    pub fn text(body: String) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: TEXT,
+            body: Bytes::from(body),
+            headers: Vec::new(),
+        }
+    }
+
+    /// No body (a CORS preflight's 204).
+    pub fn empty(status: StatusCode) -> Reply {
+        Reply {
+            status,
+            content_type: TEXT,
+            body: Bytes::new(),
+            headers: Vec::new(),
+        }
+    }
+
     /// A redirect.
     pub fn redirect(location: &str) -> Reply {
         Reply {
@@ -160,19 +183,33 @@ impl<'a> Failure<'a> {
 pub struct JournalNotes {
     /// The endpoint the path names, whatever the method.
     pub endpoint: Option<Endpoint>,
+    /// Which of the endpoint's doors.
+    pub door: Option<Door>,
     /// The account concerned, once known.
     pub account: Option<u64>,
     /// Which parameters were decoded (the journal decodes them again when read).
     pub params: ParamsUsed,
-    /// Plain-words diagnostics.
-    pub diagnostics: Vec<String>,
+    /// Plain-words diagnostics, each an error or a note.
+    pub diagnostics: Vec<Diagnostic>,
     /// The injected fault, if any.
     pub fault: Option<String>,
 }
 
 impl JournalNotes {
-    /// Adds a diagnostic.
+    /// Adds a note: the request was taken, but something was ignored, cut or
+    /// unknown.
     pub fn note(&mut self, text: impl Into<String>) {
-        self.diagnostics.push(text.into());
+        self.diagnostics.push(Diagnostic::note(text));
+    }
+
+    /// Adds an error: the request was wrong (refused, no such endpoint, a bad token).
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(text));
+    }
+
+    /// Adds each of `texts` as a note.
+    pub fn notes(&mut self, texts: impl IntoIterator<Item = String>) {
+        self.diagnostics
+            .extend(texts.into_iter().map(Diagnostic::note));
     }
 }

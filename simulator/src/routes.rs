@@ -46,28 +46,32 @@ impl Endpoint {
         }
     }
 
-    fn row(self) -> &'static ApiRow {
-        API_ROUTES
-            .iter()
-            .find(|row| row.endpoint == self)
-            .expect("every endpoint has a row")
-    }
-
-    /// The methods it takes, as an `Allow` header lists them.
-    pub fn allow(self) -> &'static str {
-        self.row().methods.allow
-    }
-
-    /// Whether it takes `method`.
-    pub fn allows(self, method: &Method) -> bool {
-        self.row().methods.allows(method)
-    }
-
     /// Whether injected faults can strike it (the lead page stands for the UI, not
     /// the API, so it is never faulted).
     pub fn faultable(self) -> bool {
-        self.row().faultable
+        self != Endpoint::LeadPage
     }
+}
+
+/// Which door of an endpoint a request came through, when it has several: the
+/// `submit` endpoint is `/v2/submit`, the browser's `submit.cors.v2.ashx`, and the
+/// legacy `/v1/submit`; `update` is `…/api/lead_update.ashx` and the short
+/// `…/lead_update.ashx` PHP forms post to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Door {
+    /// `/v2/submit`: JSON or a redirect.
+    V2,
+    /// `/apiproxy/global/submit.cors.v2.ashx`: always JSON, CORS.
+    Cors,
+    /// `/v1/submit`: the lead id or a negative code, as text.
+    V1,
+    /// `/apiproxy/{aid}/api/…`.
+    Api,
+    /// `/apiproxy/{aid}/lead_update.ashx`, without `/api/`.
+    Short,
+    /// `/a/{aid}/leads/{lid}`.
+    Ui,
 }
 
 impl fmt::Display for Endpoint {
@@ -77,7 +81,7 @@ impl fmt::Display for Endpoint {
 }
 
 /// The methods a route takes, and the `Allow` header that lists them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Methods {
     list: &'static [&'static str],
     allow: &'static str,
@@ -99,6 +103,10 @@ impl Methods {
 }
 
 const GET: Methods = Methods::of(&["GET"], "GET");
+/// The proxy's GET endpoints, with the browser's CORS preflight.
+const GET_PREFLIGHT: Methods = Methods::of(&["GET", "OPTIONS"], "GET, OPTIONS");
+/// The proxy's POST endpoints, with the browser's CORS preflight.
+const POST_PREFLIGHT: Methods = Methods::of(&["POST", "OPTIONS"], "POST, OPTIONS");
 const POST: Methods = Methods::of(&["POST"], "POST");
 const PATCH: Methods = Methods::of(&["PATCH"], "PATCH");
 const DELETE: Methods = Methods::of(&["DELETE"], "DELETE");
@@ -108,7 +116,7 @@ const GET_DELETE: Methods = Methods::of(&["GET", "DELETE"], "GET, DELETE");
 const GET_POST_DELETE: Methods = Methods::of(&["GET", "POST", "DELETE"], "GET, POST, DELETE");
 
 /// One segment of a path pattern.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Segment {
     /// This text.
     Is(&'static str),
@@ -121,53 +129,75 @@ enum Segment {
 use Segment::{Aid, Is, Lid};
 
 /// A row of the API's route table.
-#[derive(Debug)]
-struct ApiRow {
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ApiRow {
     endpoint: Endpoint,
+    door: Door,
     path: &'static [Segment],
-    /// `/apiproxy/` paths match case-insensitively: real clients spell them both
-    /// `apiproxy` and `APIProxy`.
-    any_case: bool,
+    /// `/apiproxy/` paths match case-insensitively (real clients spell them both
+    /// `apiproxy` and `APIProxy`), and answer browsers: the CORS preflight, and
+    /// `Access-Control-Allow-Origin` on every answer.
+    proxy: bool,
     methods: Methods,
-    faultable: bool,
 }
 
 /// The simulated Lead.IM API, in the order of `docs/contract.md`.
 const API_ROUTES: &[ApiRow] = &[
     ApiRow {
         endpoint: Endpoint::Submit,
+        door: Door::V2,
         path: &[Is("v2"), Is("submit")],
-        any_case: false,
+        proxy: false,
         methods: GET_POST,
-        faultable: true,
+    },
+    ApiRow {
+        endpoint: Endpoint::Submit,
+        door: Door::Cors,
+        path: &[Is("apiproxy"), Is("global"), Is("submit.cors.v2.ashx")],
+        proxy: true,
+        methods: POST_PREFLIGHT,
+    },
+    ApiRow {
+        endpoint: Endpoint::Submit,
+        door: Door::V1,
+        path: &[Is("v1"), Is("submit")],
+        proxy: false,
+        methods: GET_POST,
     },
     ApiRow {
         endpoint: Endpoint::Lookup,
+        door: Door::Api,
         path: &[Is("apiproxy"), Aid, Is("api"), Is("leads_get.ashx")],
-        any_case: true,
-        methods: GET,
-        faultable: true,
+        proxy: true,
+        methods: GET_PREFLIGHT,
     },
     ApiRow {
         endpoint: Endpoint::Get,
+        door: Door::Api,
         path: &[Is("apiproxy"), Aid, Is("api"), Is("lead_get.ashx")],
-        any_case: true,
-        methods: GET,
-        faultable: true,
+        proxy: true,
+        methods: GET_PREFLIGHT,
     },
     ApiRow {
         endpoint: Endpoint::Update,
+        door: Door::Api,
         path: &[Is("apiproxy"), Aid, Is("api"), Is("lead_update.ashx")],
-        any_case: true,
-        methods: POST,
-        faultable: true,
+        proxy: true,
+        methods: POST_PREFLIGHT,
+    },
+    ApiRow {
+        endpoint: Endpoint::Update,
+        door: Door::Short,
+        path: &[Is("apiproxy"), Aid, Is("lead_update.ashx")],
+        proxy: true,
+        methods: POST_PREFLIGHT,
     },
     ApiRow {
         endpoint: Endpoint::LeadPage,
+        door: Door::Ui,
         path: &[Is("a"), Aid, Is("leads"), Lid],
-        any_case: false,
+        proxy: false,
         methods: GET,
-        faultable: false,
     },
 ];
 
@@ -234,6 +264,8 @@ impl UiRoute<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ApiRoute<'a> {
     pub endpoint: Endpoint,
+    pub door: Door,
+    row: &'static ApiRow,
     /// The `{aid}` segment (empty for `/v2/submit`).
     pub aid: &'a str,
     /// The `{lid}` segment (the lead page's only).
@@ -241,12 +273,34 @@ pub(crate) struct ApiRoute<'a> {
 }
 
 impl<'a> ApiRoute<'a> {
-    fn of(endpoint: Endpoint) -> ApiRoute<'a> {
+    fn of(row: &'static ApiRow) -> ApiRoute<'a> {
         ApiRoute {
-            endpoint,
+            endpoint: row.endpoint,
+            door: row.door,
+            row,
             aid: "",
             lid: "",
         }
+    }
+
+    /// Whether this door takes `method` (a proxy door takes the CORS preflight).
+    pub fn allows(&self, method: &Method) -> bool {
+        self.row.methods.allows(method)
+    }
+
+    /// The methods this door takes, as an `Allow` header lists them.
+    pub fn allow(&self) -> &'static str {
+        self.row.methods.allow()
+    }
+
+    /// Whether it is the proxy's (`/apiproxy/`): it answers browsers' CORS.
+    pub fn is_proxy(&self) -> bool {
+        self.row.proxy
+    }
+
+    /// A browser's CORS preflight of a proxy door.
+    pub fn is_preflight(&self, method: &Method) -> bool {
+        self.row.proxy && method == Method::OPTIONS
     }
 }
 
@@ -305,7 +359,9 @@ impl Route<'_> {
     /// takes (a request answered 405 does not use up a fault).
     pub fn fault_endpoint(&self, method: &Method) -> Option<Endpoint> {
         match self {
-            Route::Api(api) if api.endpoint.faultable() && api.endpoint.allows(method) => {
+            Route::Api(api)
+                if api.endpoint.faultable() && api.allows(method) && !api.is_preflight(method) =>
+            {
                 Some(api.endpoint)
             }
             _ => None,
@@ -375,14 +431,14 @@ fn split(path: &str) -> Option<Segments<'_>> {
     }
 }
 
-fn matches<'a>(row: &ApiRow, segments: &[&'a str]) -> Option<ApiRoute<'a>> {
+fn matches<'a>(row: &'static ApiRow, segments: &[&'a str]) -> Option<ApiRoute<'a>> {
     if row.path.len() != segments.len() {
         return None;
     }
-    let mut found = ApiRoute::of(row.endpoint);
+    let mut found = ApiRoute::of(row);
     for (pattern, segment) in row.path.iter().zip(segments) {
         match pattern {
-            Is(text) if row.any_case && text.eq_ignore_ascii_case(segment) => {}
+            Is(text) if row.proxy && text.eq_ignore_ascii_case(segment) => {}
             Is(text) if text == segment => {}
             Is(_) => return None,
             Aid => found.aid = segment,
@@ -429,33 +485,47 @@ fn ui<'a>(rest: &[&'a str]) -> Option<UiRoute<'a>> {
 mod tests {
     use super::*;
 
-    fn api(endpoint: Endpoint, aid: &'static str, lid: &'static str) -> Route<'static> {
-        Route::Api(ApiRoute { endpoint, aid, lid })
+    /// The endpoint, door and path segments a path routes to.
+    fn api(path: &str) -> (Endpoint, Door, &str, &str) {
+        match route(path) {
+            Route::Api(a) => (a.endpoint, a.door, a.aid, a.lid),
+            other => panic!("{path} routes to {other:?}"),
+        }
     }
 
     #[test]
     fn api_paths() {
-        assert_eq!(route("/v2/submit"), api(Endpoint::Submit, "", ""));
-        assert_eq!(route("/v2/submit/"), api(Endpoint::Submit, "", ""));
+        use Endpoint::*;
+        assert_eq!(api("/v2/submit"), (Submit, Door::V2, "", ""));
+        assert_eq!(api("/v2/submit/"), (Submit, Door::V2, "", ""));
+        assert_eq!(api("/v1/submit"), (Submit, Door::V1, "", ""));
         assert_eq!(
-            route("/apiproxy/3305/api/leads_get.ashx"),
-            api(Endpoint::Lookup, "3305", "")
+            api("/APIProxy/global/Submit.Cors.V2.ashx"),
+            (Submit, Door::Cors, "", "")
         );
         assert_eq!(
-            route("/APIProxy/3305/API/Lead_Update.ashx"),
-            api(Endpoint::Update, "3305", "")
+            api("/apiproxy/3305/api/leads_get.ashx"),
+            (Lookup, Door::Api, "3305", "")
         );
         assert_eq!(
-            route("/apiproxy/x/api/lead_get.ashx"),
-            api(Endpoint::Get, "x", "")
+            api("/APIProxy/3305/API/Lead_Update.ashx"),
+            (Update, Door::Api, "3305", "")
         );
         assert_eq!(
-            route("/apiproxy//api/lead_get.ashx"),
-            api(Endpoint::Get, "", "")
+            api("/apiproxy/3305/lead_update.ashx"),
+            (Update, Door::Short, "3305", "")
         );
         assert_eq!(
-            route("/a/3305/leads/100017"),
-            api(Endpoint::LeadPage, "3305", "100017")
+            api("/apiproxy/x/api/lead_get.ashx"),
+            (Get, Door::Api, "x", "")
+        );
+        assert_eq!(
+            api("/apiproxy//api/lead_get.ashx"),
+            (Get, Door::Api, "", "")
+        );
+        assert_eq!(
+            api("/a/3305/leads/117000017"),
+            (LeadPage, Door::Ui, "3305", "117000017")
         );
     }
 
@@ -502,12 +572,15 @@ mod tests {
             "/__admin/ui/nope",
             "/__admin/ui/accounts/1/x",
             "/V2/Submit",
+            "/v3/submit",
             "/A/3305/leads/1",
             "/apiproxy/3305/api/other.ashx",
             "/apiproxy/3305/apix/leads_get.ashx",
             "/apiproxy/3305/api/leads_get.ashx/x",
             "/apiproxy/3305/x/api/leads_get.ashx",
             "/apiproxyx/3305/api/leads_get.ashx",
+            "/apiproxy/3305/leads_get.ashx",
+            "/apiproxy/global/submit.ashx",
             "/apiproxy/3305",
             "/apiproxy/",
             "/../etc/passwd",
@@ -523,15 +596,20 @@ mod tests {
     #[test]
     fn the_allow_header_lists_exactly_the_methods_taken() {
         let all = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"];
-        for endpoint in Endpoint::ALL {
+        for row in API_ROUTES {
+            let door = ApiRoute::of(row);
             let taken: Vec<&str> = all
                 .into_iter()
-                .filter(|m| endpoint.allows(&Method::from_bytes(m.as_bytes()).unwrap()))
+                .filter(|m| door.allows(&Method::from_bytes(m.as_bytes()).unwrap()))
                 .collect();
-            assert_eq!(endpoint.allow(), taken.join(", "), "{endpoint}");
+            assert_eq!(door.allow(), taken.join(", "), "{:?}", row.door);
+            assert_eq!(
+                door.is_proxy(),
+                taken.contains(&"OPTIONS"),
+                "{:?}",
+                row.door
+            );
         }
-        assert_eq!(Endpoint::Submit.allow(), "GET, POST");
-        assert_eq!(Endpoint::Update.allow(), "POST");
     }
 
     #[test]
@@ -539,6 +617,13 @@ mod tests {
         let lookup = route("/apiproxy/1/api/leads_get.ashx");
         assert_eq!(lookup.fault_endpoint(&Method::GET), Some(Endpoint::Lookup));
         assert_eq!(lookup.fault_endpoint(&Method::POST), None);
+        assert_eq!(
+            lookup.fault_endpoint(&Method::OPTIONS),
+            None,
+            "never a preflight"
+        );
+        let cors = route("/apiproxy/global/submit.cors.v2.ashx");
+        assert_eq!(cors.fault_endpoint(&Method::POST), Some(Endpoint::Submit));
         assert_eq!(route("/a/1/leads/2").fault_endpoint(&Method::GET), None);
         assert_eq!(route("/__admin/health").fault_endpoint(&Method::GET), None);
     }

@@ -24,19 +24,29 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
 /// Why the simulator could not start.
+///
+/// The message says everything (the file, the place, the reason), and no cause is
+/// chained behind it: a program that prints an error with its causes
+/// (`anyhow`'s `{:#}`) would print it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The dataset is malformed.
     #[error("fixtures refused: {0}")]
-    Fixtures(#[from] FixtureError),
+    Fixtures(FixtureError),
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
+}
+
+impl From<FixtureError> for StartError {
+    fn from(e: FixtureError) -> StartError {
+        StartError::Fixtures(e)
+    }
 }
 
 /// A configured simulator, ready to serve a listener. Build it with
@@ -176,7 +186,7 @@ impl SimulatorBuilder {
     /// Most leads a lookup answers with (default [`crate::DEFAULT_LOOKUP_CAP`], at
     /// least 1): when more have the phone, the answer holds the ones stored under it
     /// last, newest first, and the journal says how many there were
-    /// (`M14-lookup-cap`).
+    /// (`M20-lookup-cap`).
     pub fn lookup_cap(mut self, leads: usize) -> Self {
         self.lookup_cap = leads.max(1);
         self
@@ -216,10 +226,10 @@ impl SimulatorBuilder {
         let simulator = self.build()?;
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|source| StartError::Bind { addr, source })?;
+            .map_err(|error| StartError::Bind { addr, error })?;
         let local = listener
             .local_addr()
-            .map_err(|source| StartError::Bind { addr, source })?;
+            .map_err(|error| StartError::Bind { addr, error })?;
         let app = simulator.app.clone();
         let (stop, mut stopped) = watch::channel(());
         let task = tokio::spawn(simulator.run(listener, async move {

@@ -235,9 +235,9 @@ async fn the_account_list_shows_forms_and_tokens_in_the_clear() {
     assert_eq!(
         shamir["tokens"],
         json!([
-            {"token": "t-3305-rw", "scopes": ["read", "write"]},
-            {"token": "t-3305-r", "scopes": ["read"]},
-            {"token": "t-3305-w", "scopes": ["write"]}
+            {"token": "U-d5f9403e30b5281d.6484eb0eaa3c4f85", "scopes": ["read", "write"]},
+            {"token": "U-dea50575670d43f1.14b495e59157e708", "scopes": ["read"]},
+            {"token": "U-c1d6452b6f5a0cfb.1f2e00d9e5381855", "scopes": ["write"]}
         ])
     );
     let forms = shamir["forms"].as_array().unwrap();

@@ -30,7 +30,7 @@ async fn simulator() -> SimulatorHandle {
 
 /// A keep-alive lookup of דנה כהן's phone, as raw bytes.
 fn lookup() -> &'static [u8] {
-    b"GET /apiproxy/3305/api/leads_get.ashx?by_phone=0521234567 HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: t-3305-rw\r\n\r\n"
+    b"GET /apiproxy/3305/api/leads_get.ashx?by_phone=0521234567 HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: U-d5f9403e30b5281d.6484eb0eaa3c4f85\r\n\r\n"
 }
 
 /// Reads one whole answer (head and `Content-Length` body) off a keep-alive stream.

@@ -245,14 +245,14 @@ fn wrong_methods(lid: u64) -> Vec<Case> {
 fn tokens(lid: u64) -> Vec<Case> {
     use Expect::*;
     vec![
-        get("lookup with 4410's token", &format!("{LOOKUP}?by_phone=0521234567"), &[("X-LEAD-IM-AUTH", "t-4410-rw")], Envelope("invalid token")),
-        get("get with 4410's token", &format!("{GET_ONE}?by_id={lid}"), &[("X-LEAD-IM-AUTH", "t-4410-r")], Envelope("invalid token")),
-        with_body("update with 4410's token", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "t-4410-rw")], update_body(lid, "x=1").as_bytes(), Envelope("invalid token")),
+        get("lookup with 4410's token", &format!("{LOOKUP}?by_phone=0521234567"), &[("X-LEAD-IM-AUTH", "U-469b746ec85079b2.6a06dc098e7343dd")], Envelope("invalid token")),
+        get("get with 4410's token", &format!("{GET_ONE}?by_id={lid}"), &[("X-LEAD-IM-AUTH", "U-12d58ac578fac205.d5aaf06cfd5303d9")], Envelope("invalid token")),
+        with_body("update with 4410's token", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "U-469b746ec85079b2.6a06dc098e7343dd")], update_body(lid, "x=1").as_bytes(), Envelope("invalid token")),
         get("empty token", &format!("{LOOKUP}?by_phone=1"), &[("X-LEAD-IM-AUTH", "")], Envelope("missing X-LEAD-IM-AUTH")),
-        get("token of a disabled account", "/apiproxy/7720/api/leads_get.ashx?by_phone=1", &[("X-LEAD-IM-AUTH", "t-7720-rw")], Envelope("account 7720 is disabled")),
+        get("token of a disabled account", "/apiproxy/7720/api/leads_get.ashx?by_phone=1", &[("X-LEAD-IM-AUTH", "U-42cff4a860b55031.634823d2b0a43fb7")], Envelope("account 7720 is disabled")),
         get_bytes("non-ASCII token", format!("{LOOKUP}?by_phone=1").as_bytes(), &[("X-LEAD-IM-AUTH", "\u{5d8}\u{5d5}\u{5e7}\u{5df}")], Envelope("not ASCII")),
-        get("write-only token reads", &format!("{LOOKUP}?by_phone=1"), &[("X-LEAD-IM-AUTH", "t-3305-w")], Envelope("lacks the read scope")),
-        with_body("read-only token writes", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "t-3305-r")], update_body(lid, "x=1").as_bytes(), Envelope("lacks the write scope")),
+        get("write-only token reads", &format!("{LOOKUP}?by_phone=1"), &[("X-LEAD-IM-AUTH", "U-c1d6452b6f5a0cfb.1f2e00d9e5381855")], Envelope("lacks the read scope")),
+        with_body("read-only token writes", "POST", UPDATE, Some(FORM), &[("X-LEAD-IM-AUTH", "U-dea50575670d43f1.14b495e59157e708")], update_body(lid, "x=1").as_bytes(), Envelope("lacks the write scope")),
     ]
 }
 

@@ -51,17 +51,17 @@ async fn the_deep_link_of_a_created_account_works_and_marks_an_invalid_lead() {
     let lid = submit_lid(
         &client(),
         &account,
+        // Neither a name nor a phone: Lead.IM marks such a lead invalid.
         &[
-            ("name", "עדי לנדאו"),
-            ("phone", "0528887766"),
-            ("fld_nmae", "x"),
+            ("email", "adi.landau@gmail.com"),
+            ("msg", "אשמח שתחזרו אליי בערב"),
         ],
     )
     .await;
     let (status, _, html) =
         page(&format!("{}/a/{}/leads/{lid}", account.ui_url, account.aid)).await;
     assert_eq!(status, 200);
-    assert!(html.contains("עדי לנדאו"));
+    assert!(html.contains("adi.landau@gmail.com"));
     assert!(html.contains("ליד לא תקין"), "status 2 is shown");
 }
 

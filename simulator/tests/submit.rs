@@ -31,7 +31,6 @@ async fn a_get_submission_creates_the_lead_and_answers_its_id() {
     let lead = stored_lead(&sim, AID, lid).expect("the lead is stored in 3305");
     assert_eq!(lead.form_id, 5001);
     assert_eq!(lead.status_id, 1);
-    assert!(!lead.is_disrupted);
     assert_eq!(lead.phone, "0507654321");
     assert_eq!(lead.field("שם"), Some("דנה כהן"));
     assert_eq!(lead.field("טלפון"), Some("0507654321"));
@@ -182,14 +181,14 @@ const REFUSALS: &[Refusal] = &[
     ),
     (&[("lm_form", FORM)], -1, "lm_key is missing", Some(AID)),
     (
-        &[("lm_form", FORM), ("lm_key", "k-5001-00000000")],
+        &[("lm_form", FORM), ("lm_key", "06424014f5")],
         -1,
         "wrong lm_key for form 5001",
         Some(AID),
     ),
     // The key of another form is a wrong key too.
     (
-        &[("lm_form", FORM), ("lm_key", "k-6001-9c1e07ab")],
+        &[("lm_form", FORM), ("lm_key", "55563e8333")],
         -1,
         "wrong lm_key for form 5001",
         Some(AID),
@@ -207,7 +206,7 @@ const REFUSALS: &[Refusal] = &[
         Some(AID),
     ),
     (
-        &[("lm_form", "8001"), ("lm_key", "k-8001-e4527d90")],
+        &[("lm_form", "8001"), ("lm_key", "27642ec489")],
         -8,
         "account 7720 is disabled",
         Some(7720),
@@ -378,7 +377,7 @@ async fn lm_source_takes_msgs_cap(sim: &SimulatorHandle) {
 }
 
 #[tokio::test]
-async fn an_unknown_parameter_still_creates_the_lead_but_marks_it_invalid() {
+async fn an_unknown_parameter_is_dropped_with_a_note_and_the_lead_stays_valid() {
     let sim = Simulator::start().await.unwrap();
     let lid = submit_ok(
         &sim,
@@ -392,23 +391,30 @@ async fn an_unknown_parameter_still_creates_the_lead_but_marks_it_invalid() {
     )
     .await;
     let lead = stored_lead(&sim, AID, lid).expect("the lead is created");
-    assert_eq!(lead.status_id, 2);
-    assert!(lead.is_disrupted);
+    assert_eq!(lead.status_id, 1, "a phone makes it a valid lead");
     assert_eq!(lead.field("עיר"), Some("חיפה"), "known fields are kept");
     assert_eq!(lead.field("שם"), None, "the misspelt key sets nothing");
     let entry = last_entry(&sim, "/v2/submit");
-    assert_diagnostic(&entry, "unknown parameter fld_nmae: lead marked invalid");
+    assert_diagnostic(
+        &entry,
+        "fld_nmae is not a field of form 5001: Lead.IM drops it [modeled]",
+    );
+    assert!(
+        !entry.has_errors(),
+        "a dropped key is a note: {:?}",
+        entry.diagnostics
+    );
 
-    // The lookup shows it the same way.
+    // The lookup shows it the same way, and no key of the lead says otherwise.
     let found = lookup_at(&leads_get_url(&sim, AID), RW, "0584445566").await;
-    assert_eq!(found["data"][0]["status_id"], 2);
-    assert_eq!(found["data"][0]["is_disrupted"], true);
+    assert_eq!(found["data"][0]["status_id"], 1);
+    assert!(found["data"][0].get("is_disrupted").is_none(), "{found}");
 
     // Form 6001 names its city field fld_179817: fld_city is unknown there.
     let lid = submit_ok(
         &sim,
         "6001",
-        "k-6001-9c1e07ab",
+        "55563e8333",
         &[
             ("fld_city", "חולון"),
             ("fld_179817", "בת ים"),
@@ -417,8 +423,33 @@ async fn an_unknown_parameter_still_creates_the_lead_but_marks_it_invalid() {
     )
     .await;
     let lead = stored_lead(&sim, AID_4410, lid).unwrap();
-    assert_eq!((lead.status_id, lead.is_disrupted), (2, true));
+    assert_eq!(lead.status_id, 1);
     assert_eq!(lead.field("עיר"), Some("בת ים"));
+}
+
+#[tokio::test]
+async fn a_lead_with_neither_a_name_nor_a_phone_is_invalid() {
+    let sim = Simulator::start().await.unwrap();
+    // Tracking keys as production forms send them, a message, and no name or phone
+    // (a blank name counts as none).
+    let lid = submit_ok(
+        &sim,
+        FORM,
+        KEY,
+        &[
+            ("name", "  "),
+            ("msg", "מעוניין בהצעה לביטוח דירה"),
+            ("gclid", "Cj0KCQjw"),
+            ("form_fields[email]", "roni@walla.co.il"),
+        ],
+    )
+    .await;
+    assert_eq!(stored_lead(&sim, AID, lid).unwrap().status_id, 2);
+    // A name alone, or a phone alone, makes it valid.
+    let named = submit_ok(&sim, FORM, KEY, &[("name", "רוני אלון")]).await;
+    assert_eq!(stored_lead(&sim, AID, named).unwrap().status_id, 1);
+    let phoned = submit_ok(&sim, FORM, KEY, &[("fld_phone", "052-318-7764")]).await;
+    assert_eq!(stored_lead(&sim, AID, phoned).unwrap().status_id, 1);
 }
 
 #[tokio::test]
@@ -495,7 +526,7 @@ async fn a_post_may_carry_query_and_body_and_the_body_wins() {
     let resp = client()
         .post(submit_url(&sim))
         .query(&[("lm_form", FORM), ("lm_key", KEY)])
-        .form(&[("lm_key", "k-5001-ffffffff"), ("lm_redirect", "no")])
+        .form(&[("lm_key", "89534aa474"), ("lm_redirect", "no")])
         .send()
         .await
         .unwrap();

@@ -299,7 +299,7 @@ fn refusals(lid: u64, lid_4410: u64) -> Vec<Refusal> {
             "no token",
             None,
             change(&lid),
-            "missing X-LEAD-IM-AUTH header".to_owned(),
+            "missing X-LEAD-IM-AUTH header (or APIKEY field)".to_owned(),
         ),
         (
             "another account's token",
@@ -342,7 +342,7 @@ async fn a_disabled_accounts_write_token_is_refused(sim: &SimulatorHandle) {
     let lid_7720 = sim.store().account_leads(7720).unwrap()[0].lid.to_string();
     let answer = update_form(
         &update_url(sim, 7720),
-        "t-7720-w",
+        "U-082ad6528fa1beae.864c55fe688eebd3",
         &[("by_id", &lid_7720), ("מטפל", "פורץ")],
     )
     .await;

@@ -35,6 +35,9 @@ pub const MAX_STALL_US: u64 = 10_000;
 /// Most that a journal read, a snapshot or a reset may add to the lookups' p99.9
 /// (microseconds).
 pub const MAX_P999_ADDED_US: f64 = 10_000.0;
+/// Least submit req/s with `--state` (without `--fsync`), as a share of the req/s
+/// without a state file.
+pub const MIN_STATE_RPS_RATIO: f64 = 0.7;
 
 /// Everything one run measured.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +56,8 @@ pub struct Report {
     pub scale: Option<Scale>,
     /// Phase 5: lookups during a journal read, a snapshot and a reset.
     pub stall: Option<Stall>,
+    /// Phase 6: submit without and with a state file.
+    pub state: Option<StateThroughput>,
     /// Each target with its measurement and verdict.
     pub verdicts: Vec<Verdict>,
 }
@@ -294,6 +299,53 @@ impl std::fmt::Display for Holds {
     }
 }
 
+/// Submit on the simulator without a state file, with `--state` and with
+/// `--state --fsync`: the medians of their rounds.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateThroughput {
+    /// Without a state file.
+    pub without: Outcome,
+    /// With `--state`: each change written to the log before it is answered.
+    pub logged: Outcome,
+    /// With `--state --fsync`: each batch of the log also on disk.
+    pub fsynced: Outcome,
+    /// `--state` req/s over the req/s without.
+    pub logged_ratio: f64,
+    /// `--fsync` req/s over the req/s without.
+    pub fsynced_ratio: f64,
+    /// Each round's results, when there were several: without, `--state`, `--fsync`.
+    pub rounds: Vec<[Outcome; 3]>,
+}
+
+impl StateThroughput {
+    /// The medians of each configuration's rounds (given in the same order).
+    pub fn new(without: &[Outcome], logged: &[Outcome], fsynced: &[Outcome]) -> StateThroughput {
+        let (w, l, f) = (
+            Outcome::median(without),
+            Outcome::median(logged),
+            Outcome::median(fsynced),
+        );
+        let rounds = if without.len() > 1 {
+            without
+                .iter()
+                .zip(logged)
+                .zip(fsynced)
+                .map(|((w, l), f)| [w.clone(), l.clone(), f.clone()])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        StateThroughput {
+            logged_ratio: l.rps / w.rps,
+            fsynced_ratio: f.rps / w.rps,
+            without: w,
+            logged: l,
+            fsynced: f,
+            rounds,
+        }
+    }
+}
+
 /// One target and how the run did against it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
@@ -316,6 +368,7 @@ impl Report {
             loaded: Vec::new(),
             scale: None,
             stall: None,
+            state: None,
             verdicts: Vec::new(),
         }
     }

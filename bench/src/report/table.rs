@@ -7,7 +7,10 @@
 use std::fmt::Write as _;
 
 use super::numbers::{mb, ms, ms_bare, opt1, opt2, thousands};
-use super::{AfterRequests, Comparison, Loaded, Meta, Report, Scale, Stall, Startup, Verdict};
+use super::{
+    AfterRequests, Comparison, Loaded, Meta, Report, Scale, Stall, Startup, StateThroughput,
+    Verdict,
+};
 use crate::load::Outcome;
 
 impl Report {
@@ -23,6 +26,9 @@ impl Report {
         }
         if let Some(s) = &self.stall {
             stall(&mut out, s);
+        }
+        if let Some(s) = &self.state {
+            state(&mut out, s);
         }
         targets(&mut out, &self.verdicts);
         out
@@ -251,6 +257,40 @@ fn stall(out: &mut String, s: &Stall) {
         );
         if let Some(detail) = &w.detail {
             let _ = writeln!(out, "  {detail}");
+        }
+    }
+}
+
+/// Phase 6: submit without a state file, with `--state` and with `--fsync`.
+fn state(out: &mut String, s: &StateThroughput) {
+    let _ = writeln!(
+        out,
+        "\n6. Submit with a state file (ratio = this / without; each change logged before its answer)"
+    );
+    let _ = writeln!(
+        out,
+        "{:<22} {:>9} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "simulator", "req/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "srv µs/rq", "errors"
+    );
+    for (who, o, ratio) in [
+        ("without a state file", &s.without, None),
+        ("--state", &s.logged, Some(s.logged_ratio)),
+        ("--state --fsync", &s.fsynced, Some(s.fsynced_ratio)),
+    ] {
+        let _ = writeln!(
+            out,
+            "{:<22} {:>9} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7}",
+            who,
+            thousands(o.rps),
+            ratio.map_or(String::new(), |r| format!("{r:.2}")),
+            ms_bare(o.p50_us),
+            ms_bare(o.p99_us),
+            ms_bare(o.p999_us),
+            opt1(o.server_cpu_us_per_request),
+            o.errors
+        );
+        if let Some(e) = &o.first_error {
+            let _ = writeln!(out, "  {who}: first error: {e}");
         }
     }
 }

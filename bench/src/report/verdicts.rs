@@ -4,8 +4,8 @@
 use super::numbers::{mb, ms, opt1, thousands};
 use super::{
     AfterRequests, Comparison, Loaded, MAX_BYTES_PER_LEAD, MAX_P99_RATIO, MAX_P999_ADDED_US,
-    MAX_RSS_AFTER_REQUESTS, MAX_SCALE_SLOWDOWN, MAX_STALL_US, MIN_RPS_RATIO, Report, Scale, Stall,
-    Startup, Verdict,
+    MAX_RSS_AFTER_REQUESTS, MAX_SCALE_SLOWDOWN, MAX_STALL_US, MIN_RPS_RATIO, MIN_STATE_RPS_RATIO,
+    Report, Scale, Stall, Startup, StateThroughput, Verdict,
 };
 use crate::load::Outcome;
 
@@ -25,6 +25,7 @@ impl Report {
         if let Some(s) = &self.stall {
             v.extend(stall(s));
         }
+        v.extend(self.state.as_ref().map(state));
         self.verdicts = v;
     }
 }
@@ -200,4 +201,21 @@ fn stall(s: &Stall) -> Vec<Verdict> {
         });
     }
     verdicts
+}
+
+/// Submit with `--state` against submit without; the `--fsync` figure is shown
+/// beside it (it has no target: it is what the disk's fsync allows).
+fn state(s: &StateThroughput) -> Verdict {
+    Verdict {
+        target: format!("submit with --state: req/s ≥ {MIN_STATE_RPS_RATIO:.2} × without"),
+        measured: format!(
+            "{:.2} × ({} vs {}); with --fsync {:.2} × ({})",
+            s.logged_ratio,
+            thousands(s.logged.rps),
+            thousands(s.without.rps),
+            s.fsynced_ratio,
+            thousands(s.fsynced.rps)
+        ),
+        pass: s.logged_ratio >= MIN_STATE_RPS_RATIO && s.logged.errors == 0,
+    }
 }

@@ -59,7 +59,7 @@ pub fn drive(options: &DriveOptions) -> anyhow::Result<Outcome> {
             };
             (account, known)
         } else if options.raw {
-            let lids = (0..seed).map(|i| 100_001 + i).collect();
+            let lids = (0..seed).map(|i| 117_000_001 + i).collect();
             let known = Known {
                 phones: seed,
                 lids: Arc::new(lids),

@@ -6,6 +6,7 @@ mod drive;
 mod phases;
 mod settings;
 mod stall;
+mod state;
 
 pub use drive::{DriveOptions, drive};
 pub use settings::{Options, Phase};
@@ -109,6 +110,9 @@ async fn bench(s: &Settings) -> anyhow::Result<Report> {
         if s.runs(Phase::Stall) {
             report.stall = Some(stall::stall(s, big.path()).await?);
         }
+    }
+    if s.runs(Phase::State) {
+        report.state = Some(state::with_state(s).await?);
     }
     report.meta.load_average_after = servers::load_average();
     report.judge();

@@ -21,6 +21,8 @@ pub enum Phase {
     Scale,
     /// Lookups on the large dataset during a journal read, a snapshot and a reset.
     Stall,
+    /// Submit without and with `--state` (and `--fsync`).
+    State,
 }
 
 /// What to measure and for how long. Defaults marked "quick" apply with `--quick`.
@@ -55,7 +57,8 @@ pub struct Options {
     /// Startups per median [default: 7; quick: 3].
     #[arg(long, value_name = "N")]
     pub startup_runs: Option<usize>,
-    /// Phases to run, comma-separated [default: all].
+    /// Phases to run, comma-separated: throughput, startup, memory, scale, state
+    /// [default: all].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub phase: Vec<Phase>,
     /// Where to write the JSON results [default: leadim-bench.json in cargo's target

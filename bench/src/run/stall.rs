@@ -52,7 +52,10 @@ impl Operation {
             Operation::Nothing => "nothing (baseline)".into(),
             Operation::JournalRead => "a read of the whole journal, paged".into(),
             Operation::Snapshot => {
-                format!("a --state snapshot of {} leads", thousands(leads as f64))
+                format!(
+                    "a --state snapshot of {} leads, compacting the log",
+                    thousands(leads as f64)
+                )
             }
             Operation::Reset => format!("a reset to {} leads", thousands(leads as f64)),
         }
@@ -65,8 +68,12 @@ pub(super) async fn stall(s: &Settings, big_dir: &Path) -> anyhow::Result<Stall>
         "stall: loading {} leads",
         thousands(s.big_leads as f64)
     ));
+    let scratch = tempfile::Builder::new()
+        .prefix("leadim-bench-state-")
+        .tempdir()?;
     let launch = Launch::Monitored {
         fixtures: big_dir.to_path_buf(),
+        state: scratch.path().join("state.json"),
     };
     let mut sim = ready(s, &launch).await?;
     let known = Known {
@@ -75,9 +82,6 @@ pub(super) async fn stall(s: &Settings, big_dir: &Path) -> anyhow::Result<Stall>
     };
     let workload = Arc::new(Workload::new(sim.addr, &dataset::account(), known));
     let lookups = padded(workload.maker(Scenario::Lookup));
-    let scratch = tempfile::Builder::new()
-        .prefix("leadim-bench-state-")
-        .tempdir()?;
     let mut windows = Vec::new();
     for operation in [
         Operation::Nothing,
@@ -85,9 +89,7 @@ pub(super) async fn stall(s: &Settings, big_dir: &Path) -> anyhow::Result<Stall>
         Operation::Snapshot,
         Operation::Reset,
     ] {
-        let state = scratch.path().join("state.json");
-        windows.push(window(s, &mut sim, &lookups, operation, &state).await?);
-        let _ = std::fs::remove_file(&state);
+        windows.push(window(s, &mut sim, &lookups, operation).await?);
     }
     sim.stop().await;
     Ok(Stall {
@@ -119,7 +121,6 @@ async fn window(
     sim: &mut Server,
     lookups: &MakeRequest,
     operation: Operation,
-    state: &Path,
 ) -> anyhow::Result<StallWindow> {
     let during = operation.describe(s.big_leads);
     note(format!("stall: lookups during {during}"));
@@ -140,7 +141,7 @@ async fn window(
     // Starts the holds afresh: what the next answer says is of this operation.
     sim.ask("holds").await?;
     let started = Instant::now();
-    let detail = run(sim, operation, state).await?;
+    let detail = run(sim, operation).await?;
     let took = started.elapsed();
     tokio::time::sleep(MARGIN).await;
     let holds = sim
@@ -170,11 +171,7 @@ async fn window(
 
 /// Does `operation`; says what it did, or `None` when this simulator cannot be asked
 /// to (a snapshot of a `--sim-bin` binary).
-async fn run(
-    sim: &mut Server,
-    operation: Operation,
-    state: &Path,
-) -> anyhow::Result<Option<String>> {
+async fn run(sim: &mut Server, operation: Operation) -> anyhow::Result<Option<String>> {
     match operation {
         Operation::Nothing => {
             tokio::time::sleep(IDLE).await;
@@ -182,7 +179,7 @@ async fn run(
         }
         Operation::JournalRead => read_journal(sim.addr).await.map(Some),
         Operation::Snapshot => {
-            let answer = sim.ask(&format!("snapshot {}", state.display())).await?;
+            let answer = sim.ask("snapshot").await?;
             if let Some(line) = &answer {
                 anyhow::ensure!(!line.contains("failed"), "{line}");
             }

@@ -285,7 +285,7 @@ mod tests {
             CommandAdapter::new(r#"echo '{"outcome":"complete","crmData":{"result":7}}'"#);
         let response = adapter.call(&request()).await.unwrap();
         assert_eq!(response.outcome, Outcome::Complete);
-        assert_eq!(response.crm_data["result"], 7);
+        assert_eq!(response.crm_data_or_empty()["result"], 7);
     }
 
     #[tokio::test]

@@ -66,7 +66,7 @@ mod tests {
             ..Chat::default()
         };
         let config = CrmConfig {
-            only_display_data: Some(true),
+            only_display_data: Some(true.into()),
             name_field: name_field.map(String::from),
             ..CrmConfig::default()
         };
@@ -88,14 +88,14 @@ mod tests {
     #[test]
     fn aid_lid_pair_builds_the_link() {
         let crm = display(&request(
-            Some(json!({"aid": "3305", "lid": 100017, "שם": "דנה כהן"})),
+            Some(json!({"aid": "3305", "lid": 117000017, "שם": "דנה כהן"})),
             None,
         ))
         .unwrap();
-        assert_eq!(crm["id"], "100017");
+        assert_eq!(crm["id"], "117000017");
         assert_eq!(crm["name"], "דנה כהן");
         assert_eq!(crm["phone"], "972521234567");
-        assert_eq!(crm["deepLink"], "http://sim/a/3305/leads/100017");
+        assert_eq!(crm["deepLink"], "http://sim/a/3305/leads/117000017");
         assert_eq!(crm["aid"], "3305", "existing keys kept");
     }
 

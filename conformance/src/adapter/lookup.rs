@@ -132,13 +132,13 @@ mod tests {
             chat,
             endpoints,
         );
-        let lead = json!({"aid": 3305, "lid": 100017, "phone": "0521234567",
+        let lead = json!({"aid": 3305, "lid": 117000017, "phone": "0521234567",
                           "fields": {"שם": "דנה כהן", "מטפל": "יוסי"}});
         let crm = merge_lead(&req, lead).unwrap();
         assert_eq!(
             Value::Object(crm),
-            json!({"keep": 1, "שם": "דנה כהן", "מטפל": "יוסי", "id": "100017", "name": "דנה כהן",
-                   "phone": "0521234567", "deepLink": "http://sim/a/3305/leads/100017"})
+            json!({"keep": 1, "שם": "דנה כהן", "מטפל": "יוסי", "id": "117000017", "name": "דנה כהן",
+                   "phone": "0521234567", "deepLink": "http://sim/a/3305/leads/117000017"})
         );
     }
 

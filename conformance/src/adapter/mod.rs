@@ -75,11 +75,12 @@ impl AdapterFailure {
 }
 
 /// The environment variable through which the suite tells an external adapter its
-/// HTTP timeout, in milliseconds. The reference adapter binary and the Python
-/// example honour it; the resilience scenarios rely on it to stay short.
+/// deadline, in milliseconds: the budget of the whole call, every HTTP request of it
+/// together. The reference adapter binary and the Python example honour it; the
+/// resilience scenarios expect an answer within it plus one second.
 pub const TIMEOUT_ENV: &str = "LEADIM_ADAPTER_TIMEOUT_MS";
 
-/// The HTTP timeout that [`TIMEOUT_ENV`] asks for, or `default` when it is unset or
+/// The deadline that [`TIMEOUT_ENV`] asks for, or `default` when it is unset or
 /// not a positive number of milliseconds.
 pub fn timeout_from_env(default: Duration) -> Duration {
     std::env::var(TIMEOUT_ENV)
@@ -97,8 +98,8 @@ pub struct ReferenceAdapter {
 }
 
 impl ReferenceAdapter {
-    /// Connect + request timeout per HTTP call: short enough that a hanging server
-    /// fails a scenario well inside the suite's own 10 s call timeout.
+    /// The budget of one call, all its requests together: short enough that a
+    /// hanging server fails a scenario well inside the suite's own 10 s call timeout.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
     /// An adapter with [`Self::DEFAULT_TIMEOUT`].
@@ -106,11 +107,16 @@ impl ReferenceAdapter {
         Self::with_timeout(Self::DEFAULT_TIMEOUT)
     }
 
-    /// An adapter whose every HTTP call gives up after `timeout` (connect included).
+    /// An adapter whose every call (all its HTTP requests together, connects
+    /// included) gives up after `timeout`.
     ///
     /// System proxy settings are ignored: the adapter talks to the URLs of its
     /// request, usually a simulator on 127.0.0.1 that a proxy cannot reach.
+    ///
+    /// Building it also loads the phone metadata ([`crate::phone::warm_up`]): that
+    /// is start-up work, which a call's deadline must not pay for.
     pub fn with_timeout(timeout: Duration) -> Result<Self, reqwest::Error> {
+        crate::phone::warm_up();
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
@@ -122,9 +128,10 @@ impl ReferenceAdapter {
     /// Performs one adapter call. Never fails and never panics: every problem is a
     /// `failure` response with `error` set and crmData as the chat had it.
     pub async fn call(&self, req: &AdapterRequest) -> AdapterResponse {
-        let result = if req.protocol != PROTOCOL_VERSION {
-            Err(AdapterFailure::Protocol(req.protocol))
-        } else {
+        let work = async {
+            if req.protocol != PROTOCOL_VERSION {
+                return Err(AdapterFailure::Protocol(req.protocol));
+            }
             match req.function {
                 Function::GetCustomerDetails if req.crm_config.only_display_data() => {
                     display::display(req)
@@ -137,6 +144,12 @@ impl ReferenceAdapter {
                 }
             }
         };
+        // The timeout bounds the whole call, not each request: a lookup that tries
+        // three phone formats against a slow Lead.IM must still answer within it
+        // (docs/adapter-protocol.md, "Deadline").
+        let result = tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or(Err(AdapterFailure::Timeout(self.timeout)));
         match result {
             Ok(crm_data) => AdapterResponse::complete(crm_data),
             Err(failure) => AdapterResponse::failure(previous_crm_data(req), failure.to_string()),

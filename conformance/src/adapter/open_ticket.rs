@@ -8,7 +8,7 @@ use serde_json::{Map, Number, Value};
 
 use super::{AdapterFailure, read_json, required, success_envelope};
 use crate::phone::{DEFAULT_REGION, PhoneStyle, format_phone};
-use crate::protocol::{AdapterRequest, Direction};
+use crate::protocol::{AdapterRequest, Direction, Message};
 
 /// Prompt node whose answer overrides the chat title as `fld_name`.
 pub const NAME_NODE: &str = "lead_get_name";
@@ -19,7 +19,8 @@ pub const EMAIL_NODE: &str = "lead_get_email";
 /// so tests can compare them with what the simulator received.
 pub fn submit_fields(req: &AdapterRequest) -> Result<Vec<(&'static str, String)>, AdapterFailure> {
     let config = &req.crm_config;
-    let lm_form = required(config.lm_form.as_deref(), "lm_form")?;
+    let lm_form = config.lm_form();
+    let lm_form = required(lm_form.as_deref(), "lm_form")?;
     let lm_key = required(config.lm_key.as_deref(), "lm_key")?;
     let chat = &req.chat;
     let name = chat
@@ -33,7 +34,7 @@ pub fn submit_fields(req: &AdapterRequest) -> Result<Vec<(&'static str, String)>
         .messages
         .iter()
         .filter(|m| m.direction == Direction::Outgoing)
-        .map(|m| m.text.as_str())
+        .filter_map(Message::sent_text)
         .collect();
     Ok(vec![
         ("lm_form", lm_form.to_owned()),
@@ -84,7 +85,7 @@ pub async fn open_ticket(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Chat, CrmConfig, Endpoints, Function, Message, NodeState};
+    use crate::protocol::{Chat, CrmConfig, Endpoints, Function, NodeState};
 
     fn request(chat: Chat) -> AdapterRequest {
         let config = CrmConfig {
@@ -102,18 +103,14 @@ mod tests {
             title: Some("כותרת".into()),
             url: Some("https://texter.example/chats/c-17".into()),
             messages: vec![
-                Message {
-                    direction: Direction::Incoming,
-                    text: "שלום".into(),
-                },
-                Message {
-                    direction: Direction::Outgoing,
-                    text: "היי".into(),
-                },
+                Message::text(Direction::Incoming, "שלום"),
+                Message::text(Direction::Outgoing, "היי"),
+                // A picture: no text, so no empty line either.
                 Message {
                     direction: Direction::Outgoing,
-                    text: "איך אפשר לעזור?".into(),
+                    text: None,
                 },
+                Message::text(Direction::Outgoing, "איך אפשר לעזור?"),
             ],
             ..Chat::default()
         };

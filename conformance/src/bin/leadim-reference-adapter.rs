@@ -2,8 +2,8 @@
 //! one JSON response on stdout. Exit 0 whenever a response was printed (a `failure`
 //! outcome included); exit 2 when the request itself is not valid protocol JSON.
 //!
-//! Its HTTP timeout is `LEADIM_ADAPTER_TIMEOUT_MS` milliseconds when set (the
-//! conformance suite sets it), else 5 s.
+//! Its deadline for the whole call is `LEADIM_ADAPTER_TIMEOUT_MS` milliseconds when
+//! set (the conformance suite sets it), else 5 s.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;

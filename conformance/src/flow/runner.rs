@@ -180,14 +180,7 @@ impl FlowRunner {
             }
             NodeAction::Crm(function) => {
                 let response = self.adapter.call(&ctx.adapter_request(function)).await?;
-                // An absent crmData stays absent when a call leaves nothing behind, so a
-                // later display-mode call still sees "no crmData".
-                if ctx.chat.crm_data.is_some()
-                    || !response.crm_data.is_empty()
-                    || response.outcome == Outcome::Complete
-                {
-                    ctx.chat.crm_data = Some(response.crm_data);
-                }
+                ctx.chat.crm_data = response.crm_data_after(ctx.chat.crm_data.as_ref());
                 step.outcome = response.outcome;
                 step.error = response.error;
             }

@@ -41,10 +41,28 @@ pub struct SuiteOptions {
     pub strict: bool,
     /// Scenarios run at once.
     pub concurrency: usize,
-    /// The adapter's HTTP timeout: the in-process adapter's, and the one an external
-    /// adapter is told through `LEADIM_ADAPTER_TIMEOUT_MS`. Hang and latency
-    /// scenarios last about this long.
+    /// The adapter's deadline for a whole call: the in-process adapter's, and the
+    /// one an external adapter is told through `LEADIM_ADAPTER_TIMEOUT_MS`. Hang and
+    /// latency scenarios last about this long.
     pub adapter_timeout: Duration,
+}
+
+impl AdapterChoice {
+    /// The adapter to call, with `timeout` as its deadline. An external command's
+    /// call timeout is the one `docs/adapter-protocol.md` promises: 10 s, or four
+    /// times the deadline it is told if that is longer.
+    pub fn build(&self, timeout: Duration) -> Result<AdapterUnderTest, reqwest::Error> {
+        Ok(match self {
+            Self::Reference => {
+                AdapterUnderTest::Reference(ReferenceAdapter::with_timeout(timeout)?)
+            }
+            Self::Command(command) => AdapterUnderTest::Command(
+                CommandAdapter::new(command.clone())
+                    .with_timeout(CommandAdapter::DEFAULT_TIMEOUT.max(timeout * 4))
+                    .with_env(TIMEOUT_ENV, timeout.as_millis().to_string()),
+            ),
+        })
+    }
 }
 
 impl Default for SuiteOptions {
@@ -164,7 +182,7 @@ pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
         .transpose()?;
 
     let timeout = options.adapter_timeout;
-    let adapter = adapter_under_test(&options.adapter, timeout)?;
+    let adapter = options.adapter.build(timeout)?;
     let sim = Simulator::start().await?;
     let ctx = Arc::new(RunContext {
         sim,
@@ -233,23 +251,4 @@ fn read_features(
         features::features_in(dir).map_err(read)?,
         features::flows_in(dir).map_err(read)?,
     ))
-}
-
-/// The adapter the scenarios call. An external command's call timeout is the one
-/// `docs/adapter-protocol.md` promises: 10 s, or four times the HTTP timeout it is
-/// told if that is longer.
-fn adapter_under_test(
-    choice: &AdapterChoice,
-    timeout: Duration,
-) -> Result<AdapterUnderTest, SuiteError> {
-    Ok(match choice {
-        AdapterChoice::Reference => {
-            AdapterUnderTest::Reference(ReferenceAdapter::with_timeout(timeout)?)
-        }
-        AdapterChoice::Command(command) => AdapterUnderTest::Command(
-            CommandAdapter::new(command.clone())
-                .with_timeout(CommandAdapter::DEFAULT_TIMEOUT.max(timeout * 4))
-                .with_env(TIMEOUT_ENV, timeout.as_millis().to_string()),
-        ),
-    })
 }

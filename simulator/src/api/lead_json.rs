@@ -53,11 +53,6 @@ fn write_lead(out: &mut Vec<u8>, lead: &Lead, account: AccountLeads<'_>) {
     number(out, br#","lid":"#, lead.lid);
     number(out, br#","form_id":"#, lead.form_id);
     number(out, br#","status_id":"#, u64::from(lead.status_id));
-    out.extend_from_slice(if lead.is_disrupted {
-        br#","is_disrupted":true"#
-    } else {
-        br#","is_disrupted":false"#
-    });
     out.extend_from_slice(br#","created_at":"#);
     write_time(out, lead.created_at);
     out.extend_from_slice(br#","updated_at":"#);
@@ -84,7 +79,37 @@ fn write_lead(out: &mut Vec<u8>, lead: &Lead, account: AccountLeads<'_>) {
             None => out.extend_from_slice(b"null"),
         }
     }
+    write_routing(out, lead, account);
     out.push(b'}');
+}
+
+/// `"routes_to_advertisers":[ids],"adv_users":[{"id":…,"name":…}]`: empty arrays
+/// for the nearly every lead never routed.
+fn write_routing(out: &mut Vec<u8>, lead: &Lead, account: AccountLeads<'_>) {
+    let routes = account.routes_of(lead.lid);
+    if routes.is_empty() {
+        out.extend_from_slice(br#","routes_to_advertisers":[],"adv_users":[]"#);
+        return;
+    }
+    out.extend_from_slice(br#","routes_to_advertisers":["#);
+    for (i, id) in routes.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(*id).as_bytes());
+    }
+    out.extend_from_slice(br#"],"adv_users":["#);
+    for (i, id) in routes.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"id":"#);
+        out.extend_from_slice(itoa::Buffer::new().format(*id).as_bytes());
+        out.extend_from_slice(br#","name":"#);
+        write_str(out, account.advertiser_name(*id));
+        out.push(b'}');
+    }
+    out.push(b']');
 }
 
 /// A JSON string: copied as is when nothing in it needs escaping, else through
@@ -174,16 +199,30 @@ mod tests {
                 ))
             })
             .unwrap();
-        let token = TokenHeader::Value("t-3305-rw");
+        let token = TokenHeader::Value("U-d5f9403e30b5281d.6484eb0eaa3c4f85");
+        // Routed to the account's advertisers, so the routing is written too.
+        let lid = store
+            .read_account("3305", token, Scope::Read, |account| {
+                Ok(account.by_phone_latest("0521234567", usize::MAX).0[0].lid)
+            })
+            .unwrap();
+        let by_id = format!("by_id={lid}&route_adv=true");
+        let routed_update = parse_urlencoded(by_id.as_bytes(), Part::Body).unwrap();
+        crate::api::update::change(&store, "3305", token, &routed_update, 0, &mut Vec::new())
+            .unwrap();
         let (views, json) = store
             .read_account("3305", token, Scope::Read, |account| {
                 let mut found = account.by_phone_latest("0521234567", usize::MAX).0;
                 newest_first(&mut found);
-                let views: Vec<_> = found.iter().map(|l| l.view(account.form_of(l))).collect();
+                let views: Vec<_> = found.iter().map(|l| account.view(l)).collect();
                 Ok((views, envelope(account, &found)))
             })
             .unwrap();
         assert!(views.len() >= 2);
+        assert!(
+            views.iter().any(|v| v.adv_users.len() == 2),
+            "a routed lead is shown"
+        );
         let fast: serde_json::Value = serde_json::from_slice(&json).unwrap();
         let slow = serde_json::json!({"status": "success", "data": views});
         assert_eq!(fast, slow);

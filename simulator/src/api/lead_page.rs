@@ -24,14 +24,14 @@ struct LeadPage<'a> {
 /// Renders the page, or a 404 page naming what was not found.
 pub(crate) fn handle(store: &Store, aid: &str, lid: &str, notes: &mut JournalNotes) -> Reply {
     let (Ok(aid_n), Ok(lid_n)) = (aid.parse::<u64>(), lid.parse::<u64>()) else {
-        notes.note(format!(
+        notes.error(format!(
             "lead page: '{aid}/{lid}' is not a numeric account and lead id"
         ));
         return not_found("כתובת ליד לא תקינה");
     };
     notes.account = Some(aid_n);
     let Some(shown) = store.lead_page(aid_n, lid_n) else {
-        notes.note(format!("lead page: account {aid_n} has no lead {lid_n}"));
+        notes.error(format!("lead page: account {aid_n} has no lead {lid_n}"));
         return not_found("הליד לא נמצא");
     };
     let lead = &shown.lead;
@@ -66,7 +66,7 @@ pub(crate) fn handle(store: &Store, aid: &str, lid: &str, notes: &mut JournalNot
     match page.render() {
         Ok(html) => Reply::html(StatusCode::OK, html),
         Err(e) => {
-            notes.note(format!("lead page could not be rendered: {e}"));
+            notes.error(format!("lead page could not be rendered: {e}"));
             Reply::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "lead page could not be rendered",

@@ -1,20 +1,20 @@
 //! `GET /apiproxy/{aid}/api/leads_get.ashx?by_phone=` — `docs/contract.md`, "Look
 //! leads up": a read token of the account, `by_phone` required, the account's leads
 //! with that phone, newest first, at most [`DEFAULT_LOOKUP_CAP`] of them
-//! (`M14-lookup-cap`).
+//! (`M20-lookup-cap`).
 
-use super::{api_failure, lead_json, required, token};
+use super::{api_failure, lead_json, read_query, required, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
 use crate::reply::{JournalNotes, Reply};
-use crate::request::{ParamsUsed, Request, TokenHeader};
+use crate::request::{Request, TokenHeader};
 use crate::store::{Lead, Store};
 use std::cmp::Reverse;
 
 /// The scope a token needs here.
 const SCOPE: Scope = Scope::Read;
 
-/// Most leads a lookup answers with (`M14-lookup-cap`): the newest, when a phone has
+/// Most leads a lookup answers with (`M20-lookup-cap`): the newest, when a phone has
 /// more — a CI run that submits one test phone again and again would otherwise get
 /// an answer that grows without bound, built under the store's lock.
 pub const DEFAULT_LOOKUP_CAP: usize = 500;
@@ -38,14 +38,12 @@ pub(crate) fn handle(
     cap: usize,
     notes: &mut JournalNotes,
 ) -> Reply {
-    notes.account = aid.parse().ok();
-    let params = match req.query_params() {
+    let params = match read_query(req, aid, notes) {
         Ok(p) => p,
-        Err(e) => return api_failure(notes, &ApiError::Decode(e)),
+        Err(reply) => return reply,
     };
-    notes.params = ParamsUsed::Query;
     let phone = params.get("by_phone");
-    let outcome = find(store, aid, token(req), phone, cap);
+    let outcome = find(store, aid, token(req, &params), phone, cap);
     match outcome {
         Err(e) => api_failure(notes, &e),
         Ok(found) => {
@@ -59,7 +57,7 @@ pub(crate) fn handle(
             }
             if found.total > found.count {
                 notes.note(format!(
-                    "{} leads of account {} have phone '{}': the answer holds the newest {} (the lookup's cap, M14-lookup-cap)",
+                    "{} leads of account {} have phone '{}': the answer holds the newest {} (the lookup's cap, M20-lookup-cap)",
                     found.total,
                     found.aid,
                     phone.unwrap_or_default(),
@@ -94,8 +92,10 @@ pub(crate) fn find(
     })
 }
 
-/// The answer's order: newest first, by creation time, the higher id first among
-/// leads created in the same second.
+/// The answer's order (`M9-newest-first`): newest first, by creation time; among
+/// leads created in the same second, the one updated last first (a seeded or
+/// restored lead may carry any id, so the id alone says nothing about age); the
+/// higher id first when both times are equal.
 pub(crate) fn newest_first(leads: &mut [&Lead]) {
-    leads.sort_by_key(|l| Reverse((l.created_at, l.lid)));
+    leads.sort_by_key(|l| Reverse((l.created_at, l.updated_at, l.lid)));
 }

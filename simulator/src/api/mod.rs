@@ -4,6 +4,7 @@
 //! implements. Every handler answers the way the contract says, records what the
 //! journal needs in the [`JournalNotes`], and never fails: a problem is an answer.
 
+pub(crate) mod cors;
 pub(crate) mod get;
 pub(crate) mod lead_json;
 pub(crate) mod lead_page;
@@ -13,17 +14,27 @@ pub(crate) mod update;
 
 use crate::error::ApiError;
 use crate::reply::{JournalNotes, Reply};
-use crate::request::{Request, TokenHeader};
+use crate::request::{Params, Request, TokenHeader};
 
 /// The header that carries an `/apiproxy/` token, as Lead.IM names it.
 pub const AUTH_HEADER: &str = "X-LEAD-IM-AUTH";
 
-/// The token of a request, as the store's authorization takes it.
-pub(crate) fn token(req: &Request) -> TokenHeader<'_> {
+/// The field PHP forms send the token in, in the body or the query, instead of the
+/// header (observed).
+pub(crate) const APIKEY: &str = "APIKEY";
+
+/// The token of a request, as the store's authorization takes it: the
+/// `X-LEAD-IM-AUTH` header, or when there is none an `APIKEY` parameter.
+pub(crate) fn token<'r>(req: &'r Request, params: &'r Params<'_>) -> TokenHeader<'r> {
     // A ready `HeaderName`: looking a header up by `&str` parses the name each time.
     const AUTH: hyper::header::HeaderName =
         hyper::header::HeaderName::from_static("x-lead-im-auth");
-    req.token_header(&AUTH)
+    match req.token_header(&AUTH) {
+        TokenHeader::Missing => params
+            .get(APIKEY)
+            .map_or(TokenHeader::Missing, TokenHeader::Value),
+        header => header,
+    }
 }
 
 /// A parameter the endpoint requires: present and not empty.
@@ -44,9 +55,24 @@ pub(crate) fn lead_id(by_id: Option<&str>) -> Result<u64, ApiError> {
         .map_err(|_| ApiError::MalformedId(raw.into()))
 }
 
+/// The query parameters of a read (`lookup`, `get`) of account `aid`, noted for the
+/// journal; a query that does not decode is answered with the failure envelope.
+pub(crate) fn read_query<'r>(
+    req: &'r Request,
+    aid: &str,
+    notes: &mut JournalNotes,
+) -> Result<Params<'r>, Reply> {
+    notes.account = aid.parse().ok();
+    let params = req
+        .query_params()
+        .map_err(|e| api_failure(notes, &ApiError::Decode(e)))?;
+    notes.params = crate::request::ParamsUsed::Query;
+    Ok(params)
+}
+
 /// Answers an `/apiproxy/` failure: the envelope says what the answer may say, the
 /// journal says everything.
 pub(crate) fn api_failure(notes: &mut JournalNotes, error: &ApiError) -> Reply {
-    notes.note(error.diagnostic());
+    notes.error(error.diagnostic());
     Reply::failure(&error.to_string())
 }

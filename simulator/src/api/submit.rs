@@ -4,12 +4,16 @@
 //! a redirect.
 
 use crate::error::SubmitError;
+use crate::model::fields::NAME as NAME_FIELD;
 use crate::reply::{Failure, JournalNotes, Reply};
 use crate::request::{BodyKinds, Params, ParamsUsed, Request};
+use crate::routes::Door;
 use crate::store::{
     CreatedLead, Form, LM_SOURCE, NewLead, Store, SubmitTarget, UTM_BASE, UTM_KEYS,
 };
 use hyper::{Method, StatusCode};
+use std::borrow::Cow;
+use std::hash::BuildHasher;
 
 /// Cap of `msg`, `lm_source` and the form's message field, in characters.
 pub const LONG_CAP: usize = 3500;
@@ -19,13 +23,24 @@ pub const SHORT_CAP: usize = 300;
 /// Submit parameters that steer the call rather than carry lead data.
 const CONTROL_KEYS: [&str; 4] = ["lm_form", "lm_key", "lm_redirect", "lm_format"];
 
+/// What `/v1/submit` answers to parameters that cannot be decoded, which have no
+/// code of their own: -999, internal error [modeled].
+const V1_UNREADABLE: i32 = -999;
+
 /// A lead's status: new.
 const NEW: u32 = 1;
 /// A lead's status: invalid.
 const INVALID: u32 = 2;
 
-/// Handles one submission.
-pub(crate) async fn handle(store: &Store, req: &Request, notes: &mut JournalNotes) -> Reply {
+/// Handles one submission through `door`: `/v2/submit`, the browser's
+/// `submit.cors.v2.ashx` or the legacy `/v1/submit`. All three take the same
+/// parameters and check them alike; they differ in their answers.
+pub(crate) async fn handle(
+    store: &Store,
+    req: &Request,
+    door: Door,
+    notes: &mut JournalNotes,
+) -> Reply {
     let (decoded, used) = if req.method == Method::POST {
         let used = ParamsUsed::Merged(BodyKinds::Form);
         (req.merged_params(BodyKinds::Form).await, used)
@@ -37,19 +52,24 @@ pub(crate) async fn handle(store: &Store, req: &Request, notes: &mut JournalNote
     };
     let params = match decoded {
         Ok(p) => p,
-        Err(e) => return failure(store, notes, &SubmitError::Decode(e), None),
+        Err(e) => return failure(store, notes, door, &SubmitError::Decode(e), None),
     };
     notes.params = used;
     let mut diagnostics = Vec::new();
     match create(store, &params, req.received.as_second(), &mut diagnostics) {
         Err(e) => {
             let lm_form = form_id(&params).ok();
-            failure(store, notes, &e, lm_form)
+            failure(store, notes, door, &e, lm_form)
         }
         Ok(created) => {
             notes.account = Some(created.aid);
-            notes.diagnostics.extend(diagnostics);
-            answer(&params, created.lid, &created.thank_you_url, notes)
+            notes.notes(diagnostics);
+            match door {
+                // The browser's door always answers JSON, never a redirect.
+                Door::Cors => Reply::success_result(created.lid),
+                Door::V1 => Reply::text(created.lid.to_string()),
+                _ => answer(&params, created.lid, &created.thank_you_url, notes),
+            }
         }
     }
 }
@@ -64,8 +84,12 @@ pub(crate) fn create(
 ) -> Result<CreatedLead, SubmitError> {
     let lm_form = form_id(params)?;
     store.create_lead(lm_form, now, |target| {
-        let form = admit(target, lm_form, params.get("lm_key"))?;
-        Ok(map_params(form, params, diagnostics))
+        let target = admit(target, lm_form, params.get("lm_key"))?;
+        let remember = not_a_repeat(&target, params, now)?;
+        Ok(NewLead {
+            remember,
+            ..map_params(target.form, params, diagnostics)
+        })
     })
 }
 
@@ -86,7 +110,7 @@ fn admit<'s>(
     target: Option<SubmitTarget<'s>>,
     lm_form: u64,
     key: Option<&str>,
-) -> Result<&'s Form, SubmitError> {
+) -> Result<SubmitTarget<'s>, SubmitError> {
     let target = target.ok_or(SubmitError::FormNotFound(lm_form))?;
     let key = key
         .filter(|v| !v.is_empty())
@@ -101,30 +125,59 @@ fn admit<'s>(
     if !form.enabled {
         return Err(SubmitError::FormDisabled(lm_form));
     }
-    Ok(form)
+    Ok(target)
+}
+
+/// For a form set to refuse repeats: `-50` when it accepted these very parameters
+/// (in any order) within its window; else the fingerprint to remember.
+fn not_a_repeat(
+    target: &SubmitTarget<'_>,
+    params: &Params<'_>,
+    now: i64,
+) -> Result<Option<(u64, u64)>, SubmitError> {
+    let Some(secs) = target.form.reject_duplicates_secs else {
+        return Ok(None);
+    };
+    let mut pairs: Vec<(&str, &str)> = params.iter().collect();
+    pairs.sort_unstable();
+    let fingerprint = foldhash::fast::FixedState::with_seed(0x50).hash_one(&pairs);
+    if target.accepted_since(fingerprint, now.saturating_sub_unsigned(secs)) {
+        return Err(SubmitError::Duplicate {
+            form: target.form.lm_form,
+            secs,
+        });
+    }
+    Ok(Some((fingerprint, secs)))
 }
 
 /// The lead a form makes of the parameters: each of its keys sets its field (a
 /// later key of the same field wins, with a diagnostic), UTM values and `lm_source`
 /// are kept beside the fields, control keys steer and are not kept, every value is
-/// capped. A key the form does not know marks the lead invalid.
+/// capped. A key the form does not know (`gclid`, `fbclid`, `form_fields[…]`) is
+/// dropped with a note: production forms send such keys and their leads arrive as
+/// new leads. A lead with neither a name nor a phone is invalid.
 pub(crate) fn map_params<'p>(
     form: &Form,
     params: &'p Params<'_>,
     diagnostics: &mut Vec<String>,
 ) -> NewLead<'p> {
-    let mut values: Vec<(u16, &str)> = Vec::with_capacity(params.len());
-    let mut unknown = false;
+    let mut values: Vec<(u16, Cow<'p, str>)> = Vec::with_capacity(params.len());
     for (k, v) in params.iter() {
         if CONTROL_KEYS.contains(&k) {
             continue;
         }
         if let Some(i) = UTM_KEYS.iter().position(|u| *u == k) {
-            values.push((UTM_BASE + i as u16, cap(k, v, SHORT_CAP, diagnostics)));
+            values.push((
+                UTM_BASE + i as u16,
+                cap(k, v, SHORT_CAP, diagnostics).into(),
+            ));
         } else if k == "lm_source" {
-            values.push((LM_SOURCE, cap(k, v, LONG_CAP, diagnostics)));
+            values.push((LM_SOURCE, cap(k, v, LONG_CAP, diagnostics).into()));
         } else if let Some(idx) = form.field_of_key(k) {
-            let value = cap(k, v, cap_of(form, k, idx), diagnostics);
+            let mut value = Cow::Borrowed(cap(k, v, cap_of(form, k, idx), diagnostics));
+            if idx == form.phone_field {
+                value = form.phone_format.apply(v);
+            }
             match values.iter_mut().find(|(i, _)| *i == idx) {
                 Some(slot) => {
                     diagnostics.push(format!(
@@ -136,17 +189,37 @@ pub(crate) fn map_params<'p>(
                 None => values.push((idx, value)),
             }
         } else {
-            unknown = true;
-            diagnostics.push(format!("unknown parameter {k}: lead marked invalid"));
+            diagnostics.push(format!(
+                "{k} is not a field of form {}: Lead.IM drops it [modeled]",
+                form.lm_form
+            ));
         }
     }
+    let status_id = if is_invalid(form, &values) {
+        INVALID
+    } else {
+        NEW
+    };
     NewLead {
         aid: form.aid,
         thank_you_url: form.thank_you_url.clone(),
         values,
-        status_id: if unknown { INVALID } else { NEW },
-        is_disrupted: unknown,
+        status_id,
+        remember: None,
     }
+}
+
+/// Invalid: the form's name field (`שם`) and its phone field are both blank once the
+/// parameters are mapped.
+fn is_invalid(form: &Form, values: &[(u16, Cow<'_, str>)]) -> bool {
+    let filled = |field: Option<u16>| {
+        field.is_some_and(|idx| {
+            values
+                .iter()
+                .any(|(i, v)| *i == idx && !v.trim().is_empty())
+        })
+    };
+    !filled(form.field_named(NAME_FIELD)) && !filled(Some(form.phone_field))
 }
 
 /// The cap of the value `key` sets in field `field` of `form`.
@@ -213,6 +286,7 @@ fn answer(params: &Params<'_>, lid: u64, thank_you_url: &str, notes: &mut Journa
 fn failure(
     store: &Store,
     notes: &mut JournalNotes,
+    door: Door,
     error: &SubmitError,
     form_id: Option<u64>,
 ) -> Reply {
@@ -221,10 +295,13 @@ fn failure(
         .or_else(|| form_id.and_then(|f| store.account_of_form(f)));
     let message = error.to_string();
     match error.code() {
-        Some(code) => notes.note(format!("refused with code {code}: {message}")),
-        None => notes.note(format!("refused: {message}")),
+        Some(code) => notes.error(format!("refused with code {code}: {message}")),
+        None => notes.error(format!("refused: {message}")),
     }
-    Reply::json(StatusCode::OK, &Failure::new(&message, error.code()))
+    match door {
+        Door::V1 => Reply::text(error.code().unwrap_or(V1_UNREADABLE).to_string()),
+        _ => Reply::json(StatusCode::OK, &Failure::new(&message, error.code())),
+    }
 }
 
 fn absolute_http(url: &str) -> Option<String> {
@@ -271,7 +348,7 @@ mod tests {
         let store = Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap();
         // The message before the name, and given twice (`msg` and `fld_message`).
         let params = parse_urlencoded(
-            "lm_form=5001&lm_key=k-5001-3fa9c21e&msg=%D7%A9%D7%9C%D7%95%D7%9D&fld_city=%D7%97%D7%99%D7%A4%D7%94&name=%D7%93%D7%A0%D7%94&phone=0547770001&fld_message=%D7%AA%D7%95%D7%93%D7%94"
+            "lm_form=5001&lm_key=77bc0ec981&msg=%D7%A9%D7%9C%D7%95%D7%9D&fld_city=%D7%97%D7%99%D7%A4%D7%94&name=%D7%93%D7%A0%D7%94&phone=0547770001&fld_message=%D7%AA%D7%95%D7%93%D7%94"
                 .as_bytes(),
             Part::Query,
         )

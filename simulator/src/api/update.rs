@@ -3,7 +3,7 @@
 //! form field key or a field name, `status_id`/`state_id` the status.
 
 use super::submit::{cap, cap_of};
-use super::{api_failure, lead_id, token};
+use super::{APIKEY, api_failure, lead_id, token};
 use crate::error::ApiError;
 use crate::fixtures::Scope;
 use crate::reply::{JournalNotes, Reply};
@@ -32,7 +32,7 @@ pub(crate) async fn handle(
     let outcome = change(
         store,
         aid,
-        token(req),
+        token(req, &params),
         &params,
         req.received.as_second(),
         &mut diagnostics,
@@ -41,7 +41,7 @@ pub(crate) async fn handle(
     match outcome {
         Err(e) => api_failure(notes, &e),
         Ok(_) => {
-            notes.diagnostics.extend(diagnostics);
+            notes.notes(diagnostics);
             Reply::success()
         }
     }
@@ -65,7 +65,10 @@ pub(crate) fn change(
 }
 
 /// What an update's parameters change in lead `lid` of `form`: values capped as a
-/// submit caps them; an unknown key is ignored with a diagnostic.
+/// submit caps them; an unknown key is ignored with a diagnostic. The control keys
+/// set no field: `by_id` names the lead, `APIKEY` carries the token, `status_id`
+/// (or `state_id`) sets the status, `route_adv=true` routes the lead to the
+/// account's advertiser users.
 fn plan<'p>(
     form: &Form,
     lid: u64,
@@ -73,11 +76,13 @@ fn plan<'p>(
     diagnostics: &mut Vec<String>,
 ) -> Result<LeadUpdate<'p>, ApiError> {
     let mut status_id = None;
+    let mut route_to_advertisers = false;
     let mut values: Vec<(u16, &str)> = Vec::new();
     for (k, v) in params.iter() {
         match k {
-            "by_id" => {}
+            "by_id" | APIKEY => {}
             "status_id" | "state_id" => status_id = Some(status(k, v)?),
+            "route_adv" => route_to_advertisers = routes(v, diagnostics),
             _ => match form.field_of_key(k).or_else(|| form.field_named(k)) {
                 Some(idx) => values.push((idx, cap(k, v, cap_of(form, k, idx), diagnostics))),
                 None => diagnostics.push(format!(
@@ -91,7 +96,21 @@ fn plan<'p>(
         lid,
         values,
         status_id,
+        route_to_advertisers,
     })
+}
+
+/// `route_adv`: `true` (or `1`) routes; anything else leaves the routing as it is,
+/// with a note.
+fn routes(value: &str, diagnostics: &mut Vec<String>) -> bool {
+    let value = value.trim();
+    let route = value.eq_ignore_ascii_case("true") || value == "1";
+    if !route {
+        diagnostics.push(format!(
+            "route_adv '{value}' is not true: the lead's routing is left as it is"
+        ));
+    }
+    route
 }
 
 /// A `status_id` (or the older `state_id`): a number.

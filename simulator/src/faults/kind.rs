@@ -46,6 +46,14 @@ pub enum AnswerFault {
         /// The envelope's `error`.
         message: String,
     },
+    /// One of Lead.IM's error codes (`-6` unknown mode, `-7` wrong account, `-10`
+    /// blocked IP, `-999` internal error, …), answered in the endpoint's own shape:
+    /// the bare code as text on `/v1/submit`, a failure envelope with `code`
+    /// elsewhere.
+    Code {
+        /// The code.
+        code: i32,
+    },
     /// HTTP 200, `application/json`, a body that is not JSON.
     MalformedJson,
     /// The answer's headers promise the whole body; half of it comes, then the
@@ -87,6 +95,7 @@ impl fmt::Display for AnswerFault {
             } => write!(f, "status {status} with Retry-After {s}"),
             AnswerFault::Status { status, .. } => write!(f, "status {status}"),
             AnswerFault::Envelope { message } => write!(f, "failure envelope '{message}'"),
+            AnswerFault::Code { code } => write!(f, "Lead.IM code {code}"),
             AnswerFault::MalformedJson => f.write_str("malformed JSON body"),
             AnswerFault::Truncated => f.write_str("body cut mid-way"),
             AnswerFault::HtmlError => f.write_str("IIS HTML error page"),
@@ -103,6 +112,7 @@ const KINDS: &[&str] = &[
     "latency",
     "status",
     "envelope",
+    "code",
     "malformed_json",
     "truncated",
     "html_error",
@@ -280,7 +290,7 @@ mod tests {
         let err = serde_json::from_str::<FaultKind>(r#"{"kind":"latncy","ms":5}"#).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown variant `latncy`, expected one of `latency`, `status`, `envelope`, \
+            "unknown variant `latncy`, expected one of `latency`, `status`, `envelope`, `code`, \
              `malformed_json`, `truncated`, `html_error`, `close`, `reset`, `hang` \
              at line 1 column 16"
         );

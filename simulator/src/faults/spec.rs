@@ -48,6 +48,9 @@ pub enum FaultError {
     /// A `status` fault whose status is not 400–599.
     #[error("status {0} is not an error status (400–599)")]
     NotAnErrorStatus(u16),
+    /// A `code` that is not one of Lead.IM's.
+    #[error("code {0} is not one of Lead.IM's: -1, -3, -4, -5, -6, -7, -8, -10, -50, -999")]
+    UnknownCode(i32),
     /// An endpoint faults never strike (the lead page stands for the UI).
     #[error("faults strike the Lead.IM API; {0} is not faulted")]
     NotFaultable(Endpoint),
@@ -215,6 +218,11 @@ impl FaultSpec {
             }
             Trigger::Nth(0) => return Err(FaultError::NthZero),
             _ => {}
+        }
+        if let FaultKind::Answer(AnswerFault::Code { code }) = self.fault
+            && crate::error::code_meaning(code).is_none()
+        {
+            return Err(FaultError::UnknownCode(code));
         }
         if let Target::Only(endpoint) = self.endpoint
             && !endpoint.faultable()

@@ -164,7 +164,7 @@ mod tests {
         headers.append("x-tag", "b".parse().unwrap());
         let req = Request {
             method: Method::POST,
-            uri: "/apiproxy/3305/api/lead_update.ashx?by_id=100001"
+            uri: "/apiproxy/3305/api/lead_update.ashx?by_id=117000001"
                 .parse()
                 .unwrap(),
             headers,
@@ -174,7 +174,7 @@ mod tests {
         let kept = ExchangeCopy::new(&req, br#"{"status":"success"}"#);
         assert_eq!(kept.method(), Method::POST);
         assert_eq!(kept.path(), "/apiproxy/3305/api/lead_update.ashx");
-        assert_eq!(kept.query(), Some("by_id=100001"));
+        assert_eq!(kept.query(), Some("by_id=117000001"));
         let headers: Vec<(&str, &[u8])> = kept.headers().collect();
         assert_eq!(
             headers,
@@ -191,7 +191,7 @@ mod tests {
             kept.to_request(jiff::Timestamp::UNIX_EPOCH)
                 .decode_again(used),
             [
-                ("by_id".to_owned(), "100001".to_owned()),
+                ("by_id".to_owned(), "117000001".to_owned()),
                 ("מטפל".to_owned(), "רונית".to_owned())
             ]
         );

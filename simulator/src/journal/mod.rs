@@ -22,7 +22,7 @@ pub use page::{DEFAULT_PAGE, JournalFilter, JournalPage, MAX_PAGE};
 
 use crate::holds::{Lock, Timed};
 use crate::request::ParamsUsed;
-use crate::routes::Endpoint;
+use crate::routes::{Door, Endpoint};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -49,6 +49,9 @@ pub struct JournalEntry {
     pub query: Option<String>,
     /// The Lead.IM endpoint its path names (whatever the method), if any.
     pub endpoint: Option<Endpoint>,
+    /// Which door of the endpoint: `v2`, `cors` or `v1` for `submit`; `api` or
+    /// `short` for `update`.
+    pub door: Option<Door>,
     /// The account it concerned, when known.
     pub account: Option<u64>,
     /// The decoded parameters (query and body), in order, with credentials
@@ -61,18 +64,81 @@ pub struct JournalEntry {
     pub status: u16,
     /// The answer's body (cut at 4096 characters).
     pub answer: String,
-    /// What was wrong, cut, ignored or unknown, in plain words.
-    pub diagnostics: Vec<String>,
+    /// What was wrong (errors), or cut, ignored or unknown (notes), in plain words.
+    pub diagnostics: Vec<Diagnostic>,
     /// The fault injected into this exchange, if any.
     pub fault: Option<String>,
     /// Time spent answering, in microseconds.
     pub micros: u64,
 }
 
+/// How much a diagnostic matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The request was wrong: refused, no such endpoint, a bad token. An adapter
+    /// that talks to Lead.IM correctly causes none.
+    Error,
+    /// The request was taken, but something was ignored, cut or unknown.
+    Note,
+}
+
+/// One thing the simulator has to say about a request, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Error or note.
+    pub level: Level,
+    /// What happened.
+    pub text: String,
+}
+
+impl Diagnostic {
+    /// A note.
+    pub fn note(text: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            level: Level::Note,
+            text: text.into(),
+        }
+    }
+
+    /// An error.
+    pub fn error(text: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            level: Level::Error,
+            text: text.into(),
+        }
+    }
+
+    /// Whether it is an error.
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Note => "note",
+        };
+        write!(f, "{level}: {}", self.text)
+    }
+}
+
 impl JournalEntry {
     /// True when any diagnostic contains `needle`.
     pub fn has_diagnostic(&self, needle: &str) -> bool {
-        self.diagnostics.iter().any(|d| d.contains(needle))
+        self.diagnostics.iter().any(|d| d.text.contains(needle))
+    }
+
+    /// The error-level diagnostics: what the request did wrong.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// Whether the request did something wrong.
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
     }
 
     /// A parameter's decoded value.
@@ -110,6 +176,8 @@ pub struct Record {
     pub request: ExchangeCopy,
     /// The endpoint its path names.
     pub endpoint: Option<Endpoint>,
+    /// Which of its doors.
+    pub door: Option<Door>,
     /// The account, when known.
     pub account: Option<u64>,
     /// Which parameters the exchange decoded; decoded again when rendered.
@@ -119,7 +187,7 @@ pub struct Record {
     /// What kind of answer it was.
     pub answer: Answer,
     /// Diagnostics.
-    pub diagnostics: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
     /// Injected fault.
     pub fault: Option<String>,
     /// Time spent, in microseconds.
@@ -130,7 +198,11 @@ impl Record {
     /// Estimated bytes held, for the journal's byte bound.
     fn weight(&self) -> usize {
         320 + self.request.size()
-            + self.diagnostics.iter().map(|d| d.len() + 24).sum::<usize>()
+            + self
+                .diagnostics
+                .iter()
+                .map(|d| d.text.len() + 24)
+                .sum::<usize>()
             + self.fault.as_ref().map_or(0, String::len)
     }
 
@@ -157,6 +229,7 @@ impl Record {
             path: self.request.path().to_owned(),
             query: self.request.query().map(|q| mask::query(q).into_owned()),
             endpoint: self.endpoint,
+            door: self.door,
             account: self.account,
             params: mask::params(self.request.to_request(self.at).decode_again(self.params)),
             headers: self
@@ -350,6 +423,7 @@ mod tests {
                 "x".repeat(answer_len).as_bytes(),
             ),
             endpoint: None,
+            door: None,
             account,
             params: ParamsUsed::None,
             status: 200,
@@ -421,7 +495,10 @@ mod tests {
     fn tokens_are_masked_when_read() {
         let j = Journal::new(10, usize::MAX);
         let mut headers = HeaderMap::new();
-        headers.insert("x-lead-im-auth", "t-3305-rw".parse().unwrap());
+        headers.insert(
+            "x-lead-im-auth",
+            "U-d5f9403e30b5281d.6484eb0eaa3c4f85".parse().unwrap(),
+        );
         j.record(entry_with(
             "/apiproxy/3305/api/leads_get.ashx",
             Some(3305),
@@ -431,7 +508,15 @@ mod tests {
         let e = &j.read(&JournalFilter::default()).entries[0];
         assert_eq!(
             e.headers,
-            [("x-lead-im-auth".into(), "t-3… (9 chars)".into())]
+            [("x-lead-im-auth".into(), "U-d5… (35 chars)".into())]
+        );
+    }
+
+    #[test]
+    fn mask_shows_four_characters_and_the_length() {
+        assert_eq!(
+            mask_token("U-d5f9403e30b5281d.6484eb0eaa3c4f85"),
+            "U-d5… (35 chars)"
         );
     }
 }

@@ -258,9 +258,9 @@ mod tests {
             let mut record = entry("/v2/submit", Some(3305), 1);
             record.endpoint = Some(endpoint);
             if i > 0 {
-                record
-                    .diagnostics
-                    .push("unknown parameter 'fld_x' ignored".into());
+                record.diagnostics.push(super::super::Diagnostic::note(
+                    "unknown parameter 'fld_x' ignored",
+                ));
             }
             j.record(record);
         }

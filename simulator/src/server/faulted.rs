@@ -2,9 +2,9 @@
 //! half body, a dropped connection.
 
 use crate::faults::{AnswerFault, IIS_ERROR_PAGE, When};
-use crate::reply::{HTML, JournalNotes, Reply};
+use crate::reply::{Failure, HTML, JournalNotes, Reply};
 use crate::request::Request;
-use crate::routes::{Route, route};
+use crate::routes::{Door, Route, route};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, Either, StreamBody};
@@ -76,6 +76,7 @@ pub(super) async fn inject(
             })
         }
         AnswerFault::Envelope { message } => Outcome::Answer(Reply::failure(&message)),
+        AnswerFault::Code { code } => Outcome::Answer(coded(code, route)),
         AnswerFault::MalformedJson => {
             let mut reply = Reply::failure("");
             reply.body = Bytes::from_static(b"{\"status\":\"success\",\"result\":");
@@ -142,4 +143,16 @@ pub(super) fn cut(reply: Reply) -> Response<Body> {
         }
     }
     response
+}
+
+/// A `code` fault's answer, in the shape of the door it struck: the bare code as
+/// text on `/v1/submit`, Lead.IM's failure envelope with the code elsewhere.
+fn coded(code: i32, route: Route<'_>) -> Reply {
+    match route {
+        Route::Api(api) if api.door == Door::V1 => Reply::text(code.to_string()),
+        _ => {
+            let meaning = crate::error::code_meaning(code).unwrap_or("error");
+            Reply::json(StatusCode::OK, &Failure::new(meaning, Some(code)))
+        }
+    }
 }

@@ -15,10 +15,11 @@ use crate::dashboard;
 use crate::faults::{FaultKind, Faults};
 use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{JournalNotes, Reply};
-use crate::request::{BodyKinds, ParamsUsed, Part, Request, parse_urlencoded};
+use crate::request::{BodyKinds, ParamsUsed, Request};
 use crate::routes::{ApiRoute, Endpoint, Route, route};
 use crate::store::Store;
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
@@ -173,13 +174,15 @@ async fn handle(
     };
     let route = route(request.path());
     let is_api = route.is_api();
-    let mut notes = JournalNotes {
-        endpoint: match route {
-            Route::Api(api) => Some(api.endpoint),
-            _ => None,
-        },
-        ..JournalNotes::default()
+    let is_proxy = matches!(route, Route::Api(api) if api.is_proxy());
+    let browser_readable = |reply: Reply| match is_proxy {
+        true => api::cors::allow_origin(reply),
+        false => reply,
     };
+    let mut notes = JournalNotes::default();
+    if let Route::Api(api) = route {
+        (notes.endpoint, notes.door) = (Some(api.endpoint), Some(api.door));
+    }
     // Worked out at most once: only when a fault scoped to an account asks, or when
     // a fault strikes and the journal needs it.
     let mut account: Option<Option<u64>> = None;
@@ -191,7 +194,7 @@ async fn handle(
     };
     let outcome = match body {
         Err((reply, why)) => {
-            notes.note(why);
+            notes.error(why);
             Outcome::Answer(reply)
         }
         Ok(_) => match strike {
@@ -225,8 +228,8 @@ async fn handle(
             .record(record(request, &outcome, notes, at, started));
     }
     match outcome {
-        Outcome::Answer(reply) => Ok(reply.into_response().map(Either::Left)),
-        Outcome::Cut(reply) => Ok(cut(reply)),
+        Outcome::Answer(reply) => Ok(browser_readable(reply).into_response().map(Either::Left)),
+        Outcome::Cut(reply) => Ok(cut(browser_readable(reply))),
         Outcome::Close => Err(NoAnswer("fault: connection closed")),
         Outcome::Reset => {
             conn.reset.store(true, Ordering::Release);
@@ -264,15 +267,17 @@ fn account_of(store: &Store, route: Route<'_>, req: &Request) -> Option<u64> {
     match api.endpoint {
         Endpoint::Lookup | Endpoint::Get | Endpoint::Update => api.aid.parse().ok(),
         Endpoint::Submit => {
-            // As the handler reads it: a GET's body is ignored.
-            let from_body = (req.method == Method::POST)
-                .then(|| parse_urlencoded(&req.body, Part::Body).ok())
-                .flatten();
-            let from_query = req.query_params().ok();
-            let form = [from_body, from_query]
-                .into_iter()
-                .flatten()
-                .find_map(|p| p.get("lm_form").and_then(|f| f.trim().parse().ok()))?;
+            // As the handler reads it: a GET's body is ignored; a POST's form or
+            // multipart body is laid over the query. Nothing here waits: the body
+            // is in memory.
+            let params = if req.method == Method::POST {
+                req.merged_params(BodyKinds::Form)
+                    .now_or_never()
+                    .expect("decoding a body in memory never waits")
+            } else {
+                req.query_params()
+            };
+            let form = params.ok()?.get("lm_form")?.trim().parse().ok()?;
             store.account_of_form(form)
         }
         Endpoint::LeadPage => None,
@@ -285,13 +290,61 @@ async fn dispatch(
     req: &Request,
     notes: &mut JournalNotes,
 ) -> Reply {
+    let logged = app.store.logged();
+    let reply = answer(app, route, req, notes).await;
+    if changes_state(route, &req.method) {
+        durable(app, logged, reply, notes).await
+    } else {
+        reply
+    }
+}
+
+/// Whether a request may change the state: submit, update, and the admin API's
+/// writes. Only these wait for the `--state` log, so that reads are never held up
+/// by other requests' writes.
+fn changes_state(route: Route<'_>, method: &Method) -> bool {
     match route {
-        Route::Api(api) if api.endpoint.allows(&req.method) => {
-            serve_api(app, api, req, notes).await
-        }
         Route::Api(api) => {
-            let allow = api.endpoint.allow();
+            matches!(api.endpoint, Endpoint::Submit | Endpoint::Update)
+                && api.allows(method)
+                && !api.is_preflight(method)
+        }
+        Route::Admin(_) => method != Method::GET,
+        Route::Page(_) | Route::NotFound => false,
+    }
+}
+
+/// `reply`, once every change logged since `since` is durable (with `--state`;
+/// at once without), so that an acknowledged change survives a crash. The wait
+/// may cover other requests' changes too: they are written together anyway.
+async fn durable(app: &Services, since: u64, reply: Reply, notes: &mut JournalNotes) -> Reply {
+    let upto = app.store.logged();
+    if upto == since {
+        return reply;
+    }
+    match app.store.durable(upto).await {
+        Ok(()) => reply,
+        Err(failure) => {
             notes.note(format!(
+                "{failure}: the change is made in memory, but a restart would lose it; answered 503"
+            ));
+            Reply::error(StatusCode::SERVICE_UNAVAILABLE, &failure.to_string())
+        }
+    }
+}
+
+/// The answer of the route's handler.
+async fn answer(
+    app: &Services,
+    route: Route<'_>,
+    req: &Request,
+    notes: &mut JournalNotes,
+) -> Reply {
+    match route {
+        Route::Api(api) if api.allows(&req.method) => serve_api(app, api, req, notes).await,
+        Route::Api(api) => {
+            let allow = api.allow();
+            notes.error(format!(
                 "method {} not allowed here; use {allow}",
                 req.method
             ));
@@ -300,7 +353,7 @@ async fn dispatch(
         Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
         Route::Page(page) => dashboard::public(app, page, req),
         Route::NotFound => {
-            notes.note(format!("no such endpoint: {}", req.path()));
+            notes.error(format!("no such endpoint: {}", req.path()));
             Reply::error(
                 StatusCode::NOT_FOUND,
                 &format!("no such endpoint: {} {}", req.method, req.path()),
@@ -317,8 +370,11 @@ async fn serve_api(
     notes: &mut JournalNotes,
 ) -> Reply {
     let store = &app.store;
+    if api.is_preflight(&req.method) {
+        return api::cors::preflight();
+    }
     match api.endpoint {
-        Endpoint::Submit => api::submit::handle(store, req, notes).await,
+        Endpoint::Submit => api::submit::handle(store, req, api.door, notes).await,
         Endpoint::Lookup => api::lookup::handle(store, req, api.aid, app.lookup_cap, notes),
         Endpoint::Get => api::get::handle(store, req, api.aid, notes),
         Endpoint::Update => api::update::handle(store, req, api.aid, notes).await,
@@ -357,6 +413,7 @@ fn record(
         at,
         request,
         endpoint: notes.endpoint,
+        door: notes.door,
         account: notes.account,
         params: notes.params,
         status,

@@ -2,7 +2,7 @@
 //! token is checked against.
 
 use super::{Map, State};
-use crate::fixtures::Scope;
+use crate::fixtures::{AdvertiserSpec, PhoneFormat, Scope};
 use crate::model::{AccountView, FormView, NewAccount, TokenView, fields};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -83,6 +83,8 @@ pub(crate) struct Account {
     pub tokens: Vec<(Box<str>, Scopes)>,
     pub forms: Vec<u64>,
     pub leads: Vec<u64>,
+    /// Where `route_adv=true` routes a lead.
+    pub advertisers: Vec<AdvertiserSpec>,
 }
 
 /// What a form is made of, for [`Form::build`].
@@ -96,6 +98,8 @@ pub(crate) struct FormDefinition {
     pub thank_you_url: String,
     /// Parameter key → field name.
     pub fields: Vec<(String, String)>,
+    pub reject_duplicates_secs: Option<u64>,
+    pub phone_format: PhoneFormat,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +109,10 @@ pub(crate) struct Form {
     pub lm_key: String,
     pub name: String,
     pub enabled: bool,
+    /// Refuse a repeated submission within this many seconds (`-50`).
+    pub reject_duplicates_secs: Option<u64>,
+    /// How the form stores the phone.
+    pub phone_format: PhoneFormat,
     /// Shared with each submit's answer, which redirects to it: no copy per lead.
     pub thank_you_url: Arc<str>,
     /// Parameter key → field name, as defined (for listing).
@@ -128,6 +136,8 @@ impl Form {
             lm_key: definition.lm_key,
             name: definition.name,
             enabled: definition.enabled,
+            reject_duplicates_secs: definition.reject_duplicates_secs,
+            phone_format: definition.phone_format,
             thank_you_url: definition.thank_you_url.into(),
             definition: Vec::new(),
             field_names: Vec::new(),
@@ -186,6 +196,8 @@ impl Form {
 
     pub fn view(&self) -> FormView {
         FormView {
+            reject_duplicates_secs: self.reject_duplicates_secs,
+            phone_format: self.phone_format,
             lm_form: self.lm_form,
             lm_key: self.lm_key.clone(),
             name: self.name.clone(),
@@ -200,6 +212,17 @@ impl Form {
     }
 }
 
+/// The advertiser users of a created account: two, with ids of its own.
+fn created_advertisers(aid: u64) -> Vec<AdvertiserSpec> {
+    [("גל שחר", 1), ("נוי אלמוג", 2)]
+        .into_iter()
+        .map(|(name, n)| AdvertiserSpec {
+            id: aid * 100 + n,
+            name: name.into(),
+        })
+        .collect()
+}
+
 impl State {
     /// Creates an isolated account with one enabled form of the standard fields and
     /// three tokens (read+write, read-only, write-only). `keys` makes its secrets
@@ -209,15 +232,23 @@ impl State {
         self.next_aid += 1;
         let lm_form = self.next_form;
         self.next_form += 1;
-        let tag = keys.hash_one((aid, lm_form));
+        let secret = |n: u64| keys.hash_one((aid, lm_form, n));
         let new = NewAccount {
             aid,
             lm_form,
-            lm_key: format!("k-{lm_form}-{:08x}", tag as u32),
-            token: format!("t-{aid}-rw-{:08x}", (tag >> 32) as u32),
-            read_token: format!("t-{aid}-r-{:08x}", (tag >> 16) as u32),
-            write_token: format!("t-{aid}-w-{:08x}", (tag >> 8) as u32),
+            lm_key: crate::model::lm_key_shape(secret(0)),
+            token: crate::model::token_shape(secret(1), secret(2)),
+            read_token: crate::model::token_shape(secret(3), secret(4)),
+            write_token: crate::model::token_shape(secret(5), secret(6)),
         };
+        self.insert_created_account(&new, name.unwrap_or("חשבון בדיקה"));
+        new
+    }
+
+    /// Files a created account with the ids and secrets of `new`: what
+    /// [`State::create_account`] made them, or what the `--state` log says it did.
+    pub(super) fn insert_created_account(&mut self, new: &NewAccount, name: &str) {
+        let (aid, lm_form) = (new.aid, new.lm_form);
         let form = Form::build(FormDefinition {
             lm_form,
             aid,
@@ -225,6 +256,8 @@ impl State {
             name: "טופס בדיקה".into(),
             enabled: true,
             thank_you_url: format!("https://example.co.il/thanks/{lm_form}"),
+            reject_duplicates_secs: None,
+            phone_format: PhoneFormat::AsSent,
             fields: STANDARD_FIELDS
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -244,14 +277,14 @@ impl State {
             aid,
             Account {
                 aid,
-                name: name.unwrap_or("חשבון בדיקה").to_owned(),
+                name: name.to_owned(),
                 enabled: true,
                 tokens,
                 forms: vec![lm_form],
                 leads: Vec::new(),
+                advertisers: created_advertisers(aid),
             },
         );
-        new
     }
 
     pub(super) fn account_view(&self, a: &Account) -> AccountView {

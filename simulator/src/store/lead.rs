@@ -44,7 +44,6 @@ pub(crate) struct Lead {
     pub created_at: i64,
     pub updated_at: i64,
     pub status_id: u32,
-    pub is_disrupted: bool,
     /// The values, back to back.
     text: Box<str>,
     /// (field index into the form's names, end of its value in `text`), by field
@@ -64,7 +63,6 @@ pub(crate) struct LeadHead {
     pub created_at: i64,
     pub updated_at: i64,
     pub status_id: u32,
-    pub is_disrupted: bool,
 }
 
 impl Lead {
@@ -77,7 +75,6 @@ impl Lead {
             created_at: head.created_at,
             updated_at: head.updated_at,
             status_id: head.status_id,
-            is_disrupted: head.is_disrupted,
             text: values.text,
             ends: values.ends,
             plain: values.plain,
@@ -171,7 +168,8 @@ impl Lead {
         self.field(form.phone_field).unwrap_or("")
     }
 
-    /// The owned, public view of this lead.
+    /// The owned, public view of this lead, without its routing (the store's side
+    /// table holds that: see `State::view`).
     pub fn view(&self, form: &Form) -> LeadView {
         let fields = self
             .pairs()
@@ -189,7 +187,6 @@ impl Lead {
             lid: self.lid,
             form_id: self.form_id,
             status_id: self.status_id,
-            is_disrupted: self.is_disrupted,
             created_at: format_time(self.created_at),
             updated_at: format_time(self.updated_at),
             phone: self.phone(form).to_owned(),
@@ -200,6 +197,8 @@ impl Lead {
             utm_content: extra(UTM_BASE + 3),
             utm_term: extra(UTM_BASE + 4),
             lm_source: extra(LM_SOURCE),
+            routes_to_advertisers: Vec::new(),
+            adv_users: Vec::new(),
         }
     }
 }
@@ -246,7 +245,6 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             status_id: 1,
-            is_disrupted: false,
         };
         Lead::new(head, values)
     }

@@ -30,6 +30,11 @@ pub struct Snapshot {
     pub accounts: Vec<AccountSpec>,
     /// Every lead, with its id.
     pub leads: Vec<LeadSpec>,
+    /// The last record of the `--state` log whose change this snapshot holds: on
+    /// start, only later records are applied on top of it. 0 when written without
+    /// a log.
+    #[serde(default)]
+    pub log_seq: u64,
 }
 
 /// The snapshot format's version.
@@ -53,6 +58,8 @@ impl State {
             next_aid: FIRST_CREATED_AID,
             next_form: FIRST_CREATED_FORM,
             phone_match,
+            routes: Map::default(),
+            recent: Map::default(),
         };
         let accounts_file = dataset.accounts_file();
         for (i, spec) in dataset.accounts.iter().enumerate() {
@@ -72,10 +79,29 @@ impl State {
             .unwrap_or(0)
             .max(FIRST_CREATED_FORM);
         let mut built = Vec::new();
+        let mut outdated = 0usize;
+        let mut routes = Vec::new();
         dataset.for_each_lead(|_, spec| {
+            outdated += usize::from(spec.is_disrupted.is_some());
+            if !spec.routes_to_advertisers.is_empty() {
+                // Only a lead with its id can be routed: ids of the others are
+                // handed out below, in an order of their own.
+                let lid = spec
+                    .lid
+                    .ok_or("routes_to_advertisers needs the lead's lid (as a --state file has)")?;
+                routes.push((lid, spec.routes_to_advertisers.clone()));
+            }
             built.push(state.build_lead(&spec, spec.lid.unwrap_or(0), i64::MIN)?);
             Ok(())
         })?;
+        state.routes.extend(routes);
+        if outdated > 0 {
+            tracing::warn!(
+                file = %dataset.leads_file(),
+                leads = outdated,
+                "is_disrupted is no longer part of a lead (Lead.IM's clients show no such key): ignored"
+            );
+        }
         state.load_leads(built, &dataset.leads_file())?;
         Ok(state)
     }
@@ -123,6 +149,7 @@ impl State {
                 tokens,
                 forms,
                 leads: Vec::new(),
+                advertisers: spec.advertisers.clone(),
             },
         );
         self.next_aid = self.next_aid.max(spec.aid.saturating_add(1));
@@ -201,7 +228,6 @@ impl State {
             created_at,
             updated_at,
             status_id: spec.status_id,
-            is_disrupted: spec.is_disrupted,
         };
         Ok(Lead::new(head, Lead::pack(spec_values(spec, form)?)))
     }
@@ -229,6 +255,7 @@ impl State {
                     .filter_map(|f| self.forms.get(f))
                     .map(form_spec)
                     .collect(),
+                advertisers: a.advertisers.clone(),
             })
             .collect()
     }
@@ -287,6 +314,8 @@ fn form_of_spec(aid: u64, f: &FormSpec, place: &str) -> Result<Form, (String, St
         enabled: f.enabled,
         thank_you_url: f.thank_you_url.clone(),
         fields,
+        reject_duplicates_secs: f.reject_duplicates_secs,
+        phone_format: f.phone_format,
     }))
 }
 
@@ -345,11 +374,14 @@ fn form_spec(form: &Form) -> FormSpec {
         enabled: view.enabled,
         thank_you_url: view.thank_you_url,
         fields: view.fields,
+        reject_duplicates_secs: view.reject_duplicates_secs,
+        phone_format: view.phone_format,
     }
 }
 
-/// A lead in the dataset format, with its id.
-pub(super) fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
+/// A lead in the dataset format, with its id and the advertiser users it is routed
+/// to.
+pub(super) fn lead_spec(lead: &Lead, form: &Form, routes: Vec<u64>) -> LeadSpec {
     let v = lead.view(form);
     LeadSpec {
         lid: Some(v.lid),
@@ -358,7 +390,7 @@ pub(super) fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
         created_at: v.created_at,
         updated_at: Some(v.updated_at),
         status_id: v.status_id,
-        is_disrupted: v.is_disrupted,
+        is_disrupted: None,
         phone: v.phone,
         fields: v
             .fields
@@ -371,5 +403,6 @@ pub(super) fn lead_spec(lead: &Lead, form: &Form) -> LeadSpec {
         utm_content: v.utm_content,
         utm_term: v.utm_term,
         lm_source: v.lm_source,
+        routes_to_advertisers: routes,
     }
 }

@@ -1,6 +1,7 @@
 //! What the admin API and the in-process handle do to the state besides the Lead.IM
 //! endpoints: create and list accounts, seed leads, enable and disable.
 
+use super::changes::{Change, LeadsRecord};
 use super::{Store, lead::Lead};
 use crate::fixtures::LeadSpec;
 use crate::model::{AccountView, LeadView, NewAccount};
@@ -27,6 +28,18 @@ pub enum SeedError {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+/// Settings of a form to change through [`Store::configure_form`]; `None` leaves
+/// one as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FormSettings {
+    /// Takes submissions or not.
+    pub enabled: Option<bool>,
+    /// Refuse repeats within this many seconds (`Some(None)`: stop refusing).
+    pub reject_duplicates_secs: Option<Option<u64>>,
+    /// How the phone is stored.
+    pub phone_format: Option<crate::fixtures::PhoneFormat>,
 }
 
 /// How many accounts and leads the store holds.
@@ -58,6 +71,10 @@ impl Store {
     pub fn create_account(&self, name: Option<&str>) -> NewAccount {
         let mut state = self.lock();
         let new = state.create_account(name, &self.shared.keys);
+        self.log(&Change::account_created(
+            &new,
+            &state.accounts[&new.aid].name,
+        ));
         self.changed();
         new
     }
@@ -89,19 +106,14 @@ impl Store {
             .collect();
         // Seeded leads may carry an older created_at than the leads before them.
         leads.sort_by_key(|l| (l.created_at, l.lid));
-        Some(
-            leads
-                .into_iter()
-                .map(|l| l.view(&state.forms[&l.form_id]))
-                .collect(),
-        )
+        Some(leads.into_iter().map(|l| state.view(l)).collect())
     }
 
     /// One lead of an account; `None` when the account has no lead with that id.
     pub fn lead(&self, aid: u64, lid: u64) -> Option<LeadView> {
         let state = self.lock();
         let lead = state.leads.get(lid).filter(|l| l.aid == aid)?;
-        Some(lead.view(&state.forms[&lead.form_id]))
+        Some(state.view(lead))
     }
 
     /// Adds leads to an account as they are (no caps, no diagnostics), for tests
@@ -137,6 +149,7 @@ impl Store {
             .ok_or(SeedError::AccountNotFound(aid))?;
         let default_form = account.forms.first().copied();
         let mut built = Vec::with_capacity(leads.len());
+        let mut routes = Vec::with_capacity(leads.len());
         for (index, mut spec) in leads.into_iter().enumerate() {
             spec.aid = aid;
             if spec.form_id == 0 {
@@ -146,12 +159,28 @@ impl Store {
                 .build_lead(&spec, 0, now)
                 .map_err(|reason| SeedError::BadLead { index, reason })?;
             built.push(lead);
+            routes.push(std::mem::take(&mut spec.routes_to_advertisers));
         }
-        let mut lids = Vec::with_capacity(built.len());
-        for mut lead in built {
+        for lead in &mut built {
             lead.lid = state.next_lid;
             state.next_lid += 1;
-            lids.push(lead.lid);
+        }
+        if !built.is_empty() {
+            self.log(&Change::Seeded {
+                leads: LeadsRecord(&built),
+            });
+        }
+        let lids: Vec<u64> = built.iter().map(|l| l.lid).collect();
+        for (lid, routed) in lids.iter().zip(routes) {
+            if !routed.is_empty() {
+                self.log(&Change::Routed {
+                    lid: *lid,
+                    advertisers: &routed,
+                });
+                state.set_routes(*lid, routed);
+            }
+        }
+        for lead in built {
             state.insert_lead(lead);
         }
         self.changed();
@@ -164,11 +193,47 @@ impl Store {
         match state.forms.get_mut(&lm_form).filter(|f| f.aid == aid) {
             Some(form) => {
                 form.enabled = enabled;
+                self.log(&Change::FormEnabled {
+                    aid,
+                    lm_form,
+                    enabled,
+                });
                 self.changed();
                 true
             }
             None => false,
         }
+    }
+
+    /// Changes a form's settings (each `None` left as it is); the form as it is now,
+    /// or `None` if the account has no such form.
+    pub fn configure_form(
+        &self,
+        aid: u64,
+        lm_form: u64,
+        settings: FormSettings,
+    ) -> Option<crate::model::FormView> {
+        let mut state = self.lock();
+        let form = state.forms.get_mut(&lm_form).filter(|f| f.aid == aid)?;
+        if let Some(enabled) = settings.enabled {
+            form.enabled = enabled;
+        }
+        if let Some(secs) = settings.reject_duplicates_secs {
+            form.reject_duplicates_secs = secs;
+        }
+        if let Some(format) = settings.phone_format {
+            form.phone_format = format;
+        }
+        let view = form.view();
+        self.log(&Change::FormConfigured {
+            aid,
+            lm_form,
+            enabled: view.enabled,
+            reject_duplicates_secs: view.reject_duplicates_secs,
+            phone_format: view.phone_format,
+        });
+        self.changed();
+        Some(view)
     }
 
     /// Enables or disables an account; false if there is no such account.
@@ -177,6 +242,7 @@ impl Store {
         match state.accounts.get_mut(&aid) {
             Some(account) => {
                 account.enabled = enabled;
+                self.log(&Change::AccountEnabled { aid, enabled });
                 self.changed();
                 true
             }

@@ -13,6 +13,8 @@
 mod accounts;
 mod auth;
 mod browse;
+mod changes;
+mod endpoints;
 mod lead;
 mod load;
 mod manage;
@@ -23,29 +25,33 @@ mod table;
 pub(crate) use accounts::Form;
 pub use accounts::STANDARD_FIELDS;
 pub use browse::{AccountsPage, LeadsPage, MAX_ACCOUNTS_PAGE, MAX_LEADS_PAGE};
+pub(crate) use changes::{Change, Logged};
+pub(crate) use endpoints::{AccountLeads, CreatedLead, LeadUpdate, NewLead, SubmitTarget};
 pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};
 pub use load::{SNAPSHOT_VERSION, Snapshot};
-pub use manage::{Counts, DefaultAccount, SeedError, SeedLead};
+pub use manage::{Counts, DefaultAccount, FormSettings, SeedError, SeedLead};
+#[cfg(test)]
+pub(crate) use snapshot::CHUNK_LEADS;
 
-use crate::error::ApiError;
-use crate::fixtures::{Dataset, FixtureError, LeadsSource, Scope};
+use crate::fixtures::{Dataset, FixtureError, LeadsSource};
 use crate::holds::{Lock, Timed};
 use crate::phone::PhoneMatch;
-use crate::request::TokenHeader;
 use accounts::{Account, Scopes};
 use lead::LeadHead;
 use phone_index::PhoneIndex;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::RandomState;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use table::LeadTable;
 
 /// Every map of the store: foldhash, several times faster than SipHash on these
 /// short keys; the keys are ours or already checked, so flooding is not a concern.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-const FIRST_LID: u64 = 100_001;
+/// Real lead ids are about nine digits (117,263,104 is one seen in production):
+/// ids start there and still increase by one, so the dense lead table works.
+const FIRST_LID: u64 = 117_000_001;
 const FIRST_CREATED_AID: u64 = 9_001;
 const FIRST_CREATED_FORM: u64 = 90_001;
 
@@ -63,6 +69,12 @@ struct State {
     next_aid: u64,
     next_form: u64,
     phone_match: PhoneMatch,
+    /// Lead id → the advertiser users it is routed to: beside the packed leads, as
+    /// few leads are ever routed.
+    routes: Map<u64, Vec<u64>>,
+    /// Form → the submissions it accepted lately (fingerprint, time), oldest first:
+    /// only for forms that refuse repeats, and only within their window.
+    recent: Map<u64, std::collections::VecDeque<(u64, i64)>>,
 }
 
 /// The store. Cloning it is cheap and shares the state.
@@ -79,84 +91,8 @@ struct Shared {
     phone_match: PhoneMatch,
     /// Hashes a created account's ids into its key and tokens.
     keys: RandomState,
-}
-
-/// An authorized account's leads, seen under the store's lock by an endpoint's rules.
-#[derive(Clone, Copy)]
-pub(crate) struct AccountLeads<'s> {
-    state: &'s State,
-    aid: u64,
-}
-
-impl<'s> AccountLeads<'s> {
-    /// The account.
-    pub fn aid(&self) -> u64 {
-        self.aid
-    }
-
-    /// The account's leads whose phone matches `phone`, at most `cap` of them: the
-    /// ones filed under the phone last (a lead is filed when it is stored, and again
-    /// when an update gives it this phone), in no particular order; and how many are
-    /// filed under it in all. Bounded work however many leads share the phone.
-    pub fn by_phone_latest(&self, phone: &str, cap: usize) -> (Vec<&'s Lead>, usize) {
-        let state = self.state;
-        let key = state.phone_match.key(phone);
-        let lids = state.by_phone.get(phone_index::hash(self.aid, &key));
-        let found = lids
-            .iter()
-            .rev()
-            .filter_map(|lid| state.leads.get(*lid))
-            .filter(|l| l.aid == self.aid && state.phone_match.key(self.phone_of(l)) == key)
-            .take(cap)
-            .collect();
-        (found, lids.len())
-    }
-
-    /// A lead of this account (a lead of another account is not found).
-    pub fn lead(&self, lid: u64) -> Option<&'s Lead> {
-        self.state.leads.get(lid).filter(|l| l.aid == self.aid)
-    }
-
-    /// The form a lead came through.
-    pub fn form_of(&self, lead: &Lead) -> &'s Form {
-        &self.state.forms[&lead.form_id]
-    }
-
-    fn phone_of(&self, lead: &'s Lead) -> &'s str {
-        lead.phone(self.form_of(lead))
-    }
-}
-
-/// The form a submission names, as its rules see it.
-pub(crate) struct SubmitTarget<'s> {
-    pub form: &'s Form,
-    pub account_enabled: bool,
-}
-
-/// A lead the submit rules decided to create: its account and thank-you URL (the
-/// form's), its values by field index.
-pub(crate) struct NewLead<'p> {
-    pub aid: u64,
-    pub thank_you_url: Arc<str>,
-    pub values: Vec<(u16, &'p str)>,
-    pub status_id: u32,
-    pub is_disrupted: bool,
-}
-
-/// A lead the store created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CreatedLead {
-    pub lid: u64,
-    pub aid: u64,
-    /// The form's thank-you URL, shared, for the default redirect.
-    pub thank_you_url: Arc<str>,
-}
-
-/// What the update rules decided to change in one lead.
-pub(crate) struct LeadUpdate<'p> {
-    pub lid: u64,
-    pub values: Vec<(u16, &'p str)>,
-    pub status_id: Option<u32>,
+    /// With `--state`: the log every change is written to, under the lock.
+    log: OnceLock<Arc<crate::state_file::wal::Log>>,
 }
 
 impl Store {
@@ -171,6 +107,7 @@ impl Store {
                 dataset,
                 phone_match,
                 keys: RandomState::new(),
+                log: OnceLock::new(),
             }),
         })
     }
@@ -234,108 +171,63 @@ impl Store {
             accounts: snapshot.accounts,
             leads: LeadsSource::Specs(snapshot.leads),
         };
-        self.replace_with(&dataset, snapshot.next_lid)
+        self.replace_with(&dataset, snapshot.next_lid, false)
     }
-
-    /// Runs an endpoint's `read` over account `aid`'s leads once `token` may act on
-    /// it with `scope`, all under the lock.
-    pub(crate) fn read_account<T>(
-        &self,
-        aid: &str,
-        token: TokenHeader<'_>,
-        scope: Scope,
-        read: impl FnOnce(AccountLeads<'_>) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        let state = self.lock();
-        let aid = state.authorize(aid, token, scope)?;
-        read(AccountLeads { state: &state, aid })
-    }
-
-    /// Creates the lead the submit rules `decide` on, given the form `lm_form` names
-    /// (`None`: no such form, which the rules refuse). The new lead's id is the next one, taken under the
-    /// lock; it is dated `now`, the request's arrival.
-    pub(crate) fn create_lead<'p, E>(
-        &self,
-        lm_form: u64,
-        now: i64,
-        decide: impl FnOnce(Option<SubmitTarget<'_>>) -> Result<NewLead<'p>, E>,
-    ) -> Result<CreatedLead, E> {
-        let mut state = self.lock();
-        let target = state.forms.get(&lm_form).map(|form| SubmitTarget {
-            form,
-            account_enabled: state.accounts.get(&form.aid).is_some_and(|a| a.enabled),
-        });
-        let NewLead {
-            aid,
-            thank_you_url,
-            values,
-            status_id,
-            is_disrupted,
-        } = decide(target)?;
-        let lid = state.next_lid;
-        state.next_lid += 1;
-        let head = LeadHead {
-            lid,
-            aid,
-            form_id: lm_form,
-            created_at: now,
-            updated_at: now,
-            status_id,
-            is_disrupted,
-        };
-        state.insert_lead(Lead::new(head, Lead::pack(values)));
-        self.changed();
-        Ok(CreatedLead {
-            lid,
-            aid,
-            thank_you_url,
-        })
-    }
-
-    /// Applies the change the update rules `plan` for a lead of account `aid`, once
-    /// `token` may act on it with `scope`. Nothing changes unless the plan is made;
-    /// the lead is dated `now` only when a value really changes. Returns the account.
-    pub(crate) fn update_lead<'p>(
-        &self,
-        aid: &str,
-        token: TokenHeader<'_>,
-        scope: Scope,
-        now: i64,
-        plan: impl FnOnce(AccountLeads<'_>) -> Result<LeadUpdate<'p>, ApiError>,
-    ) -> Result<u64, ApiError> {
-        let mut state = self.lock();
-        let aid = state.authorize(aid, token, scope)?;
-        let update = plan(AccountLeads { state: &state, aid })?;
-        if state.apply(&update, now) {
-            self.changed();
-        }
-        Ok(aid)
-    }
-
-    /// A lead of an account with the names its page shows. No token: the page stands
-    /// for the UI, where the user is logged in.
-    pub(crate) fn lead_page(&self, aid: u64, lid: u64) -> Option<LeadPageData> {
-        let state = self.lock();
-        let lead = state.leads.get(lid).filter(|l| l.aid == aid)?;
-        let form = &state.forms[&lead.form_id];
-        let account = state.accounts.get(&aid)?;
-        Some(LeadPageData {
-            account_name: account.name.clone(),
-            form_name: form.name.clone(),
-            lead: lead.view(form),
-        })
-    }
-}
-
-/// What a lead's page shows.
-#[derive(Debug, Clone)]
-pub(crate) struct LeadPageData {
-    pub account_name: String,
-    pub form_name: String,
-    pub lead: crate::model::LeadView,
 }
 
 impl State {
+    /// The advertiser users a lead is routed to, by id.
+    fn routes_of(&self, lid: u64) -> &[u64] {
+        self.routes.get(&lid).map_or(&[], Vec::as_slice)
+    }
+
+    /// The name of an advertiser user of account `aid` (empty for one since removed
+    /// from the account's fixtures).
+    fn advertiser_name(&self, aid: u64, id: u64) -> &str {
+        self.accounts
+            .get(&aid)
+            .and_then(|a| a.advertisers.iter().find(|adv| adv.id == id))
+            .map_or("", |adv| adv.name.as_str())
+    }
+
+    /// Routes a lead to every advertiser user of its account; true when that
+    /// changed its routing.
+    fn route(&mut self, aid: u64, lid: u64) -> bool {
+        let all: Vec<u64> = self
+            .accounts
+            .get(&aid)
+            .map(|a| a.advertisers.iter().map(|adv| adv.id).collect())
+            .unwrap_or_default();
+        if self.routes_of(lid) == all.as_slice() {
+            return false;
+        }
+        self.set_routes(lid, all);
+        true
+    }
+
+    /// Routes lead `lid` to `advertisers`, leaving its former routing to a snapshot
+    /// that has not copied it yet.
+    fn set_routes(&mut self, lid: u64, advertisers: Vec<u64>) {
+        let now = self.routes.get(&lid).map_or(&[][..], Vec::as_slice);
+        self.leads.keep_routes_before(lid, now);
+        self.routes.insert(lid, advertisers);
+    }
+
+    /// A lead's public view, with its routing.
+    fn view(&self, lead: &Lead) -> crate::model::LeadView {
+        let mut view = lead.view(&self.forms[&lead.form_id]);
+        let routes = self.routes_of(lead.lid);
+        view.adv_users = routes
+            .iter()
+            .map(|&id| crate::model::AdvUser {
+                id,
+                name: self.advertiser_name(lead.aid, id).to_owned(),
+            })
+            .collect();
+        view.routes_to_advertisers = routes.to_vec();
+        view
+    }
+
     fn insert_lead(&mut self, lead: Lead) {
         self.index_lead(&lead);
         self.leads.insert(lead);
@@ -382,6 +274,11 @@ impl State {
             changed |= lead.status_id != s;
             lead.status_id = s;
         }
+        let aid = lead.aid;
+        if update.route_to_advertisers {
+            changed |= self.route(aid, lid);
+        }
+        let lead = self.leads.get_mut(lid).expect("checked above");
         if changed {
             lead.updated_at = now;
         }

@@ -3,16 +3,27 @@
 //! one done under the store's lock held every request for seconds.
 //!
 //! A snapshot copies the leads a chunk at a time from a table frozen for it (see
-//! `table`), taking the lock for each chunk only, and renders them outside it. A
-//! reset builds the fresh state outside the lock and swaps it in under it, taking
-//! care that no lead id handed out meanwhile is handed out again. The heavy part of
-//! either, done without the lock, runs at the lowest CPU priority (`background`).
+//! `table`), taking the lock for each chunk only, and renders them outside it. It
+//! freezes the table, takes the accounts and cuts the `--state` log in one hold of
+//! the lock, so it is exactly the state after the log's record `log_seq`: every
+//! later change goes to the log after that record, and the snapshot and the log's
+//! later records replay to the acknowledged state, each change once.
+//!
+//! A reset builds the fresh state outside the lock and swaps it in under it, taking
+//! care that no lead id handed out meanwhile is handed out again, and logs itself in
+//! that same hold, so the log has it after every change made to the old state and
+//! before every change made to the new. The heavy part of either, done without the
+//! lock, runs at the lowest CPU priority (`background`).
 
 use super::accounts::Form;
+use super::changes::Change;
 use super::load::{SNAPSHOT_VERSION, Snapshot, lead_spec};
+use super::table::Copied;
 use super::{Map, State, Store};
 use crate::background;
-use crate::fixtures::FixtureError;
+use crate::fixtures::{AccountSpec, Dataset, FixtureError, LeadSpec};
+use crate::holds::Timed;
+use std::sync::MutexGuard;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Leads copied under one hold of the lock: a fraction of a millisecond's work.
@@ -20,7 +31,7 @@ const CHUNK: u64 = 2_048;
 
 /// Leads copied (chunk by chunk) before they are rendered, at low priority, in one
 /// go: a bound on the copies held at once.
-const BATCH: u64 = 65_536;
+const BATCH: usize = 65_536;
 
 /// How many times a reset builds the fixtures outside the lock before it builds them
 /// under it (see [`Store::reset`]).
@@ -41,66 +52,133 @@ impl Drop for Thaw<'_> {
     }
 }
 
+/// A snapshot being taken: begun in one hold of the lock, then copied a chunk at a
+/// time ([`Export::copy_chunk`]) while requests go on.
+pub(crate) struct Export<'s> {
+    thaw: Thaw<'s>,
+    accounts: Vec<AccountSpec>,
+    next_lid: u64,
+    log_seq: u64,
+    /// The next lead id to copy.
+    from: u64,
+    /// A form never changes the names its leads' fields are shown under: copied
+    /// once, when its first lead is, it renders all of them outside the lock.
+    forms: Map<u64, Form>,
+    copies: Vec<Copied>,
+    leads: Vec<LeadSpec>,
+}
+
+/// A reset or a restore replaced the state before a snapshot of it was done.
+#[derive(Debug)]
+pub(crate) struct Replaced;
+
 impl Store {
     /// Everything, in the dataset format with lead ids: what `--state` writes. It is
     /// the state as it was when the call began, taken without holding the lock for
     /// more than a chunk of leads at a time; rendering it takes a while with many
     /// leads, so call it off the runtime's worker threads.
+    ///
+    /// With a log attached, the snapshot says up to which record it holds the
+    /// changes (`log_seq`), and the log starts a new segment after that record, so
+    /// the older segments can go once the snapshot is written.
     pub fn export(&self) -> Snapshot {
         loop {
-            if let Some(snapshot) = self.try_export() {
-                return snapshot;
-            }
-            // A reset or a restore replaced the state mid-way: begin again on the new.
-        }
-    }
-
-    /// A snapshot, or `None` when the state was replaced before it was done.
-    fn try_export(&self) -> Option<Snapshot> {
-        let id = SNAPSHOTS.fetch_add(1, Ordering::Relaxed);
-        let (accounts, next_lid, mut from, count) = {
-            let mut state = self.lock();
-            let next_lid = state.next_lid;
-            state.leads.freeze(id, next_lid);
-            let first = state.leads.first_lid();
-            (state.account_specs(), next_lid, first, state.leads.len())
-        };
-        let _thaw = Thaw { store: self, id };
-        // A form never changes the names its leads' fields are shown under: copied
-        // once, when its first lead is, it renders all of them outside the lock.
-        let mut forms: Map<u64, Form> = Map::default();
-        let mut leads = Vec::with_capacity(count);
-        while from < next_lid {
-            let batch_end = from.saturating_add(BATCH).min(next_lid);
-            let mut batch = Vec::new();
-            while from < batch_end {
-                let to = from.saturating_add(CHUNK).min(batch_end);
-                let mut state = self.lock();
-                let chunk = state.leads.copy_frozen(id, from, to)?;
-                for lead in &chunk {
-                    forms
-                        .entry(lead.form_id)
-                        .or_insert_with(|| state.forms[&lead.form_id].clone());
+            let mut export = self.begin_export();
+            loop {
+                match export.copy_chunk() {
+                    Ok(true) => {}
+                    Ok(false) => return export.finish(),
+                    // Begin again on the new state.
+                    Err(Replaced) => break,
                 }
-                drop(state);
-                batch.extend(chunk);
-                from = to;
             }
-            let (forms, copies, rendered) = (&forms, &batch, &mut leads);
-            background::run(move || {
-                rendered.extend(copies.iter().map(|l| lead_spec(l, &forms[&l.form_id])));
-            });
-            // Freed here, by the thread that allocated the copies (see `background`).
-            drop(batch);
         }
-        Some(Snapshot {
-            version: SNAPSHOT_VERSION,
-            next_lid,
-            accounts,
-            leads,
-        })
     }
 
+    /// Begins a snapshot of the state as it is now.
+    pub(crate) fn begin_export(&self) -> Export<'_> {
+        let id = SNAPSHOTS.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.lock();
+        let next_lid = state.next_lid;
+        state.leads.freeze(id, next_lid);
+        // In the same hold: the snapshot holds the changes of exactly the records up
+        // to this one.
+        let log_seq = self.shared.log.get().map_or(0, |log| log.cut());
+        let from = state.leads.first_lid();
+        let count = state.leads.len();
+        let accounts = state.account_specs();
+        drop(state);
+        Export {
+            thaw: Thaw { store: self, id },
+            accounts,
+            next_lid,
+            log_seq,
+            from,
+            forms: Map::default(),
+            copies: Vec::new(),
+            leads: Vec::with_capacity(count),
+        }
+    }
+}
+
+impl Export<'_> {
+    /// Copies the next chunk of leads under the lock; false once every lead is
+    /// copied. Every [`BATCH`] leads, renders the copies outside the lock.
+    pub(crate) fn copy_chunk(&mut self) -> Result<bool, Replaced> {
+        if self.from >= self.next_lid {
+            return Ok(false);
+        }
+        let to = self.from.saturating_add(CHUNK).min(self.next_lid);
+        let mut guard = self.thaw.store.lock();
+        let state = &mut *guard;
+        let chunk = state
+            .leads
+            .copy_frozen(self.thaw.id, self.from, to, &state.routes)
+            .ok_or(Replaced)?;
+        for (lead, _) in &chunk {
+            self.forms
+                .entry(lead.form_id)
+                .or_insert_with(|| state.forms[&lead.form_id].clone());
+        }
+        drop(guard);
+        self.copies.extend(chunk);
+        self.from = to;
+        if self.copies.len() >= BATCH {
+            self.render();
+        }
+        Ok(true)
+    }
+
+    /// Renders the copies made so far, at low priority, and frees them.
+    fn render(&mut self) {
+        let copies = std::mem::take(&mut self.copies);
+        let (forms, rendered) = (&self.forms, &mut self.leads);
+        background::run(|| {
+            rendered.extend(
+                copies
+                    .iter()
+                    .map(|(lead, routes)| lead_spec(lead, &forms[&lead.form_id], routes.clone())),
+            );
+        });
+        // Freed here, by the thread that allocated the copies (see `background`).
+        drop(copies);
+    }
+
+    /// The snapshot, once every lead is copied.
+    pub(crate) fn finish(mut self) -> Snapshot {
+        debug_assert!(self.from >= self.next_lid, "a snapshot copied whole");
+        self.render();
+        Snapshot {
+            version: SNAPSHOT_VERSION,
+            next_lid: self.next_lid,
+            accounts: std::mem::take(&mut self.accounts),
+            leads: std::mem::take(&mut self.leads),
+            log_seq: self.log_seq,
+        }
+    }
+}
+
+impl Store {
     /// Back to the dataset the store started from. Lead, created-account and
     /// created-form ids keep increasing, so an id handed out before the reset is
     /// never reused.
@@ -114,6 +192,12 @@ impl Store {
     /// files changed and no longer load, the error says why and the state is left as
     /// it was. The old state is freed after the lock is released, in the background.
     pub fn reset(&self) -> Result<(), FixtureError> {
+        self.reset_between(|| {})
+    }
+
+    /// [`Store::reset`], running `meanwhile` after each build, before its swap: a
+    /// test's requests made while a reset is built.
+    pub(crate) fn reset_between(&self, mut meanwhile: impl FnMut()) -> Result<(), FixtureError> {
         let dataset = &self.shared.dataset;
         let floor_now = self.lock().next_lid;
         // The fresh leads' ids start at `floor`; `[floor, reserved)` is set aside for
@@ -121,15 +205,12 @@ impl Store {
         let (mut floor, mut reserved) = (floor_now, floor_now);
         for _ in 0..RESET_ATTEMPTS {
             let phone_match = self.shared.phone_match;
-            let mut fresh = background::run(|| State::from_dataset(dataset, phone_match, floor))?;
+            let fresh = background::run(|| State::from_dataset(dataset, phone_match, floor))?;
+            meanwhile();
             let mut state = self.lock();
             // Requests took the ids from `reserved` to `state.next_lid` meanwhile.
             if fresh.next_lid <= reserved || state.next_lid == reserved {
-                keep_counters(&mut fresh, &state);
-                let old = std::mem::replace(&mut *state, fresh);
-                self.changed();
-                drop(state);
-                background::drop_later(old);
+                self.swap_in(state, fresh, floor, true);
                 return Ok(());
             }
             let needed = fresh.next_lid - floor;
@@ -139,26 +220,49 @@ impl Store {
         }
         // The dataset keeps needing more ids than were set aside (its files grow as
         // they are read): build it under the lock.
-        self.replace_with(dataset, 0)
+        self.replace_with(dataset, 0, true)
     }
 
     /// Builds a state from `dataset` and swaps it in, all under one lock, keeping
-    /// every id counter at least where it was: for a restore, at start, and for a
-    /// reset that could not be done outside the lock.
+    /// every id counter at least where it was: for a restore, at start (the log's
+    /// base, not a change in it), and for a reset that could not be done outside the
+    /// lock (`logged`).
     pub(super) fn replace_with(
         &self,
-        dataset: &crate::fixtures::Dataset,
+        dataset: &Dataset,
         lid_floor: u64,
+        logged: bool,
     ) -> Result<(), FixtureError> {
-        let mut state = self.lock();
+        let state = self.lock();
         let floor = state.next_lid.max(lid_floor);
-        let mut fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
+        let fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
+        self.swap_in(state, fresh, floor, logged);
+        Ok(())
+    }
+
+    /// Swaps `fresh`, whose leads are numbered from `floor`, in for the state
+    /// `state` guards, keeping every id counter at least where it was, and logs it
+    /// as a reset when `logged`. The old state is freed in the background.
+    fn swap_in(
+        &self,
+        mut state: Timed<MutexGuard<'_, State>>,
+        mut fresh: State,
+        floor: u64,
+        logged: bool,
+    ) {
         keep_counters(&mut fresh, &state);
+        if logged {
+            self.log(&Change::Reset {
+                lid_floor: floor,
+                next_lid: fresh.next_lid,
+                next_aid: fresh.next_aid,
+                next_form: fresh.next_form,
+            });
+        }
         let old = std::mem::replace(&mut *state, fresh);
         self.changed();
         drop(state);
         background::drop_later(old);
-        Ok(())
     }
 }
 
@@ -170,3 +274,7 @@ fn keep_counters(fresh: &mut State, old: &State) {
     fresh.next_aid = fresh.next_aid.max(old.next_aid);
     fresh.next_form = fresh.next_form.max(old.next_form);
 }
+
+/// Leads a chunk copies, for the tests that interleave changes with one.
+#[cfg(test)]
+pub(crate) const CHUNK_LEADS: u64 = CHUNK;

@@ -6,7 +6,10 @@
 //! releasing the lock in between, from a table [frozen](LeadTable::freeze) for it: a
 //! lead changed before the snapshot has copied it first leaves a copy of its former
 //! self with the freeze, and the snapshot takes that copy. So the snapshot is of the
-//! table as it was when the freeze began, whatever happens meanwhile.
+//! table as it was when the freeze began, whatever happens meanwhile. A lead's
+//! routing lives beside the table (few leads are routed), and its change is kept the
+//! same way: the store tells the table before it changes one
+//! ([`LeadTable::keep_routes_before`]).
 
 use super::Map;
 use super::lead::Lead;
@@ -29,14 +32,26 @@ pub(crate) struct LeadTable {
 
 /// A snapshot in progress: of the leads with ids below `upto`, as they were when it
 /// began. Those below `copied_below` it has copied; a later one that changes first
-/// leaves its former self (or its absence) in `before`.
+/// leaves its former self (or its absence) in `before`, and its former routing in
+/// `routes_before`.
 #[derive(Debug, Clone)]
 struct Frozen {
     id: u64,
     upto: u64,
     copied_below: u64,
     before: Map<u64, Option<Lead>>,
+    routes_before: Map<u64, Vec<u64>>,
 }
+
+impl Frozen {
+    /// Whether the snapshot still has to copy lead `lid`.
+    fn pending(&self, lid: u64) -> bool {
+        (self.copied_below..self.upto).contains(&lid)
+    }
+}
+
+/// A lead as a snapshot copied it, with the advertiser users it was routed to.
+pub(crate) type Copied = (Lead, Vec<u64>);
 
 impl LeadTable {
     /// A table of leads whose ids run one after another: the vector becomes the
@@ -113,8 +128,18 @@ impl LeadTable {
         }
         let now = self.get(lid).cloned();
         for f in &mut self.frozen {
-            if (f.copied_below..f.upto).contains(&lid) && !f.before.contains_key(&lid) {
+            if f.pending(lid) && !f.before.contains_key(&lid) {
                 f.before.insert(lid, now.clone());
+            }
+        }
+    }
+
+    /// Before lead `lid`'s routing changes from `now`: each snapshot that holds the
+    /// lead and has not copied it yet keeps that routing (the first time only).
+    pub fn keep_routes_before(&mut self, lid: u64, now: &[u64]) {
+        for f in &mut self.frozen {
+            if f.pending(lid) && !f.routes_before.contains_key(&lid) {
+                f.routes_before.insert(lid, now.to_vec());
             }
         }
     }
@@ -127,6 +152,7 @@ impl LeadTable {
             upto,
             copied_below: self.base,
             before: Map::default(),
+            routes_before: Map::default(),
         });
     }
 
@@ -136,11 +162,17 @@ impl LeadTable {
     }
 
     /// The leads of snapshot `id` with ids from `from` to `to` (not included), as
-    /// they were when it began, copied; afterwards they may change freely. The
-    /// snapshot copies its ids in increasing order. `None` when the table has no
-    /// such snapshot: it replaced the one that had it (a reset), and the snapshot
-    /// must begin again.
-    pub fn copy_frozen(&mut self, id: u64, from: u64, to: u64) -> Option<Vec<Lead>> {
+    /// they were when it began, copied with their routing (`routes`, the store's
+    /// routing now); afterwards they may change freely. The snapshot copies its ids
+    /// in increasing order. `None` when the table has no such snapshot: it replaced
+    /// the one that had it (a reset), and the snapshot must begin again.
+    pub fn copy_frozen(
+        &mut self,
+        id: u64,
+        from: u64,
+        to: u64,
+        routes: &Map<u64, Vec<u64>>,
+    ) -> Option<Vec<Copied>> {
         let (base, slots) = (self.base, &self.slots);
         let f = self.frozen.iter_mut().find(|f| f.id == id)?;
         let to = to.min(f.upto);
@@ -153,7 +185,12 @@ impl LeadTable {
                     .and_then(|i| slots.get(usize::try_from(i).ok()?))
                     .and_then(Clone::clone),
             };
-            copied.extend(lead);
+            let routed = f.routes_before.remove(&lid);
+            if let Some(lead) = lead {
+                let routed =
+                    routed.unwrap_or_else(|| routes.get(&lid).cloned().unwrap_or_default());
+                copied.push((lead, routed));
+            }
         }
         f.copied_below = f.copied_below.max(to);
         Some(copied)
@@ -173,13 +210,12 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             status_id,
-            is_disrupted: false,
         };
         Lead::new(head, Lead::pack(vec![(0u16, "x")]))
     }
 
-    fn statuses(leads: &[Lead]) -> Vec<(u64, u32)> {
-        leads.iter().map(|l| (l.lid, l.status_id)).collect()
+    fn statuses(leads: &[Copied]) -> Vec<(u64, u32)> {
+        leads.iter().map(|(l, _)| (l.lid, l.status_id)).collect()
     }
 
     #[test]
@@ -187,7 +223,7 @@ mod tests {
         let mut table = LeadTable::from_consecutive((10..20).map(|lid| lead(lid, 1)).collect());
         table.freeze(7, 20);
         assert_eq!(
-            statuses(&table.copy_frozen(7, 10, 13).unwrap()),
+            statuses(&table.copy_frozen(7, 10, 13, &Map::default()).unwrap()),
             [(10, 1), (11, 1), (12, 1)]
         );
         // Changes after the freeze: to a lead copied already, to one not copied yet
@@ -196,7 +232,7 @@ mod tests {
         table.get_mut(15).unwrap().status_id = 2;
         table.get_mut(15).unwrap().status_id = 3;
         table.insert(lead(20, 2));
-        let rest = table.copy_frozen(7, 13, 25).unwrap();
+        let rest = table.copy_frozen(7, 13, 25, &Map::default()).unwrap();
         assert_eq!(
             statuses(&rest),
             (13..20).map(|lid| (lid, 1)).collect::<Vec<_>>(),
@@ -210,11 +246,32 @@ mod tests {
         table.thaw(7);
         assert!(table.frozen.is_empty());
         assert!(
-            table.copy_frozen(7, 10, 20).is_none(),
+            table.copy_frozen(7, 10, 20, &Map::default()).is_none(),
             "no such snapshot any more"
         );
         // Thawed, a change keeps nothing.
         table.get_mut(16).unwrap().status_id = 2;
         assert!(table.frozen.is_empty());
+    }
+
+    #[test]
+    fn a_frozen_table_is_copied_with_the_routing_it_had_when_frozen() {
+        let mut table = LeadTable::from_consecutive((10..14).map(|lid| lead(lid, 1)).collect());
+        let mut routes: Map<u64, Vec<u64>> = Map::default();
+        routes.insert(12, vec![501]);
+        table.freeze(3, 14);
+        // Routed after the freeze: a lead that was not, one that was (twice).
+        for (lid, to) in [(11, vec![501, 502]), (12, vec![502]), (12, vec![])] {
+            let now = routes.get(&lid).cloned().unwrap_or_default();
+            table.keep_routes_before(lid, &now);
+            routes.insert(lid, to);
+        }
+        let copied = table.copy_frozen(3, 10, 14, &routes).unwrap();
+        let routing: Vec<(u64, Vec<u64>)> = copied.into_iter().map(|(l, r)| (l.lid, r)).collect();
+        assert_eq!(
+            routing,
+            [(10, vec![]), (11, vec![]), (12, vec![501]), (13, vec![])],
+            "the snapshot sees every lead routed as it was"
+        );
     }
 }

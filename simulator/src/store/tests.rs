@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::api::{lookup, submit, update};
-use crate::request::{Part, parse_urlencoded};
+use crate::fixtures::Scope;
+use crate::request::{Part, TokenHeader, parse_urlencoded};
 
 fn embedded() -> Store {
     Store::new(Dataset::embedded(), PhoneMatch::Exact).unwrap()
@@ -25,7 +26,7 @@ fn a_snapshot_with_ids_far_apart_is_refused_not_allocated() {
     alone.leads[0].lid = Some(u64::MAX);
     let mut spaced = base.clone();
     for (i, lead) in spaced.leads.iter_mut().enumerate() {
-        lead.lid = Some(100_001 + i as u64 * (load::MAX_ID_GAP - 1));
+        lead.lid = Some(117_000_001 + i as u64 * (load::MAX_ID_GAP - 1));
     }
     for bad in [alone, spaced] {
         assert!(store.restore(bad, "state.json").is_err());
@@ -52,10 +53,10 @@ fn only_a_change_moves_the_generation() {
     let before = store.generation();
     let wrong = parse_urlencoded(b"lm_form=5001&lm_key=nope", Part::Query).unwrap();
     assert!(submit::create(&store, &wrong, 0, &mut Vec::new()).is_err());
-    let other = TokenHeader::Value("t-4410-rw");
+    let other = TokenHeader::Value("U-469b746ec85079b2.6a06dc098e7343dd");
     assert!(update::change(&store, "3305", other, &wrong, 0, &mut Vec::new()).is_err());
     assert_eq!(store.generation(), before, "refused calls change nothing");
-    let ok = parse_urlencoded(b"lm_form=5001&lm_key=k-5001-3fa9c21e&name=x", Part::Query).unwrap();
+    let ok = parse_urlencoded(b"lm_form=5001&lm_key=77bc0ec981&name=x", Part::Query).unwrap();
     submit::create(&store, &ok, 0, &mut Vec::new()).unwrap();
     assert_ne!(store.generation(), before);
 }
@@ -65,7 +66,7 @@ fn a_changed_phone_leaves_no_entry_under_the_old_one() {
     // Lookups check each lead's own phone, so a stale entry would not show in an
     // answer: it would only make the index grow with every phone change.
     let store = embedded();
-    let token = TokenHeader::Value("t-3305-rw");
+    let token = TokenHeader::Value("U-d5f9403e30b5281d.6484eb0eaa3c4f85");
     let lid = store
         .read_account("3305", token, Scope::Read, |account| {
             Ok(account.by_phone_latest("0521234567", usize::MAX).0[0].lid)
@@ -86,7 +87,7 @@ fn a_changed_phone_leaves_no_entry_under_the_old_one() {
 #[test]
 fn another_accounts_token_never_tells_which_account_ids_exist() {
     let store = embedded();
-    let token = TokenHeader::Value("t-4410-rw");
+    let token = TokenHeader::Value("U-469b746ec85079b2.6a06dc098e7343dd");
     let existing = lookup::find(&store, "3305", token, Some("1"), usize::MAX)
         .err()
         .unwrap();

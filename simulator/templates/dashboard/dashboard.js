@@ -68,7 +68,9 @@
       element('span', 'outcome', outcome(entry)));
     if (entry.diagnostics.length) {
       const n = entry.diagnostics.length;
-      line.append(element('span', 'badge diag', n + (n === 1 ? ' diagnostic' : ' diagnostics')));
+      const errors = entry.diagnostics.filter((d) => d.level === 'error').length;
+      line.append(element('span', 'badge diag' + (errors ? ' error' : ''),
+        n + (n === 1 ? ' diagnostic' : ' diagnostics') + (errors ? ', ' + errors + ' error' + (errors === 1 ? '' : 's') : '')));
     }
     if (entry.fault) line.append(element('span', 'badge fault', 'fault'));
     const time = element('time', '', new Date(entry.at).toLocaleTimeString());
@@ -99,8 +101,10 @@
     if (entry.diagnostics.length) {
       box.append(element('h3', '', 'Diagnostics'));
       const list = element('ul', 'diagnostics');
-      for (const text of entry.diagnostics) {
-        const item = element('li', 'diagnostic', text);
+      for (const diagnostic of entry.diagnostics) {
+        const item = element('li', 'diagnostic ' + diagnostic.level);
+        item.append(element('span', 'level', diagnostic.level === 'error' ? 'Error: ' : 'Note: '),
+          element('span', '', diagnostic.text));
         item.dir = 'auto';
         list.append(item);
       }

@@ -13,6 +13,7 @@
 )]
 
 pub mod ordering;
+pub mod program;
 
 use leadim_simulator::{AccountConfig, JournalEntry, JournalFilter, LeadView, SimulatorHandle};
 use reqwest::{Client, RequestBuilder, Response, header};
@@ -23,23 +24,23 @@ pub const AID: u64 = 3305;
 /// Its enabled form and key.
 pub const FORM: &str = "5001";
 /// The key of form 5001.
-pub const KEY: &str = "k-5001-3fa9c21e";
+pub const KEY: &str = "77bc0ec981";
 /// Its disabled form and key.
 pub const DISABLED_FORM: &str = "5002";
 /// The key of form 5002.
-pub const DISABLED_FORM_KEY: &str = "k-5002-b70d4e58";
+pub const DISABLED_FORM_KEY: &str = "9505e17dc8";
 /// The thank-you page of form 5001.
 pub const THANK_YOU_5001: &str = "https://www.shamir-bituach.co.il/todah";
 /// Read+write token of 3305.
-pub const RW: &str = "t-3305-rw";
+pub const RW: &str = "U-d5f9403e30b5281d.6484eb0eaa3c4f85";
 /// Read-only token of 3305.
-pub const R: &str = "t-3305-r";
+pub const R: &str = "U-dea50575670d43f1.14b495e59157e708";
 /// Write-only token of 3305.
-pub const W: &str = "t-3305-w";
+pub const W: &str = "U-c1d6452b6f5a0cfb.1f2e00d9e5381855";
 /// Account 4410 (real estate) and its read+write token.
 pub const AID_4410: u64 = 4410;
 /// Read+write token of 4410.
-pub const RW_4410: &str = "t-4410-rw";
+pub const RW_4410: &str = "U-469b746ec85079b2.6a06dc098e7343dd";
 /// The phone of דנה כהן (3305), stored as `0521234567`.
 pub const DANA_PHONE: &str = "0521234567";
 /// The auth header.

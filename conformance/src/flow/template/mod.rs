@@ -194,7 +194,7 @@ mod tests {
             phone: Some("972521234567".into()),
             title: Some("  דנה כהן ".into()),
             url: Some("https://texter.example/chats/c-17".into()),
-            crm_data: json!({"מטפל": "יוסי", "result": 100017, "a.b": "dotted", "list": [1, 2]})
+            crm_data: json!({"מטפל": "יוסי", "result": 117000017, "a.b": "dotted", "list": [1, 2]})
                 .as_object()
                 .cloned(),
             ..Chat::default()
@@ -218,7 +218,7 @@ mod tests {
             NodeResult {
                 text: None,
                 status_code: Some(200),
-                response: json!({"status": "success", "result": 100018, "data": [{"firstName": "דנה"}]}),
+                response: json!({"status": "success", "result": 117000018, "data": [{"firstName": "דנה"}]}),
             },
         );
         Scope::new(&chat, &state)
@@ -238,7 +238,7 @@ mod tests {
             ok("%chat:id%|%chat:url%"),
             "c-17|https://texter.example/chats/c-17"
         );
-        assert_eq!(ok("%chat:crmData.result%"), "100017");
+        assert_eq!(ok("%chat:crmData.result%"), "117000017");
         assert_eq!(ok("%chat:crmData.list.1%"), "2");
         assert_eq!(ok("%chat:crmData.list[0]%"), "1");
         assert_eq!(
@@ -267,7 +267,7 @@ mod tests {
     fn state_provider() {
         assert_eq!(ok("%state:node.ask_email.text%"), "Dana@Example.co.il");
         assert_eq!(ok("%state:node.create_lead.statusCode%"), "200");
-        assert_eq!(ok("%state:node.create_lead.response.result%"), "100018");
+        assert_eq!(ok("%state:node.create_lead.response.result%"), "117000018");
         assert_eq!(
             ok("%state:node.create_lead.response.data.0.firstName%"),
             "דנה"

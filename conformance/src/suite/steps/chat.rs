@@ -57,7 +57,7 @@ fn message(direction: &str, text: String) -> Result<Message, String> {
             ));
         }
     };
-    Ok(Message { direction, text })
+    Ok(Message::text(direction, text))
 }
 
 #[given(regex = r#"^the contact answered (\w+) with (".*")$"#)]

@@ -37,6 +37,9 @@ pub enum Fault {
     Hang,
     /// An answer that comes after the adapter's timeout.
     Latency,
+    /// An answer that comes just before the adapter's timeout: each request alone
+    /// is in time, two of them together are not.
+    LatencyUnder,
 }
 
 impl FromStr for Fault {
@@ -58,6 +61,7 @@ impl FromStr for Fault {
             "a reset connection" => Self::Reset,
             "a hang" => Self::Hang,
             "latency beyond the adapter's timeout" => Self::Latency,
+            "latency just under the adapter's timeout" => Self::LatencyUnder,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }
@@ -82,11 +86,21 @@ impl Fault {
             Self::Reset => AnswerFault::Reset.into(),
             Self::Hang => AnswerFault::Hang.into(),
             Self::Latency => FaultKind::Latency {
-                ms: u64::try_from((adapter_timeout + Duration::from_millis(1500)).as_millis())
-                    .unwrap_or(u64::MAX),
+                ms: millis(adapter_timeout + Duration::from_millis(1500)),
+            },
+            // Nine tenths: far enough under the timeout that one request is surely in
+            // time on a busy machine, close enough that the three formats of a lookup
+            // that finds nothing take 2.7 times the timeout, far past the deadline and
+            // its one-second margin (5.4 s against 3 s at the default 2 s).
+            Self::LatencyUnder => FaultKind::Latency {
+                ms: millis(adapter_timeout * 9 / 10),
             },
         }
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[given(

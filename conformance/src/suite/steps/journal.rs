@@ -7,6 +7,8 @@
     reason = "cucumber parses each captured step argument with `FromStr` into an owned value, so a step function cannot borrow it"
 )]
 
+use std::time::{Duration, Instant};
+
 use cucumber::gherkin::Step;
 use cucumber::then;
 use leadim_simulator::JournalEntry;
@@ -23,6 +25,29 @@ impl LeadimWorld {
             .into_iter()
             .filter(|e| endpoint.matches(e))
             .collect()
+    }
+
+    /// When the first request at or after `since` arrived for this account. A
+    /// request held by a `latency` fault is journaled only once answered, so this
+    /// waits for one to show up, up to the run's answer limit plus 5 s; `None` when
+    /// none did.
+    pub(crate) async fn first_request_since(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Option<jiff::Timestamp> {
+        let deadline = Instant::now() + self.ctx().answer_limit() + Duration::from_secs(5);
+        loop {
+            let first = self
+                .journal()
+                .iter()
+                .filter_map(|e| e.at.parse::<jiff::Timestamp>().ok())
+                .filter(|at| *at >= since)
+                .min();
+            if first.is_some() || Instant::now() >= deadline {
+                return first;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The last entry of one endpoint ("the submit request").

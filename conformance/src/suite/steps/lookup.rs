@@ -73,11 +73,14 @@ impl LeadimWorld {
         }
     }
 
-    /// The seeded lead created last (by `created_at`, then id), as Lead.IM orders them.
+    /// The newest seeded lead as Lead.IM orders them (`M9-newest-first`): by
+    /// `created_at`, then `updated_at`, then id.
     pub(crate) fn newest_seeded(&self) -> Result<&LeadView, String> {
         self.seeded
             .iter()
-            .max_by(|a, b| (&a.created_at, a.lid).cmp(&(&b.created_at, b.lid)))
+            .max_by(|a, b| {
+                (&a.created_at, &a.updated_at, a.lid).cmp(&(&b.created_at, &b.updated_at, b.lid))
+            })
             .ok_or_else(|| "no lead was seeded".into())
     }
 }

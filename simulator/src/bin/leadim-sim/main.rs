@@ -1,10 +1,14 @@
 //! `leadim-sim`: the simulator as a program. It only parses arguments and calls the
 //! library.
 
+mod banner;
+
 use anyhow::Context;
+use banner::print_banner;
 use clap::{Parser, Subcommand, ValueEnum};
-use leadim_simulator::state_file::StateFile;
-use leadim_simulator::{Dataset, DefaultAccount, PhoneMatch, Simulator, contract};
+use leadim_simulator::state_file::{Durability, Loaded, StateFile};
+use leadim_simulator::{Dataset, PhoneMatch, Simulator, contract};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -17,7 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// A fake Lead.IM CRM API for testing adapters and bot flows: no credentials, Hebrew
 /// fixtures, a journal of every request at /__admin/requests.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(name = "leadim-sim", version, about, long_about = None)]
 struct Args {
     /// Address to listen on.
     #[arg(long, env = "LEADIM_SIM_HOST", default_value = "127.0.0.1")]
@@ -42,10 +46,16 @@ struct Args {
     /// Most bytes the journal keeps (estimated).
     #[arg(long, env = "LEADIM_SIM_JOURNAL_BYTES", default_value_t = leadim_simulator::journal::DEFAULT_MAX_BYTES)]
     journal_bytes: usize,
-    /// Keep the state in this file: loaded at start, written atomically on shutdown
-    /// and every --snapshot-interval seconds when it changed.
+    /// Keep the state in this file: loaded at start; every change is written to its
+    /// log (FILE.wal.N) before it is answered, so a crash of the process loses
+    /// nothing acknowledged; a snapshot on shutdown and every --snapshot-interval
+    /// seconds compacts the log.
     #[arg(long, env = "LEADIM_SIM_STATE", value_name = "FILE")]
     state: Option<PathBuf>,
+    /// With --state: also fsync the log before answering (one fsync for the changes
+    /// written together), so a power loss loses nothing acknowledged either.
+    #[arg(long, env = "LEADIM_SIM_FSYNC", requires = "state")]
+    fsync: bool,
     /// Seconds between state snapshots (with --state).
     #[arg(
         long,
@@ -165,20 +175,57 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    if !(args.snapshot_interval > 0.0 && args.snapshot_interval.is_finite()) {
-        anyhow::bail!("--snapshot-interval must be a positive number of seconds");
-    }
-    let (simulator, state) = build(&args)?;
+    check(&args)?;
+    // The state file first: a folder that is missing or read-only, or a state
+    // another simulator uses, is refused before a large dataset is loaded.
+    let state = match &args.state {
+        Some(path) => {
+            let durability = if args.fsync {
+                Durability::PowerLoss
+            } else {
+                Durability::Process
+            };
+            Some(StateFile::open(path, durability).context("cannot use the state file")?)
+        }
+        None => None,
+    };
+    let (simulator, state) = build(&args, state)?;
     let (listener, local) = bind(&args).await?;
-    print_banner(&simulator, &format!("http://{local}"));
+    let shutdown = shutdown_signal()?;
+    print_banner(&simulator, local, state.as_ref());
     tracing::info!(%local, "ready");
-    serve(simulator, listener, state, args.snapshot_interval).await?;
+    let state = state.map(|(file, _)| file);
+    serve(simulator, listener, shutdown, state, args.snapshot_interval).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// The simulator the flags describe, with the state file's leads when there is one.
-fn build(args: &Args) -> anyhow::Result<(Simulator, Option<StateFile>)> {
+/// Flags that parse but cannot work.
+fn check(args: &Args) -> anyhow::Result<()> {
+    if !(args.snapshot_interval > 0.0 && args.snapshot_interval.is_finite()) {
+        anyhow::bail!("--snapshot-interval must be a positive number of seconds");
+    }
+    // An unset CI secret arrives as an empty string: taking it for "no token" would
+    // open the admin API silently (and, on a public address, hide the warning).
+    let empty_env = std::env::var_os("LEADIM_SIM_ADMIN_TOKEN").is_some_and(|v| v.is_empty());
+    let empty_flag = args
+        .admin_token
+        .as_ref()
+        .is_some_and(|t| t.trim().is_empty());
+    if empty_flag || (args.admin_token.is_none() && empty_env) {
+        anyhow::bail!(
+            "the admin token is empty (--admin-token '' or an empty LEADIM_SIM_ADMIN_TOKEN, such as an unset CI secret): \
+             give a token, or leave the option out to run the admin API without one"
+        );
+    }
+    Ok(())
+}
+
+/// The simulator the flags describe, with the state file's state loaded into it.
+fn build(
+    args: &Args,
+    state: Option<StateFile>,
+) -> anyhow::Result<(Simulator, Option<(StateFile, Loaded)>)> {
     let dataset = match &args.fixtures {
         Some(dir) => Dataset::load_dir(dir).context("cannot load the fixtures")?,
         None => Dataset::embedded(),
@@ -195,14 +242,16 @@ fn build(args: &Args) -> anyhow::Result<(Simulator, Option<StateFile>)> {
         .idle_timeout(std::time::Duration::from_secs(args.idle_timeout))
         .max_connections(args.max_connections)
         .build()?;
-    let state = args.state.as_ref().map(StateFile::new);
-    if let Some(file) = &state
-        && file
-            .restore_into(simulator.store())
-            .context("cannot use the state file")?
-    {
-        tracing::info!(path = %file.path().display(), "state restored");
-    }
+    let state = match state {
+        Some(mut file) => {
+            let loaded = file
+                .load_into(simulator.store())
+                .context("cannot use the state file")?;
+            tracing::info!(path = %file.path().display(), snapshot = loaded.snapshot, replayed = loaded.replayed, "state loaded");
+            Some((file, loaded))
+        }
+        None => None,
+    };
     Ok((simulator, state))
 }
 
@@ -229,49 +278,13 @@ async fn bind(args: &Args) -> anyhow::Result<(tokio::net::TcpListener, SocketAdd
     Ok((listener, local))
 }
 
-/// Where the simulator listens, what it holds, and a crmConfig to paste.
-fn print_banner(simulator: &Simulator, base: &str) {
-    let store = simulator.store();
-    let counts = store.counts();
-    println!("leadim-sim listening on {base}");
-    println!(
-        "  fixtures: {} ({} accounts, {} leads); phone match: {}",
-        store.origin(),
-        counts.accounts,
-        counts.leads,
-        store.phone_match()
-    );
-    println!("  journal:  {base}/__admin/requests   health: {base}/__admin/health");
-    if let Some(DefaultAccount {
-        aid,
-        lm_form,
-        lm_key,
-        token,
-    }) = store.default_account()
-    {
-        let config = serde_json::json!({
-            "lm_form": lm_form.to_string(),
-            "lm_key": lm_key,
-            "token": token,
-            "getCustomerDetailsUrl": format!("{base}/apiproxy/{aid}/api/leads_get.ashx"),
-            "nameField": leadim_simulator::fields::NAME,
-            "onlyDisplayData": false,
-        });
-        println!("crmConfig for account {aid} (paste into Texter):");
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&config).expect("a JSON value prints")
-        );
-        println!("update URL: {base}/apiproxy/{aid}/api/lead_update.ashx");
-        println!("submit URL (stands for https://api.lead.im/v2/submit): {base}/v2/submit");
-    }
-}
-
 /// Serves until Ctrl-C or SIGTERM, keeping the state file, then takes the final
-/// snapshot once the last request in flight has finished.
+/// snapshot once the last request in flight has finished. A final snapshot that
+/// cannot be written is an error: the exit status says so.
 async fn serve(
     simulator: Simulator,
     listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()>,
     state: Option<StateFile>,
     interval: f64,
 ) -> anyhow::Result<()> {
@@ -283,11 +296,15 @@ async fn serve(
             let _ = keeper_stop.await;
         }))
     });
-    simulator.run(listener, shutdown_signal()).await?;
+    let served = simulator.run(listener, shutdown).await;
     let _ = stop_keeper.send(());
     if let Some(keeper) = keeper {
-        let _ = keeper.await;
+        keeper
+            .await
+            .context("the state file's keeper failed")?
+            .context("cannot write the last snapshot of the state file")?;
     }
+    served?;
     Ok(())
 }
 
@@ -350,8 +367,13 @@ fn bracket(host: &str) -> String {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: in a CI log or a file, escape codes
+    // are noise (and NO_COLOR turns them off anywhere).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -359,24 +381,27 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at Ctrl-C or SIGTERM. The handlers are installed now, not when the
+/// future is first polled: a SIGTERM sent as soon as the banner is out must stop the
+/// program gracefully, not kill it.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
+    let (mut interrupt, mut term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind| signal(kind).context("cannot install the signal handlers");
+        (
+            install(SignalKind::interrupt())?,
+            install(SignalKind::terminate())?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = term.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
