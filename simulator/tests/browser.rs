@@ -137,19 +137,45 @@ async fn a_hebrew_submit_appears_in_the_open_journal(b: Client) {
     b.goto(&ui(&sim, "/journal")).await.unwrap();
     find(&b, "#journal").await;
     run_js(&b, "window.notReloaded = true; return null").await;
+    // Two lookups before: the submit's row is found among others.
+    let http = client();
+    let lookup_url = &account.get_customer_details_url;
+    lookup_response(&http, lookup_url, &account.token, "0521234567").await;
+    lookup_response(
+        &http,
+        lookup_url,
+        "U-0000000000000000.0000000000000000",
+        "0521234567",
+    )
+    .await;
     let answer = submit(
         &client(),
         &account,
         &[
             ("name", "דנה כהן"),
             ("phone", "052-123-4567"),
-            ("fld_city", "חיפה"),
+            ("fld_city", "<b>חיפה</b>"),
             ("fld_pet", "חתול"),
         ],
     )
     .await;
     assert_eq!(answer["status"], "success", "{answer}");
-    let row = find(&b, "#journal li.entry.has-diagnostics").await;
+    let row = b
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//ol[@id='journal']/li[.//span[@class='endpoint' and .='submit']]",
+        ))
+        .await
+        .expect("the submit's row appears without a reload");
+    assert_eq!(
+        run_js(
+            &b,
+            "return document.querySelectorAll('#journal li.entry').length"
+        )
+        .await,
+        json!(3)
+    );
     let head = row.find(Locator::Css("summary")).await.unwrap();
     let line = head.text().await.unwrap();
     assert!(
@@ -160,6 +186,7 @@ async fn a_hebrew_submit_appears_in_the_open_journal(b: Client) {
         run_js(&b, "return window.notReloaded === true").await,
         json!(true)
     );
+    screenshot(&b, "journal").await;
     // Opened from the keyboard: the row's summary takes the focus and Enter.
     run_js(
         &b,
@@ -176,10 +203,21 @@ async fn a_hebrew_submit_appears_in_the_open_journal(b: Client) {
         .await
         .expect("the decoded Hebrew name in the open row");
     assert!(name.is_displayed().await.unwrap());
+    let bold = run_js(&b, "return document.querySelectorAll('#journal b').length").await;
+    assert_eq!(
+        bold,
+        json!(0),
+        "a value that looks like HTML is shown as text"
+    );
     let diagnostic = row.find(Locator::Css("li.diagnostic")).await.unwrap();
     let said = diagnostic.text().await.unwrap();
     assert!(said.contains("fld_pet is not a field"), "{said}");
-    screenshot(&b, "journal").await;
+    if let Some(dir) = screenshots() {
+        // Tall enough for the whole open row.
+        b.set_window_size(1100, 1500).await.unwrap();
+        let png = row.screenshot().await.expect("a screenshot of the row");
+        std::fs::write(dir.join("dashboard-journal-row.png"), png).expect("screenshot written");
+    }
     b.set_window_size(550, 800).await.unwrap();
     assert_reflows(&b, "the journal").await;
     b.set_window_size(1100, 800).await.unwrap();

@@ -191,7 +191,7 @@ async fn every_value_is_escaped() {
         .aid;
     let lead: SeedLead = serde_json::from_value(json!({
         "phone": "0521234567",
-        "fields": {"שם": script, "עיר": "<img src=x onerror=alert(1)>"}
+        "fields": {"שם": script, "עיר": "<i>חיפה</i>", "הודעה": "<img src=x onerror=alert(1)>"}
     }))
     .unwrap();
     sim.store().seed_leads(aid, vec![lead]).unwrap();
@@ -201,7 +201,7 @@ async fn every_value_is_escaped() {
     ] {
         let (status, html) = page(&sim, &path).await;
         assert_eq!(status, 200, "{path}");
-        for raw in ["<script>alert", "<img src=x", "<b>חשבון"] {
+        for raw in ["<script>alert", "<img src=x", "<b>חשבון", "<i>חיפה"] {
             assert!(!html.contains(raw), "{path} has {raw} unescaped");
         }
         assert!(

@@ -58,14 +58,16 @@
 
   function summary(entry) {
     const line = element('summary');
+    const said = outcome(entry);
+    // Lead.IM answers most refusals with HTTP 200 and its failure envelope.
+    const good = entry.status >= 200 && entry.status < 400 && !said.startsWith('failure');
     line.append(
       element('span', 'id', '#' + entry.id),
       element('span', 'method', entry.method),
       element('span', 'endpoint', entry.endpoint || entry.path),
       element('span', 'account', entry.account === null ? 'no account' : 'account ' + entry.account),
-      element('span', 'code ' + (entry.status >= 200 && entry.status < 400 ? 'ok' : 'bad'),
-        entry.status === 0 ? 'no answer' : entry.status),
-      element('span', 'outcome', outcome(entry)));
+      element('span', 'code ' + (good ? 'ok' : 'bad'), entry.status === 0 ? 'no answer' : entry.status),
+      element('span', 'outcome', said));
     if (entry.diagnostics.length) {
       const n = entry.diagnostics.length;
       const errors = entry.diagnostics.filter((d) => d.level === 'error').length;
@@ -197,7 +199,9 @@
           while (list.children.length > MAX_ROWS) list.lastElementChild.remove();
           since = page.next_since;
           if (page.entries.length) {
-            status.textContent = list.children.length + ' requests shown, the newest first; new ones appear as they come.';
+            const shown = list.children.length;
+            status.textContent = shown + (shown === 1 ? ' request' : ' requests') +
+              ' shown, the newest first; new ones appear as they come.';
           }
           if (!page.more) break;
         }
