@@ -44,7 +44,8 @@
 //!     running (for profiling).
 //! - [`servers`] — the servers under test as child processes (the raw hyper baseline,
 //!   the simulator, a monitored simulator that answers the stall phase's commands),
-//!   and what `/proc` says about them: RSS, CPU time, machine load.
+//!   and what `/proc` says about them: RSS, CPU time, machine load (`mod.rs`); `child`
+//!   — the children's side, `serve-raw` and `serve-sim`.
 //! - [`load`] — the closed-loop load generator: keep-alive connections, warm-up,
 //!   measured window or request count, latency histogram.
 //! - [`client`] — one HTTP/1.1 keep-alive connection over hyper's `client::conn`, and

@@ -39,12 +39,13 @@
 //! - `server` — accept, dispatch and journaling (`mod.rs`); `conn` (the connection's
 //!   idle clock and socket), `body` (the body read once, within the limit), `faulted`
 //!   (faults that take an answer's place).
-//! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets.
+//! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets
+//!   (`routes.rs`), and its `tests`.
 //! - `request` — our request type (`mod.rs`), strict urlencoded decoding (`form`),
 //!   multipart and JSON bodies (`body`).
 //! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
-//!   `lookup`, `get`, `update`, `lead_page`, and `lead_json` (the lead object they
-//!   answer with).
+//!   `lookup`, `get`, `update`, `lead_page`, `cors` (the browser proxy's CORS
+//!   answers), and `lead_json` (the lead object they answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
 //! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
 //!   `endpoints` (what submit, lookup, get, update and the lead page do under the
@@ -55,10 +56,11 @@
 //!   `tests`.
 //! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
 //!   keeps of an exchange), `page` (reading it a page at a time after a cursor,
-//!   rendered outside its lock) and `mask` (no credential shown).
+//!   rendered outside its lock), `mask` (no credential shown) and `tests`.
 //! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
 //!   [`Trigger`] and the admin API's JSON), `kind` ([`FaultKind`], [`AnswerFault`]).
-//! - [`fixtures`] — the dataset format and the embedded Hebrew default;
+//! - [`fixtures`] — the dataset format (`mod.rs`) and `read` (the embedded Hebrew
+//!   default, a folder, leads streamed line by line);
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
 //! - `holds` — the longest holds of the store's and the journal's locks, timed only

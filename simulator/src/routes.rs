@@ -214,51 +214,6 @@ pub(crate) enum Route<'a> {
     NotFound,
 }
 
-/// A page of the simulator's own outside `/__admin/`: nothing secret in it once an
-/// admin token is set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PublicPage<'a> {
-    /// `/`: what this is, a crmConfig to copy, links to the dashboard and the docs.
-    Index,
-    /// `/assets/{name}`: the dashboard's style sheet and script.
-    Asset(&'a str),
-    /// `/docs/{name}`: the contract and the adapter protocol, as text.
-    Doc(&'a str),
-    /// `/favicon.ico`, which browsers ask for by themselves: no icon, and no
-    /// journal entry.
-    Favicon,
-}
-
-/// A page or an action of the dashboard, `/__admin/ui/…`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UiRoute<'a> {
-    /// `/__admin/ui` and `/__admin/ui/accounts`: the accounts (POST creates one).
-    Accounts,
-    /// `/__admin/ui/accounts/{aid}`: an account's leads.
-    Leads(&'a str),
-    /// `/__admin/ui/journal`: the live journal.
-    Journal,
-    /// `/__admin/ui/faults`: the faults (POST adds one).
-    Faults,
-    /// `/__admin/ui/faults/clear`: clears one fault (`id`) or all.
-    ClearFaults,
-    /// `/__admin/ui/login`: the admin token, given once, becomes a cookie.
-    Login,
-    /// `/__admin/ui/logout`: forgets the cookie.
-    Logout,
-}
-
-impl UiRoute<'_> {
-    /// The methods this page takes.
-    pub fn methods(&self) -> Methods {
-        match self {
-            UiRoute::Accounts | UiRoute::Faults | UiRoute::Login => GET_POST,
-            UiRoute::Leads(_) | UiRoute::Journal => GET,
-            UiRoute::ClearFaults | UiRoute::Logout => POST,
-        }
-    }
-}
-
 /// A request for a Lead.IM endpoint. Path segments stay borrowed and unparsed: a
 /// malformed id is the handler's to answer, with the envelope the endpoint uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -461,170 +416,16 @@ fn admin<'a>(first: &'a str, rest: &[&'a str]) -> Route<'a> {
         ("faults", []) => AdminRoute::Faults,
         ("faults", [id]) => AdminRoute::Fault(id),
         ("ui", rest) => {
-            return ui(rest).map_or(Route::NotFound, |ui| Route::Admin(AdminRoute::Ui(ui)));
+            return pages::ui(rest).map_or(Route::NotFound, |ui| Route::Admin(AdminRoute::Ui(ui)));
         }
         _ => return Route::NotFound,
     };
     Route::Admin(r)
 }
 
-fn ui<'a>(rest: &[&'a str]) -> Option<UiRoute<'a>> {
-    Some(match rest {
-        [] | ["accounts"] => UiRoute::Accounts,
-        ["accounts", aid] => UiRoute::Leads(aid),
-        ["journal"] => UiRoute::Journal,
-        ["faults"] => UiRoute::Faults,
-        ["faults", "clear"] => UiRoute::ClearFaults,
-        ["login"] => UiRoute::Login,
-        ["logout"] => UiRoute::Logout,
-        _ => return None,
-    })
-}
+mod pages;
+
+pub(crate) use pages::{PublicPage, UiRoute};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The endpoint, door and path segments a path routes to.
-    fn api(path: &str) -> (Endpoint, Door, &str, &str) {
-        match route(path) {
-            Route::Api(a) => (a.endpoint, a.door, a.aid, a.lid),
-            other => panic!("{path} routes to {other:?}"),
-        }
-    }
-
-    #[test]
-    fn api_paths() {
-        use Endpoint::*;
-        assert_eq!(api("/v2/submit"), (Submit, Door::V2, "", ""));
-        assert_eq!(api("/v2/submit/"), (Submit, Door::V2, "", ""));
-        assert_eq!(api("/v1/submit"), (Submit, Door::V1, "", ""));
-        assert_eq!(
-            api("/APIProxy/global/Submit.Cors.V2.ashx"),
-            (Submit, Door::Cors, "", "")
-        );
-        assert_eq!(
-            api("/apiproxy/3305/api/leads_get.ashx"),
-            (Lookup, Door::Api, "3305", "")
-        );
-        assert_eq!(
-            api("/APIProxy/3305/API/Lead_Update.ashx"),
-            (Update, Door::Api, "3305", "")
-        );
-        assert_eq!(
-            api("/apiproxy/3305/lead_update.ashx"),
-            (Update, Door::Short, "3305", "")
-        );
-        assert_eq!(
-            api("/apiproxy/x/api/lead_get.ashx"),
-            (Get, Door::Api, "x", "")
-        );
-        assert_eq!(
-            api("/apiproxy//api/lead_get.ashx"),
-            (Get, Door::Api, "", "")
-        );
-        assert_eq!(
-            api("/a/3305/leads/117000017"),
-            (LeadPage, Door::Ui, "3305", "117000017")
-        );
-    }
-
-    #[test]
-    fn admin_paths() {
-        assert_eq!(route("/__admin/health"), Route::Admin(AdminRoute::Health));
-        assert_eq!(
-            route("/__admin/accounts/9001/leads"),
-            Route::Admin(AdminRoute::AccountLeads("9001"))
-        );
-        assert_eq!(
-            route("/__admin/accounts/9001/forms/90001"),
-            Route::Admin(AdminRoute::AccountForm("9001", "90001"))
-        );
-    }
-
-    #[test]
-    fn pages_and_the_dashboard() {
-        assert_eq!(route("/"), Route::Page(PublicPage::Index));
-        assert_eq!(
-            route("/assets/dashboard.css"),
-            Route::Page(PublicPage::Asset("dashboard.css"))
-        );
-        assert!(!route("/").is_api());
-        let ui = |page| Route::Admin(AdminRoute::Ui(page));
-        assert_eq!(route("/__admin/ui"), ui(UiRoute::Accounts));
-        assert_eq!(route("/__admin/ui/"), ui(UiRoute::Accounts));
-        assert_eq!(
-            route("/__admin/ui/accounts/3305"),
-            ui(UiRoute::Leads("3305"))
-        );
-        assert_eq!(route("/__admin/ui/faults/clear"), ui(UiRoute::ClearFaults));
-    }
-
-    #[test]
-    fn everything_else_is_not_found() {
-        for p in [
-            "",
-            "v2/submit",
-            "/v2/submit/x",
-            "//",
-            "/assets",
-            "/assets/a/b",
-            "/__admin/ui/nope",
-            "/__admin/ui/accounts/1/x",
-            "/V2/Submit",
-            "/v3/submit",
-            "/A/3305/leads/1",
-            "/apiproxy/3305/api/other.ashx",
-            "/apiproxy/3305/apix/leads_get.ashx",
-            "/apiproxy/3305/api/leads_get.ashx/x",
-            "/apiproxy/3305/x/api/leads_get.ashx",
-            "/apiproxyx/3305/api/leads_get.ashx",
-            "/apiproxy/3305/leads_get.ashx",
-            "/apiproxy/global/submit.ashx",
-            "/apiproxy/3305",
-            "/apiproxy/",
-            "/../etc/passwd",
-            "/a/1/leads/2/3/4/5/6",
-            "/apiproxy/3305/api/leads_get.ashx/a/b",
-            "/__admin/accounts/1/forms/2/x",
-            "/__admin/nope",
-        ] {
-            assert_eq!(route(p), Route::NotFound, "{p}");
-        }
-    }
-
-    #[test]
-    fn the_allow_header_lists_exactly_the_methods_taken() {
-        let all = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"];
-        for row in API_ROUTES {
-            let door = ApiRoute::of(row);
-            let taken: Vec<&str> = all
-                .into_iter()
-                .filter(|m| door.allows(&Method::from_bytes(m.as_bytes()).unwrap()))
-                .collect();
-            assert_eq!(door.allow(), taken.join(", "), "{:?}", row.door);
-            assert_eq!(
-                door.is_proxy(),
-                taken.contains(&"OPTIONS"),
-                "{:?}",
-                row.door
-            );
-        }
-    }
-
-    #[test]
-    fn faults_strike_the_api_with_its_methods_only() {
-        let lookup = route("/apiproxy/1/api/leads_get.ashx");
-        assert_eq!(lookup.fault_endpoint(&Method::GET), Some(Endpoint::Lookup));
-        assert_eq!(lookup.fault_endpoint(&Method::POST), None);
-        assert_eq!(
-            lookup.fault_endpoint(&Method::OPTIONS),
-            None,
-            "never a preflight"
-        );
-        let cors = route("/apiproxy/global/submit.cors.v2.ashx");
-        assert_eq!(cors.fault_endpoint(&Method::POST), Some(Endpoint::Submit));
-        assert_eq!(route("/a/1/leads/2").fault_endpoint(&Method::GET), None);
-        assert_eq!(route("/__admin/health").fault_endpoint(&Method::GET), None);
-    }
-}
+mod tests;

@@ -122,7 +122,7 @@ async fn a_slow_answer_is_not_cut_by_the_idle_timeout() {
 
 /// An update whose head promises a body of 100 bytes, of which 10 come: then the
 /// client stops, holding the connection.
-const STALLED_UPDATE: &[u8] = b"POST /apiproxy/3305/api/lead_update.ashx HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: t-3305-rw\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nby_id=1000";
+const STALLED_UPDATE: &[u8] = b"POST /apiproxy/3305/api/lead_update.ashx HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: U-d5f9403e30b5281d.6484eb0eaa3c4f85\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nby_id=1000";
 
 /// Opens `n` connections that each send [`STALLED_UPDATE`] and stop. Those beyond
 /// the free slots wait in the listen backlog, their bytes sent.
@@ -187,10 +187,10 @@ async fn stalled_bodies_cannot_hold_every_slot() {
 #[tokio::test]
 async fn a_body_that_keeps_coming_is_not_cut() {
     let sim = simulator().await;
-    let body = b"by_id=100001&%D7%9E%D7%98%D7%A4%D7%9C=%D7%A8%D7%95%D7%A0%D7%99%D7%AA";
+    let body = b"by_id=117000001&%D7%9E%D7%98%D7%A4%D7%9C=%D7%A8%D7%95%D7%A0%D7%99%D7%AA";
     let mut stream = TcpStream::connect(sim.addr()).await.unwrap();
     let head = format!(
-        "POST /apiproxy/3305/api/lead_update.ashx HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: t-3305-rw\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        "POST /apiproxy/3305/api/lead_update.ashx HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: U-d5f9403e30b5281d.6484eb0eaa3c4f85\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -209,10 +209,10 @@ async fn a_slow_answer_to_a_request_with_a_body_is_not_cut() {
     let sim = simulator().await;
     sim.inject(FaultSpec::new(Endpoint::Update, FaultKind::Latency { ms: 900 }).times(1))
         .unwrap();
-    let body = b"by_id=100001&fld_status=x";
+    let body = b"by_id=117000001&fld_status=x";
     let mut stream = TcpStream::connect(sim.addr()).await.unwrap();
     let request = format!(
-        "POST /apiproxy/3305/api/lead_update.ashx HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: t-3305-rw\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        "POST /apiproxy/3305/api/lead_update.ashx HTTP/1.1\r\nHost: sim\r\nX-LEAD-IM-AUTH: U-d5f9403e30b5281d.6484eb0eaa3c4f85\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.unwrap();

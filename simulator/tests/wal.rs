@@ -1,5 +1,6 @@
 //! The `--state` log, black-box against the `leadim-sim` program: every acknowledged
-//! change survives a SIGKILL and no lead id is handed out twice; a record torn at the
+//! change survives a SIGKILL, those made while a snapshot was being copied too, and
+//! no lead id is handed out twice; a record torn at the
 //! end of the log is dropped with a message; damage in the middle is refused with its
 //! place; temporary files of interrupted snapshots are removed; a second program on
 //! the same state file is refused.
@@ -165,9 +166,17 @@ async fn writer(
     }
 }
 
-/// Runs the writers until `ACKS_PER_ROUND` changes are acknowledged, then SIGKILLs the
-/// program while they are still sending.
-async fn load_then_kill(program: Program, account: &Account, round: usize, ledger: &Ledger) {
+/// Runs the writers until `ACKS_PER_ROUND` changes are acknowledged (and, with
+/// `snapshot_under_load`, a snapshot begun after they started is written), then
+/// SIGKILLs the program while they are still sending.
+async fn load_then_kill(
+    program: Program,
+    account: &Account,
+    round: usize,
+    ledger: &Ledger,
+    snapshot_under_load: Option<&Path>,
+) {
+    let written_before = snapshot_under_load.map(snapshot_file);
     let acked = Arc::new(AtomicUsize::new(0));
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
@@ -186,10 +195,30 @@ async fn load_then_kill(program: Program, account: &Account, round: usize, ledge
         tokio::time::sleep(Duration::from_millis(5)).await;
         waited += Duration::from_millis(5);
     }
+    if let (Some(state), Some(mut last)) = (snapshot_under_load, written_before) {
+        // Each snapshot is a new file renamed over the old: the second one written
+        // since the writers started was begun after they started.
+        let mut renames = 0;
+        while renames < 2 {
+            assert!(waited < PATIENCE_LOAD, "no snapshot was written under load");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            waited += Duration::from_millis(5);
+            let now = snapshot_file(state);
+            if now != last {
+                (renames, last) = (renames + 1, now);
+            }
+        }
+    }
     program.kill().await;
     for w in writers {
         w.await.expect("a writer's checks held");
     }
+}
+
+/// Which file the snapshot at `state` is (its inode), if any.
+fn snapshot_file(state: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(state).ok().map(|m| m.ino())
 }
 
 /// A guard against a load that hangs, not a timing assertion.
@@ -198,16 +227,37 @@ const PATIENCE_LOAD: Duration = Duration::from_secs(120);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_change_survives_sigkill_and_no_id_is_handed_out_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let http = client();
-    let ledger: Ledger = Arc::default();
     // Snapshots every 0.05 s: the kills land before, during and after snapshots and
     // compactions of the log.
-    let args = ["--snapshot-interval", "0.05"];
+    sigkill_rounds(dir.path(), &["--snapshot-interval", "0.05"], false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_copied_while_changes_go_on_loses_none_of_them_to_a_sigkill() {
+    // Enough leads that a snapshot copies them in many holds of the lock, while the
+    // writers go on: their leads come last, so most of their changes land while a
+    // snapshot is copying, before it reaches them, and must be in the log after the
+    // point the snapshot stands for.
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures");
+    std::fs::create_dir(&fixtures).unwrap();
+    leadim_simulator::generate::write(&fixtures, 8_000, 1, |_| {}).unwrap();
+    let fixtures = fixtures.to_str().unwrap();
+    let args = ["--snapshot-interval", "0.05", "--fixtures", fixtures];
+    sigkill_rounds(dir.path(), &args, true).await;
+}
+
+/// Rounds of writes, each ended by a SIGKILL (once a snapshot taken while they went
+/// on is written, with `snapshot_under_load`), on a state file in `dir`; after each
+/// restart, every acknowledged change is there and no id was handed out twice.
+async fn sigkill_rounds(dir: &Path, args: &[&str], snapshot_under_load: bool) {
+    let state = dir.join("state.json");
+    let http = client();
+    let ledger: Ledger = Arc::default();
     let mut account = None;
     let mut highest = 0;
     for round in 0..ROUNDS {
-        let program = start_on(&state, &args).await;
+        let program = start_on(&state, args).await;
         let account = account.get_or_insert(create_account(&http, &program.base).await);
         if round > 0 {
             assert!(
@@ -222,7 +272,8 @@ async fn every_acknowledged_change_survives_sigkill_and_no_id_is_handed_out_twic
             "leads were lost: highest id {now}, was {highest}"
         );
         let before = ledger.lock().unwrap().keys().copied().max().unwrap_or(0);
-        load_then_kill(program, account, round, &ledger).await;
+        let under_load = snapshot_under_load.then_some(state.as_path());
+        load_then_kill(program, account, round, &ledger, under_load).await;
         // Every id acknowledged in this round is new: above every id the account
         // held when the round started, acknowledged or not.
         let round_ids: Vec<u64> = ledger
@@ -237,16 +288,17 @@ async fn every_acknowledged_change_survives_sigkill_and_no_id_is_handed_out_twic
         );
         highest = now.max(round_ids.last().copied().unwrap_or(0));
     }
-    let mut program = start_on(&state, &args).await;
+    let mut program = start_on(&state, args).await;
     let account = account.unwrap();
     check(&http, &program.base, &account, &ledger).await;
     // Two of a writer's three changes are submits.
     assert!(ledger.lock().unwrap().len() >= ROUNDS * ACKS_PER_ROUND / 2);
     // A graceful stop takes a last snapshot, which holds the whole log.
     assert!(program.terminate().await.success(), "{}", program.stderr());
-    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+    let mut left: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "fixtures")
         .collect();
     left.sort();
     assert_eq!(left, ["state.json", "state.json.lock"]);

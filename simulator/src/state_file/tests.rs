@@ -299,3 +299,25 @@ fn a_reset_built_while_leads_are_created_is_logged_where_it_took_effect() {
     );
     busy.replays_to_the_live_state();
 }
+
+#[test]
+fn a_reset_record_of_the_release_before_replays_from_the_counter() {
+    // Written before resets were built outside the lock: no next_lid, the fixtures'
+    // leads numbered from the counter as it was.
+    let line = r#"{"op":"reset","lid_floor":117000001,"next_aid":9001,"next_form":90001}"#;
+    let store = store();
+    submit(
+        &store,
+        "lm_form=5001&lm_key=77bc0ec981&name=דנה",
+        1_772_500_000,
+    );
+    let before = snapshot(&store)["next_lid"].as_u64().unwrap();
+    store.replay(serde_json::from_str(line).unwrap()).unwrap();
+    let after = snapshot(&store);
+    let lowest = after["leads"].as_array().unwrap()[0]["lid"].as_u64();
+    assert_eq!(
+        lowest,
+        Some(before),
+        "the fixtures numbered from the counter"
+    );
+}

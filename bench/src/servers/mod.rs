@@ -17,28 +17,23 @@
 //! `holds` (the longest lock holds and worker-thread stall since the last `holds`)
 //! and `snapshot` (the `--state` snapshot and the log's compaction, taken and written
 //! as the program takes them).
+//!
+//! This file is the benchmark's side (start, watch, stop); `child` is the children's
+//! (`serve-raw`, `serve-sim`).
+
+mod child;
+
+pub use child::{serve_raw, serve_sim};
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use leadim_simulator::internals::runtime;
-use leadim_simulator::state_file::{self, Durability, StateFile};
-use leadim_simulator::{Dataset, Simulator};
-use std::convert::Infallible;
+use http_body_util::Full;
+use hyper::{Method, Request, StatusCode};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
@@ -102,63 +97,59 @@ impl Launcher {
         }
     }
 
-    /// Spawns a server and waits until it has printed its address (not until it
-    /// answers: see [`Server::wait_ready`]).
-    pub async fn spawn(&self, launch: &Launch) -> anyhow::Result<Server> {
-        let me = std::env::current_exe().context("cannot find the benchmark's own binary")?;
-        let mut command = match (launch, &self.sim_bin) {
-            (Launch::Raw, _) => {
-                let mut c = Command::new(&me);
+    /// The command that runs `launch`.
+    fn command(&self, launch: &Launch, me: &Path) -> Command {
+        // The simulator: this binary's `serve-sim`, or a `leadim-sim` binary.
+        let simulator = || match &self.sim_bin {
+            Some(bin) => {
+                let mut c = Command::new(bin);
+                c.args(["--port", "0"]);
+                c
+            }
+            None => {
+                let mut c = Command::new(me);
+                c.arg("serve-sim");
+                c
+            }
+        };
+        match launch {
+            Launch::Raw => {
+                let mut c = Command::new(me);
                 c.arg("serve-raw");
                 c
             }
-            (Launch::Simulator { fixtures }, None) => {
-                let mut c = Command::new(&me);
-                c.arg("serve-sim");
+            Launch::Simulator { fixtures } => {
+                let mut c = simulator();
                 if let Some(dir) = fixtures {
                     c.arg("--fixtures").arg(dir);
                 }
                 c
             }
-            (Launch::Simulator { fixtures }, Some(bin)) => {
-                let mut c = Command::new(bin);
-                c.args(["--port", "0"]);
-                if let Some(dir) = fixtures {
-                    c.arg("--fixtures").arg(dir);
+            Launch::Monitored { fixtures, state } => {
+                let mut c = simulator();
+                c.arg("--fixtures").arg(fixtures);
+                // A `leadim-sim` binary takes no commands: it serves the dataset alone.
+                if self.sim_bin.is_none() {
+                    c.arg("--state").arg(state).arg("--monitor");
                 }
                 c
             }
-            (Launch::Monitored { fixtures, state }, None) => {
-                let mut c = Command::new(&me);
-                c.arg("serve-sim").arg("--fixtures").arg(fixtures);
-                c.arg("--state").arg(state).arg("--monitor");
-                c
-            }
-            (Launch::Monitored { fixtures, .. }, Some(bin)) => {
-                let mut c = Command::new(bin);
-                c.args(["--port", "0"]).arg("--fixtures").arg(fixtures);
-                c
-            }
-            (Launch::SimulatorWithState { state, fsync }, bin) => {
-                let mut c = match bin {
-                    Some(bin) => {
-                        let mut c = Command::new(bin);
-                        c.args(["--port", "0"]);
-                        c
-                    }
-                    None => {
-                        let mut c = Command::new(&me);
-                        c.arg("serve-sim");
-                        c
-                    }
-                };
+            Launch::SimulatorWithState { state, fsync } => {
+                let mut c = simulator();
                 c.arg("--state").arg(state);
                 if *fsync {
                     c.arg("--fsync");
                 }
                 c
             }
-        };
+        }
+    }
+
+    /// Spawns a server and waits until it has printed its address (not until it
+    /// answers: see [`Server::wait_ready`]).
+    pub async fn spawn(&self, launch: &Launch) -> anyhow::Result<Server> {
+        let me = std::env::current_exe().context("cannot find the benchmark's own binary")?;
+        let mut command = self.command(launch, &me);
         let monitored = matches!(launch, Launch::Monitored { .. }) && self.sim_bin.is_none();
         command
             .env("RUST_LOG", "warn")
@@ -380,176 +371,6 @@ pub fn load_average() -> Option<String> {
 /// Cores available to this process.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// `serve-raw`: the baseline. The simulator's runtime ([`runtime::build`] with
-/// [`runtime::default_workers`]); one hyper HTTP/1.1 connection task per connection
-/// (`TCP_NODELAY`, keep-alive); every request's body is read, and every answer is
-/// [`RAW_BODY`] with [`JSON`].
-pub fn serve_raw() -> anyhow::Result<()> {
-    runtime::build(runtime::default_workers())?.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        println!("raw-hyper {LISTENING}{}", listener.local_addr()?);
-        let accept = async {
-            loop {
-                let (stream, _) = match listener.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = service_fn(|req: Request<Incoming>| async move {
-                        let _ = req.into_body().collect().await;
-                        let mut answer = Response::new(Full::new(Bytes::from_static(RAW_BODY)));
-                        answer
-                            .headers_mut()
-                            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
-                        Ok::<_, Infallible>(answer)
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        };
-        tokio::select! {
-            () = accept => {},
-            () = stdin_closed() => {},
-        }
-        Ok(())
-    })
-}
-
-/// `serve-sim`: the simulator, as `leadim-sim` runs it — its runtime, the builder
-/// with the embedded fixtures (or `fixtures`), default journal bounds,
-/// `Simulator::run` on a listener bound to `127.0.0.1:0`; with `state`, the state
-/// file loaded and kept as `leadim-sim --state` (`--fsync`) keeps it. With
-/// `monitor`, it times its locks and its worker thread and answers the stall phase's
-/// commands (see the module's documentation), and the state file is snapshotted on
-/// command only.
-pub fn serve_sim(
-    fixtures: Option<&Path>,
-    monitor: bool,
-    state: Option<&Path>,
-    fsync: bool,
-) -> anyhow::Result<()> {
-    runtime::build(runtime::default_workers())?.block_on(async {
-        let dataset = match fixtures {
-            Some(dir) => Dataset::load_dir(dir)?,
-            None => Dataset::embedded(),
-        };
-        let simulator = Simulator::builder().dataset(dataset).build()?;
-        let kept = match state {
-            Some(path) => {
-                let durability = if fsync {
-                    Durability::PowerLoss
-                } else {
-                    Durability::Process
-                };
-                let mut file = StateFile::open(path, durability)?;
-                file.load_into(simulator.store())?;
-                Some(file)
-            }
-            None => None,
-        };
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        println!("leadim-sim {LISTENING}{}", listener.local_addr()?);
-        if monitor {
-            leadim_simulator::internals::holds::enable();
-            let worker = Arc::new(AtomicU64::new(0));
-            tokio::spawn(canary(worker.clone()));
-            let store = simulator.store().clone();
-            let commands = commands(store, worker, kept.map(Arc::new));
-            simulator.run(listener, commands).await?;
-            return Ok(());
-        }
-        let Some(file) = kept else {
-            simulator.run(listener, stdin_closed()).await?;
-            return Ok(());
-        };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let store = simulator.store().clone();
-        let keeper = tokio::spawn(file.keep(store, state_file::DEFAULT_INTERVAL, async {
-            let _ = stopped.await;
-        }));
-        simulator.run(listener, stdin_closed()).await?;
-        let _ = stop.send(());
-        keeper.await??;
-        Ok(())
-    })
-}
-
-/// Wakes every millisecond and records, in microseconds, the most it woke late: how
-/// long the worker thread it shares with the requests was kept from it.
-async fn canary(longest: Arc<AtomicU64>) {
-    const PERIOD: Duration = Duration::from_millis(1);
-    let mut due = tokio::time::Instant::now() + PERIOD;
-    loop {
-        tokio::time::sleep_until(due).await;
-        let now = tokio::time::Instant::now();
-        let late = now.saturating_duration_since(due).as_micros();
-        longest.fetch_max(u64::try_from(late).unwrap_or(u64::MAX), Ordering::Relaxed);
-        due = now + PERIOD;
-    }
-}
-
-/// Answers the stall phase's commands until standard input closes.
-async fn commands(
-    store: leadim_simulator::Store,
-    worker: Arc<AtomicU64>,
-    file: Option<Arc<StateFile>>,
-) {
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        match (line.trim(), &file) {
-            ("holds", _) => {
-                let holds = leadim_simulator::internals::holds::take();
-                println!(
-                    "holds store_us={} journal_us={} worker_us={}",
-                    holds.store_us,
-                    holds.journal_us,
-                    worker.swap(0, Ordering::Relaxed)
-                );
-            }
-            ("snapshot", Some(file)) => println!("{}", snapshot(&store, file).await),
-            _ => println!("unknown command: {line}"),
-        }
-    }
-}
-
-/// Takes the `--state` snapshot, writes it and compacts the log, off the runtime as
-/// `leadim-sim` does; the answer line says how many leads and how long.
-async fn snapshot(store: &leadim_simulator::Store, file: &Arc<StateFile>) -> String {
-    let (store, file) = (store.clone(), file.clone());
-    let taken = tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        file.snapshot_now(&store)
-            .map(|leads| (leads, started.elapsed()))
-    })
-    .await;
-    match taken {
-        Ok(Ok((leads, total))) => format!(
-            "snapshot leads={leads} total_ms={:.1}",
-            total.as_secs_f64() * 1e3
-        ),
-        Ok(Err(e)) => format!("snapshot failed: {e}"),
-        Err(e) => format!("snapshot failed: {e}"),
-    }
-}
-
-/// Resolves when standard input reaches its end: the benchmark closed the pipe, or
-/// died.
-async fn stdin_closed() {
-    let mut stdin = tokio::io::stdin();
-    let mut buf = [0u8; 64];
-    while let Ok(n) = stdin.read(&mut buf).await {
-        if n == 0 {
-            break;
-        }
-    }
 }
 
 /// `GET /__admin/health`'s lead count, to check a dataset was loaded whole.
