@@ -14,7 +14,7 @@ use common::{AID, RW, client, lookup_response, submit};
 use driver::Browser;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use leadim_simulator::{Simulator, SimulatorHandle};
+use leadim_simulator::{AccountConfig, Simulator, SimulatorHandle};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Value, json};
 use std::future::Future;
@@ -131,35 +131,32 @@ fn ui(sim: &SimulatorHandle, path: &str) -> String {
     format!("{}/__admin/ui{path}", sim.base_url())
 }
 
+/// Sends, while the journal is open: two lookups of `account` (one with a wrong
+/// token), then a Hebrew submit with a key the form does not know and a value that
+/// looks like HTML.
+async fn send_requests(account: &AccountConfig) {
+    let http = client();
+    let lookup_url = &account.get_customer_details_url;
+    lookup_response(&http, lookup_url, &account.token, "0521234567").await;
+    let wrong = "U-0000000000000000.0000000000000000";
+    lookup_response(&http, lookup_url, wrong, "0521234567").await;
+    let fields = [
+        ("name", "דנה כהן"),
+        ("phone", "052-123-4567"),
+        ("fld_city", "<b>חיפה</b>"),
+        ("fld_pet", "חתול"),
+    ];
+    let answer = submit(&http, account, &fields).await;
+    assert_eq!(answer["status"], "success", "{answer}");
+}
+
 async fn a_hebrew_submit_appears_in_the_open_journal(b: Client) {
     let sim = Simulator::start().await.unwrap();
     let account = sim.create_account();
     b.goto(&ui(&sim, "/journal")).await.unwrap();
     find(&b, "#journal").await;
     run_js(&b, "window.notReloaded = true; return null").await;
-    // Two lookups before: the submit's row is found among others.
-    let http = client();
-    let lookup_url = &account.get_customer_details_url;
-    lookup_response(&http, lookup_url, &account.token, "0521234567").await;
-    lookup_response(
-        &http,
-        lookup_url,
-        "U-0000000000000000.0000000000000000",
-        "0521234567",
-    )
-    .await;
-    let answer = submit(
-        &client(),
-        &account,
-        &[
-            ("name", "דנה כהן"),
-            ("phone", "052-123-4567"),
-            ("fld_city", "<b>חיפה</b>"),
-            ("fld_pet", "חתול"),
-        ],
-    )
-    .await;
-    assert_eq!(answer["status"], "success", "{answer}");
+    send_requests(&account).await;
     let row = b
         .wait()
         .at_most(Duration::from_secs(20))
@@ -168,26 +165,22 @@ async fn a_hebrew_submit_appears_in_the_open_journal(b: Client) {
         ))
         .await
         .expect("the submit's row appears without a reload");
-    assert_eq!(
-        run_js(
-            &b,
-            "return document.querySelectorAll('#journal li.entry').length"
-        )
-        .await,
-        json!(3)
-    );
+    let rows = run_js(
+        &b,
+        "return document.querySelectorAll('#journal li.entry').length",
+    )
+    .await;
+    assert_eq!(rows, json!(3));
     let head = row.find(Locator::Css("summary")).await.unwrap();
     let line = head.text().await.unwrap();
     assert!(
         line.contains("submit") && line.contains(&account.aid.to_string()),
         "{line}"
     );
-    assert_eq!(
-        run_js(&b, "return window.notReloaded === true").await,
-        json!(true)
-    );
+    let kept = run_js(&b, "return window.notReloaded === true").await;
+    assert_eq!(kept, json!(true), "the page was not reloaded");
     screenshot(&b, "journal").await;
-    // Opened from the keyboard: the row's summary takes the focus and Enter.
+    // Opened from the keyboard: the newest row's summary takes the focus, then Enter.
     run_js(
         &b,
         "document.querySelector('#journal li.entry summary').focus(); return null",
