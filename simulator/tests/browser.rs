@@ -221,6 +221,13 @@ async fn the_leads_table_reads_right_to_left(b: Client) {
     b.goto(&format!("{}/", sim.base_url())).await.unwrap();
     find(&b, "#config-default").await;
     screenshot(&b, "index").await;
+    find(&b, "button.copy").await.click().await.unwrap();
+    b.wait()
+        .for_element(Locator::XPath(
+            "//span[@class='copied' and normalize-space(.)!='']",
+        ))
+        .await
+        .expect("the copy button says what it did");
     b.goto(&ui(&sim, "")).await.unwrap();
     find(&b, &format!("#account-{AID}")).await;
     screenshot(&b, "accounts").await;

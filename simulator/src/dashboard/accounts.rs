@@ -33,11 +33,7 @@ impl AccountRow {
             .tokens
             .into_iter()
             .map(|t| {
-                let scopes: Vec<String> = t
-                    .scopes
-                    .iter()
-                    .map(|s| format!("{s:?}").to_lowercase())
-                    .collect();
+                let scopes: Vec<&str> = t.scopes.iter().map(|s| s.name()).collect();
                 (t.token, scopes.join(" + "))
             })
             .collect();
