@@ -1,6 +1,7 @@
-//! The dashboard in the browser — `docs/contract.md`, "The dashboard": the index page
-//! at `/`, and under `/__admin/ui` the accounts with their crmConfig, an account's
-//! leads, the live journal and the faults. Server-rendered with askama (every value
+//! The dashboard in the browser — `docs/dashboard.md`, its rules in
+//! `docs/contract.md`, "Admin surface": the index page at `/`, and under
+//! `/__admin/ui` the accounts with their crmConfig, an account's leads, the live
+//! journal and the faults. Server-rendered with askama (every value
 //! escaped), a small plain script and a style sheet embedded in the binary; nothing
 //! is fetched from elsewhere, and the pages' `Content-Security-Policy` allows
 //! nothing else.
