@@ -3,6 +3,7 @@
 //! it answers with real HTTP statuses.
 
 use crate::contract::MODELED;
+use crate::dashboard::{self, guard};
 use crate::journal::JournalFilter;
 use crate::reply::Reply;
 use crate::request::Request;
@@ -42,14 +43,20 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>
     Option::<u64>::deserialize(d).map(Some)
 }
 
-/// Handles one admin request: the token, then the method (405 with the route's
-/// `Allow`), then the resource's handler. A handler whose work grows with the data
-/// (a journal page, a reset) does it off the runtime's worker threads, so the API
-/// keeps answering meanwhile.
+/// Handles one admin request: a change asked by a page of another origin is
+/// refused, then the token (the dashboard asks for it with a page of its own), the
+/// method (405 with the route's `Allow`), and the resource's handler. A
+/// handler whose work grows with the data (a journal page, a reset) does it off the
+/// runtime's worker threads, so the API keeps answering meanwhile.
 pub(crate) async fn handle(app: &Services, route: AdminRoute<'_>, req: &Request) -> Reply {
-    if let Some(expected) = &app.admin_token
-        && !presents(req, expected)
-    {
+    if let Some(refused) = guard::cross_origin(app, req) {
+        return refused;
+    }
+    let authorized = app
+        .admin_token
+        .as_deref()
+        .is_none_or(|expected| presents(req, expected));
+    if !authorized && !matches!(route, AdminRoute::Ui(_)) {
         return Reply::error(
             StatusCode::UNAUTHORIZED,
             "this simulator's admin API needs its token: send X-Admin-Token (or Authorization: Bearer)",
@@ -86,6 +93,7 @@ pub(crate) async fn handle(app: &Services, route: AdminRoute<'_>, req: &Request)
         AdminRoute::Fault(id) => clear_fault(app, id),
         AdminRoute::Reset => reset(app).await,
         AdminRoute::Divergences => Reply::json(StatusCode::OK, &json!({"modeled": MODELED})),
+        AdminRoute::Ui(page) => dashboard::handle(app, page, req, authorized),
     }
 }
 
@@ -251,12 +259,14 @@ async fn reset(app: &Services) -> Reply {
 }
 
 /// Whether the request carries the admin token: `X-Admin-Token: T`, or
-/// `Authorization: Bearer T` with the scheme in any case (RFC 9110, 11.1).
-fn presents(req: &Request, expected: &str) -> bool {
+/// `Authorization: Bearer T` with the scheme in any case (RFC 9110, 11.1), or the
+/// dashboard's cookie.
+pub(crate) fn presents(req: &Request, expected: &str) -> bool {
     let header_value = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
     let given = header_value("x-admin-token")
         .or_else(|| header_value("authorization").and_then(bearer_token));
     given.is_some_and(|g| g.trim() == expected)
+        || guard::cookie_token(req).is_some_and(|c| c == expected)
 }
 
 /// The token of an `Authorization` value of the `Bearer` scheme, named in any case.
@@ -297,9 +307,37 @@ fn journal_filter(req: &Request) -> Result<JournalFilter, Reply> {
             })
             .transpose()
     };
+    let endpoint = match params.get("endpoint").filter(|e| !e.is_empty()) {
+        None => None,
+        Some(name) => Some(
+            crate::routes::Endpoint::ALL
+                .into_iter()
+                .find(|e| e.name() == name)
+                .ok_or_else(|| {
+                    Reply::error(
+                        StatusCode::BAD_REQUEST,
+                        &format!(
+                            "unknown endpoint '{name}': submit, lookup, get, update or lead_page"
+                        ),
+                    )
+                })?,
+        ),
+    };
+    let with_diagnostics = match params.get("with_diagnostics") {
+        None | Some("" | "0" | "false") => false,
+        Some("1" | "true") => true,
+        Some(_) => {
+            return Err(Reply::error(
+                StatusCode::BAD_REQUEST,
+                "with_diagnostics must be true or false",
+            ));
+        }
+    };
     Ok(JournalFilter {
         account: number("account")?,
         path: params.get("path").map(str::to_owned),
+        endpoint,
+        with_diagnostics,
         since: number("since")?,
         limit: number("limit")?.map(|n| n as usize),
     })

@@ -44,19 +44,26 @@
 //!   (faults that take an answer's place).
 //! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets
 //!   (`mod.rs`); `unmatched` (the account and the likely endpoint of a path that
-//!   matches none), and `tests`.
+//!   matches none), `pages` (`/`, its assets, and the dashboard's pages), and
+//!   `tests`.
 //! - `request` — our request type (`mod.rs`), strict urlencoded decoding (`form`),
 //!   multipart and JSON bodies (`body`).
 //! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
 //!   `lookup`, `get`, `update`, `lead_page`, `cors` (the browser proxy's CORS
 //!   answers), and `lead_json` (the lead object they answer with).
 //! - `admin` — `/__admin/…` (the handle calls the same store functions).
+//! - `dashboard` — the browser's view (`mod.rs`): `public` (the index page at `/`,
+//!   the embedded style sheet and script, the docs), `accounts` (accounts with their
+//!   crmConfig, an account's leads a page at a time), `journal` (the live journal's
+//!   page), `faults`, `login` (the admin token as a cookie), `guard` (changes from
+//!   another origin refused; the cookie), `config` (the crmConfig shown). Templates in
+//!   `templates/dashboard/`.
 //! - `store` — accounts, forms, tokens and leads under one lock (`mod.rs`):
 //!   `endpoints` (what submit, lookup, get, update and the lead page do under the
 //!   lock), `accounts`, `auth`, `lead` (the packed lead), `table` (leads by id, frozen
 //!   for a snapshot), `phone_index`, `load` (datasets and snapshots), `snapshot` (a
 //!   snapshot and a reset that do not stall the requests), `manage` (what the admin
-//!   API does), `changes` (each change as the `--state` log records and replays it),
+//!   API does), `browse` (pages of accounts and of an account's leads), `changes` (each change as the `--state` log records and replays it),
 //!   `tests`.
 //! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
 //!   keeps of an exchange), `page` (reading it a page at a time after a cursor,
@@ -88,6 +95,7 @@ mod admin;
 mod api;
 mod background;
 pub mod contract;
+mod dashboard;
 mod error;
 mod expect;
 pub mod faults;
@@ -123,8 +131,8 @@ pub use simulator::{
     StartError,
 };
 pub use store::{
-    Counts, DefaultAccount, FormSettings, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead,
-    Snapshot, Store,
+    AccountsPage, Counts, DefaultAccount, FormSettings, LeadsPage, MAX_ACCOUNTS_PAGE,
+    MAX_LEADS_PAGE, SNAPSHOT_VERSION, STANDARD_FIELDS, SeedError, SeedLead, Snapshot, Store,
 };
 
 /// The README's Rust examples, compiled and run as doctests by `cargo test`, so that

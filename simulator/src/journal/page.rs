@@ -7,6 +7,7 @@
 //! lock held up every request for more than a second.
 
 use super::{JournalEntry, Record};
+use crate::routes::Endpoint;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -55,6 +56,11 @@ pub struct JournalFilter {
     pub account: Option<u64>,
     /// Only paths containing this text (case-insensitive), e.g. `leads_get`.
     pub path: Option<String>,
+    /// Only this endpoint's (whatever the method, as [`JournalEntry::endpoint`]).
+    pub endpoint: Option<Endpoint>,
+    /// Only entries with at least one diagnostic.
+    #[serde(default)]
+    pub with_diagnostics: bool,
     /// Only entries after this id: the `next_since` of the page before.
     pub since: Option<u64>,
     /// At most this many, the oldest after `since` ([`DEFAULT_PAGE`] when not
@@ -72,6 +78,8 @@ impl JournalFilter {
     /// read applies by position). `path` is the filter's path in lower case.
     pub(super) fn matches(&self, path: Option<&str>, r: &Record) -> bool {
         self.account.is_none_or(|a| r.account == Some(a))
+            && self.endpoint.is_none_or(|e| r.endpoint == Some(e))
+            && (!self.with_diagnostics || !r.diagnostics.is_empty())
             && path.is_none_or(|p| contains_ignore_case(r.request.path(), p))
     }
 }
@@ -238,6 +246,35 @@ mod tests {
         let counters = j.read(&after(Some(2), Some(0)));
         assert!(counters.entries.is_empty());
         assert_eq!((counters.next_since, counters.more), (2, true));
+    }
+
+    #[test]
+    fn filters_by_endpoint_and_diagnostics() {
+        let j = Journal::new(usize::MAX, usize::MAX);
+        for (i, endpoint) in [Endpoint::Submit, Endpoint::Lookup, Endpoint::Submit]
+            .into_iter()
+            .enumerate()
+        {
+            let mut record = entry("/v2/submit", Some(3305), 1);
+            record.endpoint = Some(endpoint);
+            if i > 0 {
+                record.diagnostics.push(super::super::Diagnostic::note(
+                    "unknown parameter 'fld_x' ignored",
+                ));
+            }
+            j.record(record);
+        }
+        let submits = JournalFilter {
+            endpoint: Some(Endpoint::Submit),
+            ..JournalFilter::default()
+        };
+        assert_eq!(ids(&j.read(&submits)), [1, 3]);
+        let diagnosed = JournalFilter {
+            with_diagnostics: true,
+            ..submits
+        };
+        assert_eq!(ids(&j.read(&diagnosed)), [3]);
+        assert_eq!(j.last_id(), 3);
     }
 
     #[test]

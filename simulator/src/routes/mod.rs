@@ -212,6 +212,8 @@ pub(crate) enum Route<'a> {
     Api(ApiRoute<'a>),
     /// `/__admin/...`.
     Admin(AdminRoute<'a>),
+    /// `/` and what it links to: the simulator's own pages, open to all.
+    Page(PublicPage<'a>),
     /// Anything else.
     NotFound,
 }
@@ -284,6 +286,8 @@ pub(crate) enum AdminRoute<'a> {
     Faults,
     /// `/__admin/faults/{id}`.
     Fault(&'a str),
+    /// `/__admin/ui/…`: the dashboard.
+    Ui(UiRoute<'a>),
 }
 
 impl AdminRoute<'_> {
@@ -298,15 +302,16 @@ impl AdminRoute<'_> {
             AdminRoute::Faults => GET_POST_DELETE,
             AdminRoute::Fault(_) => DELETE,
             AdminRoute::Reset => POST,
+            AdminRoute::Ui(page) => page.methods(),
         }
     }
 }
 
 impl Route<'_> {
     /// Whether this route is part of the simulated Lead.IM API (journaled), rather
-    /// than the admin surface.
+    /// than the simulator's own pages and admin surface.
     pub fn is_api(&self) -> bool {
-        !matches!(self, Route::Admin(_))
+        !matches!(self, Route::Admin(_) | Route::Page(_))
     }
 
     /// The endpoint a fault may strike: a faultable endpoint asked with a method it
@@ -328,6 +333,9 @@ const MAX_SEGMENTS: usize = 5;
 
 /// Maps a path to its route; a trailing `/` is ignored.
 pub(crate) fn route(path: &str) -> Route<'_> {
+    if path == "/" {
+        return Route::Page(PublicPage::Index);
+    }
     let trimmed = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
@@ -341,6 +349,9 @@ pub(crate) fn route(path: &str) -> Route<'_> {
     }
     match segments {
         ["__admin", first, rest @ ..] => admin(first, rest),
+        ["assets", name] => Route::Page(PublicPage::Asset(name)),
+        ["docs", name] => Route::Page(PublicPage::Doc(name)),
+        ["favicon.ico"] => Route::Page(PublicPage::Favicon),
         _ => Route::NotFound,
     }
 }
@@ -408,10 +419,17 @@ fn admin<'a>(first: &'a str, rest: &[&'a str]) -> Route<'a> {
         ("divergences", []) => AdminRoute::Divergences,
         ("faults", []) => AdminRoute::Faults,
         ("faults", [id]) => AdminRoute::Fault(id),
+        ("ui", rest) => {
+            return pages::ui(rest).map_or(Route::NotFound, |ui| Route::Admin(AdminRoute::Ui(ui)));
+        }
         _ => return Route::NotFound,
     };
     Route::Admin(r)
 }
+
+mod pages;
+
+pub(crate) use pages::{PublicPage, UiRoute};
 
 #[cfg(test)]
 mod tests;

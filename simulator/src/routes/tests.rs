@@ -61,7 +61,6 @@ fn admin_paths() {
 fn everything_else_is_not_found() {
     for p in [
         "",
-        "/",
         "v2/submit",
         "/v2/submit/x",
         "/V2/Submit",

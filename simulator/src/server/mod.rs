@@ -11,6 +11,7 @@ use faulted::{answer_late, cut, cut_at, inject};
 
 use crate::admin;
 use crate::api;
+use crate::dashboard;
 use crate::faults::{FaultKind, Faults};
 use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{JournalNotes, Reply};
@@ -315,7 +316,7 @@ fn changes_state(route: Route<'_>, method: &Method) -> bool {
                 && !api.is_preflight(method)
         }
         Route::Admin(_) => method != Method::GET,
-        Route::NotFound => false,
+        Route::Page(_) | Route::NotFound => false,
     }
 }
 
@@ -359,6 +360,7 @@ async fn answer(
             Reply::method_not_allowed(&req.method, path, allow)
         }
         Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
+        Route::Page(page) => dashboard::public(app, page, req),
         Route::NotFound => {
             let unmatched = routes::unmatched(req.path());
             notes.account = unmatched.account;

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod auth;
+mod browse;
 mod changes;
 mod endpoints;
 mod lead;
@@ -23,6 +24,7 @@ mod table;
 
 pub(crate) use accounts::Form;
 pub use accounts::STANDARD_FIELDS;
+pub use browse::{AccountsPage, LeadsPage, MAX_ACCOUNTS_PAGE, MAX_LEADS_PAGE};
 pub(crate) use changes::{Change, Logged};
 pub(crate) use endpoints::{AccountLeads, CreatedLead, LeadUpdate, NewLead, SubmitTarget};
 pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};

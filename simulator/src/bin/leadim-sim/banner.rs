@@ -54,6 +54,7 @@ pub(crate) fn print_banner(
         }
     }
     print_origin(simulator, state);
+    println!("  dashboard: {base}/__admin/ui   (accounts, leads, the live journal, faults)");
     println!("  journal:  {base}/__admin/requests   health: {base}/__admin/health");
     if let Some(DefaultAccount {
         aid,
