@@ -23,6 +23,8 @@ Feature: getCustomerDetails, display mode (onlyDisplayData: true)
     And crmData.deepLink is "{ui}/a/{aid}/leads/100231"
     And crmData["aid"] is "{aid}"
     And crmData["lid"] is "100231"
+    And crmData.id has JSON type string
+    And the deep link is built on endpoints.ui, not on the API's origin
     And the simulator received no request
 
   @must
@@ -100,6 +102,7 @@ Feature: getCustomerDetails, display mode (onlyDisplayData: true)
     When getCustomerDetails runs
     Then the adapter answers complete
     And crmData.id is "117000017"
+    And crmData.id has JSON type string
     And crmData.deepLink is "{ui}/a/3305/leads/117000017"
     And the simulator received no request
 
@@ -115,4 +118,33 @@ Feature: getCustomerDetails, display mode (onlyDisplayData: true)
     Then the adapter answers complete
     And crmData.id is "100231"
     And crmData.deepLink is "{ui}/a/{aid}/leads/100231"
+    And the simulator received no request
+
+  @must
+  Scenario: aid without lid is no pair: pp_aid and pp_lid give the id and the link
+    Each pair is whole or not used; aid is not combined with pp_lid.
+
+    Given the chat's crmData is:
+      | aid    | 4410        |
+      | pp_aid | {aid}       |
+      | pp_lid | 100733      |
+      | שם     | אלכס גרינברג |
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData.id is "100733"
+    And crmData.deepLink is "{ui}/a/{aid}/leads/100733"
+    And crmData.name is "אלכס גרינברג"
+    And crmData["aid"] is "4410"
+    And the simulator received no request
+
+  @must
+  Scenario: An empty crmData is present: complete without an id, with the account link
+    An empty map is crmData all the same; only a chat without crmData fails.
+
+    Given the chat's crmData is empty
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData has no key "id"
+    And crmData.deepLink is "{ui}/a/"
+    And crmData.phone is "972528841350"
     And the simulator received no request

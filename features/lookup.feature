@@ -167,6 +167,124 @@ Feature: getCustomerDetails, lookup mode — is the sender a known lead?
     And every lookup request was answered success
 
   @must
+  Scenario: The newest lead wins even when it has the lower id
+    A lead imported late from an old campaign gets a higher id than a lead the
+    contact left last week: newest means by creation time, not by id.
+
+    Given the account has these leads:
+      | שם         | טלפון        | מטפל         | עיר       | created_at           |
+      | אבי מזרחי  | 972523308814 | אורית שמעוני | באר שבע   | 2026-03-01T09:40:00Z |
+      | אבי מזרחי  | 972523308814 | יוסי לוי     | דימונה    | 2024-06-12T16:20:00Z |
+    And a chat with phone "972523308814" titled "אבי"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["מטפל"] is "אורית שמעוני"
+    And crmData["עיר"] is "באר שבע"
+    And crmData.id is the id of the newest lead
+
+  @must
+  Scenario: Of two leads created in the same second, the one updated last wins
+    Lead.IM orders leads by (created_at, updated_at, lid), newest first; an adapter
+    takes data[0] and does not re-sort by id.
+
+    Given the account has these leads:
+      | שם          | טלפון        | מטפל        | סטטוס      | created_at           | updated_at           |
+      | רחל גולדברג | 972546612093 | רונית אברהם | בטיפול     | 2026-02-10T11:00:00Z | 2026-03-04T08:15:00Z |
+      | רחל גולדברג | 972546612093 | יוסי לוי    | ליד חדש    | 2026-02-10T11:00:00Z | 2026-02-10T11:00:00Z |
+    And a chat with phone "972546612093" titled "רחל"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["מטפל"] is "רונית אברהם"
+    And crmData["סטטוס"] is "בטיפול"
+    And crmData.id is the id of the newest lead
+
+  @must
+  Scenario: The lookup keeps what the chat's crmData already held
+    crmData is the chat's whole map after the call: a lookup adds the lead's fields
+    and the display keys, and keeps the keys earlier nodes left.
+
+    Given the account has these leads:
+      | שם        | טלפון        | עיר      | מטפל         |
+      | יוסי לוי  | 972502217788 | נתניה    | אורית שמעוני |
+    And a chat with phone "972502217788" titled "יוסי"
+    And the chat's crmData is:
+      | source       | קמפיין פייסבוק |
+      | utm_campaign | ביטוח-רכב-2026 |
+      | תקציב        | 5,000 ₪        |
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData keeps what the chat had
+    And crmData["source"] is "קמפיין פייסבוק"
+    And crmData["תקציב"] is "5,000 ₪"
+    And crmData["מטפל"] is "אורית שמעוני"
+    And crmData.id is the id of the lead of "יוסי לוי"
+
+  @must
+  Scenario: The lead's id is a string on crmData, as protocol v1 gives it
+    Given the account has these leads:
+      | שם          | טלפון        | עיר  |
+      | מיכל ביטון  | 972503344556 | חיפה |
+    And a chat with phone "972503344556" titled "מיכל"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData.id is the id of the lead of "מיכל ביטון"
+    And crmData.id has JSON type string
+
+  @must
+  Scenario: The deep link is built on Lead.IM's UI, not on the API proxy's origin
+    Lead.IM's UI (sys.lead.im) and its API proxy (proxy.leadim.xyz) are different
+    hosts; the suite serves them on different origins too.
+
+    Given the account has these leads:
+      | שם          | טלפון        | עיר      |
+      | דוד פרידמן  | 972549017733 | ירושלים  |
+    And a chat with phone "972549017733" titled "דוד"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData.deepLink is the link to the lead of "דוד פרידמן"
+    And the deep link is built on endpoints.ui, not on the API's origin
+
+  @should
+  Scenario: When the chat's own format finds the lead, one lookup request is enough
+    Given the account has these leads:
+      | שם        | טלפון        | עיר     |
+      | נועה ברק  | 972527001122 | כפר סבא |
+    And a chat with phone "972527001122" titled "נועה"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["עיר"] is "כפר סבא"
+    And the simulator received 1 lookup request
+    And the lookup request carried by_phone = "972527001122"
+
+  @should
+  Scenario: Phone formats are tried in order: the chat's own, then 0…, then 0XX-XXX-XXXX
+    Given the account has these leads:
+      | שם          | טלפון        | עיר   |
+      | שלמה אזולאי | 050-612-4478 | אשדוד |
+    And a chat with phone "972506124478" titled "שלמה"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And crmData["עיר"] is "אשדוד"
+    And crmData.phone is "050-612-4478"
+    And the lookup requests carried by_phone, in order:
+      | 972506124478 |
+      | 0506124478   |
+      | 050-612-4478 |
+
+  @should
+  Scenario: The token travels in X-LEAD-IM-AUTH only, never in the URL
+    A token in the query string ends up in every proxy's and server's access log.
+
+    Given the account has these leads:
+      | שם       | טלפון        |
+      | יעל שטרן | 972544408126 |
+    And a chat with phone "972544408126" titled "יעל"
+    When getCustomerDetails runs
+    Then the adapter answers complete
+    And every lookup request carried the account's read-write token in X-LEAD-IM-AUTH
+    And every lookup request carried no parameter but by_phone
+
+  @must
   Scenario: onlyDisplayData typed as the text "false" is lookup mode
     A non-empty text is "truthy" in JavaScript and Python; here "false" is false.
 

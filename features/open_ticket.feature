@@ -20,6 +20,7 @@ Feature: openTicket — register an unknown contact as a new lead
     When openTicket runs
     Then the adapter answers complete
     And crmData.result is the new lead's id
+    And crmData.result has JSON type number
     And the simulator received 1 submit request
     And the submit request carried:
       | lm_form     | {lm_form}    |
@@ -108,6 +109,9 @@ Feature: openTicket — register an unknown contact as a new lead
       | 972586677001 | 058-667-7001 |
       | 97236123456  | 03-612-3456  |
       | 97248512345  | 04-851-2345  |
+      | 97226251234  | 02-625-1234  |
+      | 97286231234  | 08-623-1234  |
+      | 97297401234  | 09-740-1234  |
       | 972771234567 | 077-123-4567 |
 
   @must
@@ -163,6 +167,81 @@ Feature: openTicket — register an unknown contact as a new lead
     Then the flow reaches "lead_failed"
     And the submit request was answered failure "form {lm_form} is disabled"
     And the account holds no lead
+
+  @must
+  Scenario Outline: <character> in the <node> answer arrives as typed
+    Form encoding gives + and & a meaning of their own, so each must be escaped.
+
+    Given the contact answered <node> with "<answer>"
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried <param> = "<answer>"
+    And the new lead has:
+      | <field> | <answer> |
+
+    Examples:
+      | character | node           | answer                 | param     | field  |
+      | +         | lead_get_email | avi+leads@gmail.com    | fld_email | דוא"ל  |
+      | &         | lead_get_name  | מזרחי & בניו           | fld_name  | שם     |
+      | +         | lead_get_name  | אבי+שרה מזרחי          | fld_name  | שם     |
+      | = and %   | lead_get_name  | אבי מזרחי (50%=חצי)    | fld_name  | שם     |
+
+  @must
+  Scenario: Outgoing texts keep their leading indentation and their closing line break
+    fld_message is the outgoing texts as the agent wrote them, joined by newlines:
+    nothing is trimmed.
+
+    Given the chat's messages, as JSON:
+      """
+      [{"direction": "outgoing", "text": "  מחירון ביטוח רכב:\n  - מקיף: 2,400 ₪\n  - צד ג': 1,100 ₪\n"},
+       {"direction": "incoming", "text": "תודה"},
+       {"direction": "outgoing", "text": "\tנציג יחזור אליך מחר\n"}]
+      """
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried fld_message = "היי אבי! בשמחה. מה דגם הרכב?\nתודה, נציג יחזור אליך היום עד 18:00\n  מחירון ביטוח רכב:\n  - מקיף: 2,400 ₪\n  - צד ג': 1,100 ₪\n\n\tנציג יחזור אליך מחר\n"
+    And the submit request carried fld_message = the outgoing texts, joined by newlines
+
+  @must
+  Scenario: An empty lead_get_name answer falls back to the chat title
+    Given the contact answered lead_get_name with ""
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried fld_name = "אבי מזרחי"
+    And the new lead has:
+      | שם | אבי מזרחי |
+
+  @must
+  Scenario: A blank lead_get_name answer counts as not given, too
+    Given the contact answered lead_get_name with "   "
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried fld_name = "אבי מזרחי"
+    And the new lead has:
+      | שם | אבי מזרחי |
+
+  @must
+  Scenario: Prompt answers are sent as typed, spaces included
+    Only an empty or blank answer is replaced; any other is not trimmed.
+
+    Given the contact answered lead_get_name with " אבי מזרחי "
+    And the contact answered lead_get_email with "avi.mizrahi@gmail.com "
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried fld_name = " אבי מזרחי "
+    And the submit request carried fld_email = "avi.mizrahi@gmail.com "
+
+  @must
+  Scenario: A long Hebrew message arrives whole
+    3,000 Hebrew characters are about 5,500 bytes of UTF-8, under Lead.IM's limit of
+    3,500 characters: nothing may be cut.
+
+    Given the chat's only message is an outgoing text of 3000 characters
+    When openTicket runs
+    Then the adapter answers complete
+    And the submit request carried fld_message of 3000 characters
+    And the submit request carried fld_message = the outgoing texts, joined by newlines
+    And the new lead's "הודעה" is 3000 characters long
 
   @must
   Scenario: lm_form typed as a number is sent as its digits

@@ -24,19 +24,26 @@
 //!     (lodash-style paths), `transform.rs` (the transformers).
 //! - [`suite/`](suite): the cucumber suite that the `leadim-conformance` binary and the
 //!   `cucumber` test run — `mod.rs` (the World), `run.rs` (options and the run),
-//!   `report.rs`, `features.rs`, and `steps/` (one module per domain concept; see
-//!   [`suite`]'s own layout).
+//!   `describe.rs` (a scenario's failure report), `report.rs`, `junit.rs`,
+//!   `features.rs`, and `steps/` (one module per domain concept; see [`suite`]'s own
+//!   layout).
 //! - [`properties/`](properties): the property mode, field mapping checked on
 //!   generated cases for any adapter — `mod.rs` (options and the run),
 //!   `strategies.rs` (the generators), `cases.rs` (the cases and their requests),
-//!   `checks.rs` (what each must lead to), `rules.rs` (the rules and their levels),
-//!   `search.rs` (proptest's runner and shrinking), `report.rs`.
-//! - `bin/leadim-conformance.rs`: the command line of the suite and of
-//!   `leadim-conformance properties`.
+//!   `checks/` (what each must lead to: `mod.rs` the shared checks, then
+//!   `open_ticket.rs`, `lookup.rs`, `display.rs`), `rules.rs` (the rules and their
+//!   levels), `search.rs` (proptest's runner and shrinking), `report.rs`.
+//! - [`mutants/`](mutants): the suite's mutation score, its run against a corpus of
+//!   broken adapters (`leadim-conformance mutants`) — `mod.rs` (options and the
+//!   run), `corpus.rs` (the adapters and their bugs), `report.rs` (verdicts and the
+//!   kill rate), `ranking.rs` (the scenarios that caught adapters, first next time).
+//! - `bin/leadim-conformance.rs`: the command line of the suite, of
+//!   `leadim-conformance properties` and of `leadim-conformance mutants`.
 //! - `bin/leadim-reference-adapter.rs`: the reference adapter as a protocol-v1 command.
 
 pub mod adapter;
 pub mod flow;
+pub mod mutants;
 pub mod phone;
 pub mod properties;
 pub mod protocol;

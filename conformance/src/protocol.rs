@@ -110,6 +110,20 @@ pub struct CrmConfig {
 }
 
 impl CrmConfig {
+    /// The crmConfig a customer of this simulator account types into Texter: the
+    /// form, its key, the read+write token and the lookup URL; `nameField` and
+    /// `onlyDisplayData` left at their defaults.
+    pub fn for_account(account: &leadim_simulator::AccountConfig) -> Self {
+        Self {
+            lm_form: Some(account.lm_form.clone().into()),
+            lm_key: Some(account.lm_key.clone()),
+            token: Some(account.token.clone()),
+            get_customer_details_url: Some(account.get_customer_details_url.clone()),
+            name_field: None,
+            only_display_data: None,
+        }
+    }
+
     /// The form id as text (a number as its decimal digits), however it was typed.
     pub fn lm_form(&self) -> Option<String> {
         self.lm_form.as_ref().map(TextOrNumber::text)

@@ -174,15 +174,19 @@ fn an_adapter_that_trims_messages_is_caught_with_a_shrunk_chat() {
     );
 }
 
-/// The reference adapter with `result` turned into text on its way out (by sed, so
-/// this test needs no Python): a SHOULD rule, which fails the run only when strict.
-/// The printed replay command finds the same minimal case.
+/// A Python adapter that sends every phone format before it reads the answers
+/// (`examples/python/broken/lookup_tries_every_format.py`): it breaks the SHOULD rule
+/// `lookup-formats` only, which fails the run only when strict. The printed replay
+/// command finds the same minimal case.
 #[test]
 fn a_should_failure_is_shrunk_and_replays_to_the_same_case() {
-    let adapter =
-        format!("'{REFERENCE_BIN}' | sed 's/\"result\":\\([0-9][0-9]*\\)/\"result\":\"\\1\"/'");
+    let Some(python) = python3() else { return };
+    let adapter = format!(
+        "{python} '{}'",
+        cli::example("broken/lookup_tries_every_format.py").display()
+    );
     let seed = SEED.to_string();
-    // Every case breaks the rule, so a few cases are enough to find it.
+    // Nearly every case breaks the rule, so a few cases are enough to find it.
     let args = [
         "properties",
         "--adapter",
@@ -190,7 +194,7 @@ fn a_should_failure_is_shrunk_and_replays_to_the_same_case() {
         "--seed",
         &seed,
         "--property",
-        "open-ticket",
+        "lookup",
         "--cases",
         "8",
     ];
@@ -201,9 +205,9 @@ fn a_should_failure_is_shrunk_and_replays_to_the_same_case() {
         run.stdout
     );
     let out = &run.stdout;
-    assert!(out.contains("[SHOULD open-result-is-number]"), "{out}");
+    assert!(out.contains("[SHOULD lookup-formats]"), "{out}");
     assert!(
-        out.contains("✘ open-ticket broke SHOULD rule open-result-is-number"),
+        out.contains("✘ lookup broke SHOULD rule lookup-formats"),
         "{out}"
     );
     assert!(out.contains("properties: 0 passed, 1 failed"), "{out}");

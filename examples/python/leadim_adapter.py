@@ -229,11 +229,8 @@ class Adapter:
         Each request gets what is left of the call's deadline (urllib applies it to
         each socket operation, which is enough against a Lead.IM that answers late or
         not at all)."""
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise Failure("no answer within %.1f s" % self.timeout)
         try:
-            with self.opener.open(request, timeout=left) as response:
+            with self.opener.open(request, timeout=self.time_left()) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:
             raise Failure("HTTP status %d" % error.code)
@@ -243,6 +240,13 @@ class Adapter:
             return json.loads(raw.decode("utf-8"))
         except ValueError as error:
             raise Failure("the answer is not JSON: %s" % error)
+
+    def time_left(self):
+        """What is left of the call's deadline, in seconds; none left is a Failure."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise Failure("no answer within %.1f s" % self.timeout)
+        return left
 
     def envelope(self, body):
         """The body of a `{"status":"success"}` envelope; a refusal is a Failure."""

@@ -35,12 +35,16 @@
 //! # Layout
 //!
 //! - `simulator` — [`Simulator`], [`SimulatorBuilder`], [`SimulatorHandle`]: start,
-//!   use, stop.
+//!   use, stop; `shared` — a simulator on a thread of its own
+//!   ([`SimulatorBuilder::spawn`], [`Simulator::shared`]) that outlives a test's
+//!   runtime; `expect` — [`Expectation`]s checked on drop and by
+//!   [`SimulatorHandle::verify`].
 //! - `server` — accept, dispatch and journaling (`mod.rs`); `conn` (the connection's
 //!   idle clock and socket), `body` (the body read once, within the limit), `faulted`
 //!   (faults that take an answer's place).
 //! - `routes` — the one route table: paths, methods, [`Endpoint`]s, fault targets
-//!   (`routes.rs`), and its `tests`.
+//!   (`mod.rs`); `unmatched` (the account and the likely endpoint of a path that
+//!   matches none), and `tests`.
 //! - `request` — our request type (`mod.rs`), strict urlencoded decoding (`form`),
 //!   multipart and JSON bodies (`body`).
 //! - `api` — the Lead.IM endpoints, one file each with its rules: `submit`,
@@ -56,7 +60,8 @@
 //!   `tests`.
 //! - [`journal`] — the bounded request journal (`mod.rs`), `copy` (the bytes it
 //!   keeps of an exchange), `page` (reading it a page at a time after a cursor,
-//!   rendered outside its lock), `mask` (no credential shown) and `tests`.
+//!   rendered outside its lock), `mask` (no credential shown), `summary` (an entry
+//!   in plain lines, for failures) and `tests`.
 //! - [`faults`] — fault injection (`mod.rs`): `spec` ([`FaultSpec`], its
 //!   [`Trigger`] and the admin API's JSON), `kind` ([`FaultKind`], [`AnswerFault`]).
 //! - [`fixtures`] — the dataset format (`mod.rs`) and `read` (the embedded Hebrew
@@ -84,6 +89,7 @@ mod api;
 mod background;
 pub mod contract;
 mod error;
+mod expect;
 pub mod faults;
 pub mod fixtures;
 pub mod generate;
@@ -96,12 +102,14 @@ mod request;
 mod routes;
 mod runtime;
 mod server;
+mod shared;
 mod simulator;
 pub mod state_file;
 mod store;
 
 pub use api::AUTH_HEADER;
 pub use api::lookup::DEFAULT_LOOKUP_CAP;
+pub use expect::{Expectation, Times};
 pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
 };

@@ -149,8 +149,13 @@ impl Reply {
         for (name, value) in self.headers {
             // Values are ours (URLs through the URL parser, numbers, method lists);
             // one that still is not a valid header value is left out, not sent.
+            // A stub's own `Content-Type` replaces the default one.
             if let Ok(value) = header::HeaderValue::try_from(value) {
-                headers.append(name, value);
+                if name == header::CONTENT_TYPE {
+                    headers.insert(name, value);
+                } else {
+                    headers.append(name, value);
+                }
             }
         }
         response

@@ -2,10 +2,11 @@
 //! your own ([`Simulator::run`]) or start it in the background and drive it from a
 //! test ([`SimulatorHandle`]).
 
+use crate::expect::Expectations;
 use crate::faults::{self, ActiveFault, FaultSpec};
 use crate::fixtures::{Dataset, FixtureError};
 use crate::journal::{self, Journal, JournalEntry, JournalFilter, JournalPage};
-use crate::model::AccountConfig;
+use crate::model::{AccountConfig, LeadView};
 use crate::phone::PhoneMatch;
 use crate::server::{self, Services};
 use crate::store::Store;
@@ -73,6 +74,10 @@ impl Simulator {
     /// The store, for direct use.
     pub fn store(&self) -> &Store {
         &self.app.store
+    }
+
+    pub(crate) fn app(&self) -> &Arc<Services> {
+        &self.app
     }
 
     /// Serves `listener` until `shutdown` resolves, then finishes the requests in
@@ -200,6 +205,10 @@ impl SimulatorBuilder {
         self
     }
 
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Loads the dataset and builds the simulator, without listening yet.
     pub fn build(self) -> Result<Simulator, StartError> {
         let dataset = self.dataset.unwrap_or_else(Dataset::embedded);
@@ -236,14 +245,18 @@ impl SimulatorBuilder {
             // Resolves when the handle sends or is dropped.
             let _ = stopped.changed().await;
         }));
-        Ok(SimulatorHandle {
-            addr: local,
-            base_url: format!("http://{local}"),
-            app,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        Ok(SimulatorHandle::new(local, app, stop, Serving::Task(task)))
     }
+}
+
+/// Where a started simulator serves, so that [`SimulatorHandle::shutdown`] can wait
+/// for it.
+#[derive(Debug)]
+pub(crate) enum Serving {
+    /// A task on the runtime that started it.
+    Task(tokio::task::JoinHandle<std::io::Result<()>>),
+    /// A thread and runtime of its own, which says when it has stopped.
+    Thread(tokio::sync::oneshot::Receiver<()>),
 }
 
 /// A running simulator. Dropping it stops the server without blocking; call
@@ -253,12 +266,29 @@ impl SimulatorBuilder {
 pub struct SimulatorHandle {
     addr: SocketAddr,
     base_url: String,
-    app: Arc<Services>,
+    pub(crate) app: Arc<Services>,
     stop: Option<watch::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    serving: Option<Serving>,
+    pub(crate) expectations: Expectations,
 }
 
 impl SimulatorHandle {
+    pub(crate) fn new(
+        addr: SocketAddr,
+        app: Arc<Services>,
+        stop: watch::Sender<()>,
+        serving: Serving,
+    ) -> SimulatorHandle {
+        SimulatorHandle {
+            addr,
+            base_url: format!("http://{addr}"),
+            app,
+            stop: Some(stop),
+            serving: Some(serving),
+            expectations: Expectations::default(),
+        }
+    }
+
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
@@ -293,19 +323,7 @@ impl SimulatorHandle {
     /// Every journal entry matching `filter`'s account and path after its `since`,
     /// oldest first, read page by page (its `limit` is ignored).
     pub fn journal_matching(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
-        let mut filter = JournalFilter {
-            limit: Some(journal::MAX_PAGE),
-            ..filter.clone()
-        };
-        let mut entries = Vec::new();
-        loop {
-            let page = self.requests(&filter);
-            entries.extend(page.entries);
-            if !page.more {
-                return entries;
-            }
-            filter.since = Some(page.next_since);
-        }
+        self.app.journal.read_all(filter)
     }
 
     /// One account's journal entries, oldest first (read page by page).
@@ -355,11 +373,40 @@ impl SimulatorHandle {
         self.app.faults.clear();
     }
 
+    /// A lead by its id, as the admin API shows it; `None` when the account has no
+    /// such lead.
+    pub fn lead(&self, aid: u64, lid: u64) -> Option<LeadView> {
+        self.app.store.lead(aid, lid)
+    }
+
+    /// An account's leads, oldest first by creation time (empty for an account
+    /// that does not exist).
+    pub fn leads(&self, aid: u64) -> Vec<LeadView> {
+        self.app.store.account_leads(aid).unwrap_or_default()
+    }
+
+    /// The requests that matched no endpoint and named no account (a misspelt
+    /// `/v2/submti`, a path without `/apiproxy/{aid}/`), oldest first. Those whose
+    /// path names an account are in that account's journal instead, with a
+    /// diagnostic saying what was probably meant.
+    pub fn unmatched(&self) -> Vec<JournalEntry> {
+        self.journal()
+            .into_iter()
+            .filter(|e| e.endpoint.is_none() && e.account.is_none())
+            .collect()
+    }
+
     /// Stops the server and waits until requests in flight have finished.
     pub async fn shutdown(mut self) {
         self.stop.take();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        match self.serving.take() {
+            Some(Serving::Task(task)) => {
+                let _ = task.await;
+            }
+            Some(Serving::Thread(stopped)) => {
+                let _ = stopped.await;
+            }
+            None => {}
         }
     }
 }

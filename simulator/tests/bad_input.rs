@@ -492,10 +492,11 @@ async fn a_wrong_method_is_405_with_allow_and_an_unknown_path_404() {
             &json(resp).await,
             &format!("method {method} not allowed on {path}; use {allow}"),
         );
+        let file = path.rsplit('/').next().unwrap();
         journaled(
             &sim,
             &path,
-            &format!("method {method} not allowed here; use {allow}"),
+            &format!("{method} is not allowed on {file}; use {allow}"),
         );
     }
     for path in [
@@ -509,7 +510,12 @@ async fn a_wrong_method_is_405_with_allow_and_an_unknown_path_404() {
         assert_eq!(resp.status(), 404, "{path}");
         assert_failure(&json(resp).await, &format!("no such endpoint: GET {path}"));
     }
-    journaled(&sim, "/apiproxy/3305/leads_get.ashx", "no such endpoint");
+    // The short path has no lookup door: the answer says which path was meant.
+    journaled(
+        &sim,
+        "/apiproxy/3305/leads_get.ashx",
+        "did you mean /apiproxy/3305/api/leads_get.ashx?",
+    );
     assert_eq!(sim.store().counts(), counts);
     still_serving(&sim).await;
 }

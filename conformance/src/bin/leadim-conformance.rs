@@ -7,14 +7,20 @@
 //! adapter's field mapping on generated chats instead; see
 //! `leadim_conformance::properties`.
 //!
+//! `leadim-conformance mutants --corpus DIR` measures the suite itself: it runs it
+//! against every broken adapter of a corpus and prints the kill rate and the
+//! survivors (see `leadim_conformance::mutants`).
+//!
 //! Exit status: 0 when every MUST scenario and property passed (and every SHOULD
-//! one, with `--strict`); 1 when one failed; 2 when the suite could not run.
+//! one, with `--strict`) — for `mutants`, when every broken adapter was caught; 1
+//! when one failed (one survived); 2 when the suite could not run.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use leadim_conformance::mutants::{self, MutantsOptions};
 use leadim_conformance::properties::{self, PropertyId, PropertyOptions};
 use leadim_conformance::suite::{self, AdapterChoice, SuiteOptions};
 
@@ -43,6 +49,10 @@ enum Command {
         #[arg(long = "property", value_name = "NAME")]
         only: Vec<PropertyId>,
     },
+    /// The suite's mutation score: run it (strictly, stopping at the first failure)
+    /// against every broken adapter in a corpus, and print the kill rate and every
+    /// survivor.
+    Mutants(MutantsArgs),
 }
 
 /// What the suite and the property mode share.
@@ -100,6 +110,9 @@ struct SuiteArgs {
     /// Only scenarios matching this cucumber tag expression, e.g. "@lookup and @must".
     #[arg(long, value_name = "EXPR")]
     tags: Option<String>,
+    /// Stop starting scenarios after the first failure.
+    #[arg(long)]
+    fail_fast: bool,
     /// A directory of .feature files (and flows/*.yaml) to run instead of the
     /// embedded ones.
     #[arg(long, value_name = "DIR")]
@@ -114,6 +127,37 @@ struct SuiteArgs {
     knobs: PropertyArgs,
 }
 
+/// The mutation score's options.
+#[derive(Debug, Args)]
+struct MutantsArgs {
+    /// The directory of broken adapters; each file opens with a comment naming its bug.
+    #[arg(long, value_name = "DIR")]
+    corpus: PathBuf,
+    /// How to run one file, `{file}` standing for its path, e.g. "python3 {file}".
+    /// Default: python3 for .py, node for .js/.mjs/.cjs.
+    #[arg(long, value_name = "COMMAND")]
+    adapter_template: Option<String>,
+    /// The unbroken adapter, run first with the same options; it must pass.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Broken adapters tested at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    jobs: usize,
+    /// Scenarios at once within each adapter's run.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// A directory of .feature files to run instead of the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
+    /// The deadline each adapter is told for a whole call, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    adapter_timeout_ms: u64,
+    /// Keep which scenarios caught adapters in this file, and run them first next
+    /// time (an order only: the verdicts do not depend on it).
+    #[arg(long, value_name = "FILE")]
+    ranking_file: Option<PathBuf>,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -126,6 +170,7 @@ async fn main() -> ExitCode {
             Some(passed) => exit(passed),
             None => ExitCode::from(2),
         },
+        Some(Command::Mutants(mutants)) => run_mutants(mutants).await,
         None => run_suite(cli.suite).await,
     }
 }
@@ -139,6 +184,8 @@ async fn run_suite(args: SuiteArgs) -> ExitCode {
         strict: args.common.strict,
         concurrency: args.concurrency,
         adapter_timeout: args.common.timeout(SuiteOptions::default().adapter_timeout),
+        fail_fast: args.fail_fast,
+        ..SuiteOptions::default()
     };
     let suite_passed = match suite::run(options).await {
         Ok(report) => {
@@ -183,6 +230,30 @@ async fn run_properties(
         Err(error) => {
             eprintln!("leadim-conformance properties: {error}");
             None
+        }
+    }
+}
+
+async fn run_mutants(args: MutantsArgs) -> ExitCode {
+    let options = MutantsOptions {
+        corpus: args.corpus,
+        template: args.adapter_template,
+        baseline: args.baseline,
+        jobs: args.jobs,
+        concurrency: args.concurrency,
+        features: args.features,
+        adapter_timeout: Duration::from_millis(args.adapter_timeout_ms),
+        progress: true,
+        ranking_file: args.ranking_file,
+    };
+    match mutants::run(&options).await {
+        Ok(report) => {
+            println!("{}", report.render());
+            exit(report.all_killed())
+        }
+        Err(error) => {
+            eprintln!("leadim-conformance mutants: {error}");
+            ExitCode::from(2)
         }
     }
 }

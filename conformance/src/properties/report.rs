@@ -12,7 +12,7 @@ use super::checks::Exchange;
 use super::search::{Found, Verdict};
 use super::{DEFAULT_ADAPTER_TIMEOUT, DEFAULT_CASES, PropertyId, PropertyOptions};
 use crate::suite::report::Level;
-use crate::suite::{AdapterChoice, entry_summary, wire_name};
+use crate::suite::{AdapterChoice, wire_name};
 
 /// What a property run found.
 #[derive(Debug, Clone)]
@@ -206,7 +206,7 @@ fn render_answer(out: &mut String, exchange: &Exchange) {
         exchange.journal.len()
     );
     for entry in &exchange.journal {
-        out.push_str(&visible(&entry_summary(entry)));
+        out.push_str(&visible(&entry.summary()));
     }
 }
 

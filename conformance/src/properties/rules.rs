@@ -41,7 +41,7 @@ pub static KEEPS_CRM_DATA: Rule = must(
     "every key of the chat's crmData that the function does not set is returned as it was",
 );
 /// `crmData.id` is text.
-pub static ID_IS_TEXT: Rule = should(
+pub static ID_IS_TEXT: Rule = must(
     "id-is-text",
     "crmData.id is a JSON string, whether the lead id came as a number or as text",
 );
@@ -84,7 +84,7 @@ pub static OPEN_RESULT: Rule = must(
     "on Lead.IM's success answer, openTicket completes with crmData.result = the new lead's id",
 );
 /// `crmData.result` is a number.
-pub static OPEN_RESULT_IS_NUMBER: Rule = should(
+pub static OPEN_RESULT_IS_NUMBER: Rule = must(
     "open-result-is-number",
     "crmData.result is a JSON number, as Lead.IM sends it",
 );
@@ -199,8 +199,8 @@ pub static RULES: &[&Rule] = &[
     &DISPLAY_PHONE,
     &KEEPS_CRM_DATA,
     &OPEN_RESULT_IS_NUMBER,
-    &LOOKUP_FORMATS,
     &ID_IS_TEXT,
+    &LOOKUP_FORMATS,
 ];
 
 /// A rule's place in [`RULES`], for ordering violations.

@@ -17,22 +17,29 @@
 //! - [`LeadimWorld`] (this module): one scenario's account, crmConfig, chat, adapter
 //!   calls, flow run and injected faults; [`LeadimWorld::report`] says what happened.
 //! - [`run`] (`run.rs`): [`SuiteOptions`], [`run()`], [`SuiteReport`].
+//! - `describe`: a scenario's failure report ([`LeadimWorld::report`]) and the
+//!   words it is made of (journal entries, flow ends, protocol names).
 //! - [`report`]: the writer that records each scenario, the summary by flow and
 //!   level, the failure reports and the last line.
+//! - [`junit`]: the JUnit XML report, written from the same records.
 //! - `features`: the feature files and seed flows embedded in the binary, and the
-//!   cucumber parser that yields them (or a directory's).
+//!   cucumber parser that yields them (or a directory's) in the order of a
+//!   [`Schedule`].
 //! - `steps`: the step definitions, one module per domain concept — `chat`,
 //!   `adapter`, `lookup`, `display`, `open_ticket`, `flows`, `journal`, `faults`.
 
+mod describe;
 mod features;
+pub mod junit;
 pub mod report;
 mod run;
 mod steps;
 
+pub(crate) use describe::{clip, describe_end, wire_name};
+pub use features::Schedule;
 pub use run::{AdapterChoice, SuiteError, SuiteOptions, SuiteReport, run};
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -40,7 +47,7 @@ use leadim_simulator::{JournalEntry, LeadView, SimulatorHandle};
 use serde_json::{Map, Value};
 
 use crate::adapter::AdapterUnderTest;
-use crate::flow::{FlowContext, FlowEnd, FlowOutcome, FlowRunner};
+use crate::flow::{FlowContext, FlowOutcome, FlowRunner};
 use crate::protocol::{AdapterRequest, AdapterResponse, Chat, CrmConfig, Endpoints, Function};
 
 /// What every scenario of one run shares: the simulator, the adapter under test and
@@ -96,6 +103,9 @@ pub struct LeadimWorld {
     ctx: Arc<RunContext>,
     /// The scenario's own account: ids, key, tokens and URLs.
     pub account: leadim_simulator::AccountConfig,
+    /// Where Lead.IM's UI is served: the account's UI on another origin than its API
+    /// (see [`ui_origin`]).
+    pub ui: String,
     /// The crmConfig given to the adapter.
     pub crm_config: CrmConfig,
     /// The chat the adapter and the flows run on.
@@ -196,14 +206,7 @@ impl LeadimWorld {
             .try_with(Arc::clone)
             .map_err(|_| WorldError::NoRun)?;
         let account = ctx.sim.create_account();
-        let crm_config = CrmConfig {
-            lm_form: Some(account.lm_form.clone().into()),
-            lm_key: Some(account.lm_key.clone()),
-            token: Some(account.token.clone()),
-            get_customer_details_url: Some(account.get_customer_details_url.clone()),
-            name_field: None,
-            only_display_data: None,
-        };
+        let crm_config = CrmConfig::for_account(&account);
         let chat = Chat {
             id: Some(format!("c-{}", account.aid)),
             url: Some(format!(
@@ -213,6 +216,7 @@ impl LeadimWorld {
             ..Chat::default()
         };
         Ok(Self {
+            ui: ui_origin(&account.ui_url),
             ctx,
             account,
             crm_config,
@@ -234,7 +238,7 @@ impl LeadimWorld {
     pub fn endpoints(&self) -> Endpoints {
         Endpoints {
             submit: self.account.submit_url.clone(),
-            ui: self.account.ui_url.clone(),
+            ui: self.ui.clone(),
         }
     }
 
@@ -315,90 +319,12 @@ impl LeadimWorld {
             .replace("{aid}", &self.account.aid.to_string())
             .replace("{lm_form}", &self.account.lm_form)
             .replace("{lm_key}", &self.account.lm_key)
-            .replace("{ui}", &self.account.ui_url)
+            .replace("{ui}", &self.ui)
             .replace("{chat_url}", self.chat.url.as_deref().unwrap_or_default());
         if out.contains("{new_lid}") {
             out = out.replace("{new_lid}", &self.newest_lead()?.lid.to_string());
         }
         Ok(out)
-    }
-
-    /// What happened in this scenario, for a failure report: the adapter calls, the
-    /// flow run, and what the simulator received for the scenario's account.
-    pub fn report(&self) -> String {
-        let mut out = String::new();
-        for call in &self.calls {
-            let _ = writeln!(
-                out,
-                "adapter: {} after {:.1?}",
-                wire_name(&call.request.function),
-                call.elapsed
-            );
-            // The token is a credential: the report shows it masked, as the
-            // journal does.
-            let mut crm_config = call.request.crm_config.clone();
-            crm_config.token = crm_config
-                .token
-                .as_deref()
-                .map(leadim_simulator::journal::mask_token);
-            let _ = writeln!(
-                out,
-                "  sent: crmConfig {} chat {}",
-                compact(&crm_config),
-                compact(&call.request.chat)
-            );
-            match &call.answer {
-                Ok(r) => {
-                    let _ = writeln!(
-                        out,
-                        "  returned: {}, crmData {}{}",
-                        wire_name(&r.outcome),
-                        compact(&r.crm_data),
-                        r.error
-                            .as_deref()
-                            .map(|e| format!(", error: {e}"))
-                            .unwrap_or_default()
-                    );
-                }
-                Err(e) => {
-                    let _ = writeln!(out, "  broke the protocol: {}", e.trim_end());
-                }
-            }
-            // A protocol error already carries the stderr.
-            let stderr = call.answer.as_ref().ok().and(call.stderr.as_deref());
-            if let Some(stderr) = stderr.filter(|s| !s.trim().is_empty()) {
-                let _ = writeln!(out, "  stderr: {}", clip(stderr.trim(), 600));
-            }
-        }
-        if let Some(run) = &self.flow_run {
-            let trace: Vec<String> = run
-                .outcome
-                .trace
-                .iter()
-                .map(|s| {
-                    let error = s.error.as_deref().map(|e| format!(" ({e})"));
-                    let outcome = wire_name(&s.outcome);
-                    format!("{} → {outcome}{}", s.node, error.unwrap_or_default())
-                })
-                .collect();
-            let end = describe_end(&run.outcome.end);
-            let _ = writeln!(out, "flow: {}; {end}", trace.join(", "));
-            let _ = writeln!(out, "  crmData after: {}", compact(&run.ctx.chat.crm_data));
-        }
-        let journal = self.journal();
-        let _ = writeln!(
-            out,
-            "simulator received (account {}): {} request(s)",
-            self.account.aid,
-            journal.len()
-        );
-        for entry in &journal {
-            out.push_str(&entry_summary(entry));
-        }
-        for fault in &self.faults {
-            let _ = writeln!(out, "injected: {}", fault.described);
-        }
-        out
     }
 }
 
@@ -410,69 +336,29 @@ impl Drop for LeadimWorld {
     }
 }
 
-/// One journal entry in a few lines: request, answer, parameters, token, notes.
-pub fn entry_summary(entry: &JournalEntry) -> String {
-    let mut out = format!(
-        "  #{} {} {} → {} {}\n",
-        entry.id,
-        entry.method,
-        entry.path,
-        entry.status,
-        clip(&entry.answer, 200)
-    );
-    if !entry.params.is_empty() {
-        let params: Vec<String> = entry
-            .params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", compact(&clip(v, 120))))
-            .collect();
-        let _ = writeln!(out, "      params: {}", params.join(" "));
-    }
-    if let Some((_, token)) = entry
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(crate::adapter::lookup::AUTH_HEADER))
-    {
-        let _ = writeln!(out, "      X-LEAD-IM-AUTH: {token}");
-    }
-    for note in &entry.diagnostics {
-        let _ = writeln!(out, "      diagnostic: {note}");
-    }
-    if let Some(fault) = &entry.fault {
-        let _ = writeln!(out, "      {fault}");
-    }
-    out
-}
-
-/// How the protocol spells an enum value (`getCustomerDetails`, `failure`).
-pub(crate) fn wire_name(value: &impl serde::Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(Value::String(name)) => name,
-        other => format!("{other:?}"),
+/// Lead.IM's UI (`https://sys.lead.im`) and its API (`https://api.lead.im`,
+/// `https://proxy.leadim.xyz`) are different hosts, so the suite serves the UI on
+/// another origin than the API: the same simulator, named `localhost` where the API
+/// URLs say `127.0.0.1` (and the other way round). An adapter that builds deep links
+/// on the API's origin instead of `endpoints.ui` then gets them wrong.
+pub fn ui_origin(api_base: &str) -> String {
+    if let Some(rest) = api_base.strip_prefix("http://127.0.0.1") {
+        format!("http://localhost{rest}")
+    } else if let Some(rest) = api_base.strip_prefix("http://localhost") {
+        format!("http://127.0.0.1{rest}")
+    } else {
+        api_base.to_owned()
     }
 }
 
-/// How a flow run ended, in words.
-pub(crate) fn describe_end(end: &FlowEnd) -> String {
-    match end {
-        FlowEnd::Reached(node) => format!("reached {node}"),
-        FlowEnd::NoTransition { node, outcome } => {
-            format!("stopped at {node}: no exit for {}", wire_name(outcome))
-        }
-        FlowEnd::StepLimit => format!("stopped after {} steps (a loop?)", crate::flow::MAX_STEPS),
-        FlowEnd::Aborted { node, error } => format!("aborted at {node}: {error}"),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Compact JSON of anything serializable.
-fn compact(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("(unprintable: {e})"))
-}
-
-/// At most `max` characters of `text`, with an ellipsis when cut.
-fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+    #[test]
+    fn the_ui_is_another_origin_of_the_same_simulator() {
+        assert_eq!(ui_origin("http://127.0.0.1:7010"), "http://localhost:7010");
+        assert_eq!(ui_origin("http://localhost:7010"), "http://127.0.0.1:7010");
+        assert_eq!(ui_origin("https://sys.lead.im"), "https://sys.lead.im");
     }
 }

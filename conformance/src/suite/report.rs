@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use cucumber::event::{self, Cucumber, Feature, Rule, Scenario, StepError};
 use cucumber::gherkin;
 use cucumber::parser;
-use cucumber::writer::{self, Verbosity};
 use cucumber::{Event, Writer};
 
 use super::LeadimWorld;
@@ -56,6 +56,8 @@ pub struct ScenarioResult {
     pub flow: String,
     /// Its level.
     pub level: Level,
+    /// How long it ran, when known.
+    pub duration: Option<Duration>,
     /// Why it failed; `None` when it passed.
     pub failure: Option<Failure>,
 }
@@ -71,15 +73,17 @@ pub struct Failure {
     pub details: Option<String>,
 }
 
-/// The writer of a run: prints a line per scenario, records every result, and
-/// feeds a JUnit report when asked. Wrapped in cucumber's `Normalize`, so it sees
-/// each scenario's events together and in file order.
+/// The writer of a run: prints a line per scenario and records every result (the
+/// JUnit report is written from the records). Wrapped in cucumber's `Normalize`,
+/// so it sees each scenario's events together and in file order, each with the
+/// time it happened.
 #[derive(Debug)]
 pub struct SuiteWriter {
     results: Arc<Mutex<Vec<ScenarioResult>>>,
     parse_errors: Arc<Mutex<Vec<String>>>,
-    junit: Option<writer::JUnit<LeadimWorld, std::fs::File>>,
     failures: HashMap<(String, usize), Failure>,
+    progress: bool,
+    started: HashMap<(String, usize), SystemTime>,
 }
 
 /// Where a writer leaves what it recorded.
@@ -92,14 +96,22 @@ pub struct Records {
 }
 
 impl SuiteWriter {
-    /// A writer recording into `records`, writing JUnit XML to `junit` when given.
-    pub fn new(records: &Records, junit: Option<std::fs::File>) -> Self {
+    /// A writer recording into `records`.
+    pub fn new(records: &Records) -> Self {
         Self {
             results: records.results.clone(),
             parse_errors: records.parse_errors.clone(),
-            junit: junit.map(|file| writer::JUnit::raw(file, Verbosity::Default)),
             failures: HashMap::new(),
+            progress: true,
+            started: HashMap::new(),
         }
+    }
+
+    /// Whether to print a line per finished scenario (on by default).
+    #[must_use]
+    pub fn with_progress(mut self, progress: bool) -> Self {
+        self.progress = progress;
+        self
     }
 
     fn scenario(
@@ -108,9 +120,13 @@ impl SuiteWriter {
         rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         ev: &Scenario<LeadimWorld>,
+        at: SystemTime,
     ) {
         let key = (feature_file(feature), scenario.position.line);
         match ev {
+            Scenario::Started => {
+                self.started.insert(key, at);
+            }
             Scenario::Step(step, event::Step::Failed(_, _, world, error))
             | Scenario::Background(step, event::Step::Failed(_, _, world, error)) => {
                 self.failures.entry(key).or_insert_with(|| Failure {
@@ -138,19 +154,14 @@ impl SuiteWriter {
                     name: scenario.name.clone(),
                     flow,
                     level,
+                    duration: self
+                        .started
+                        .remove(&key)
+                        .and_then(|started| at.duration_since(started).ok()),
                     failure: self.failures.remove(&key),
                 };
-                let mark = if result.failure.is_some() {
-                    "✘"
-                } else {
-                    "✔"
-                };
-                println!(
-                    "{mark} {} {} [{} {}]",
-                    result.location, result.name, result.flow, result.level
-                );
-                if let Some(failure) = &result.failure {
-                    println!("    {}: {}", failure.step, first_line(&failure.message));
+                if self.progress {
+                    print_line(&result);
                 }
                 lock(&self.results).push(result);
             }
@@ -167,11 +178,6 @@ impl Writer<LeadimWorld> for SuiteWriter {
         event: parser::Result<Event<Cucumber<LeadimWorld>>>,
         _: &Self::Cli,
     ) {
-        if let Some(junit) = &mut self.junit {
-            junit
-                .handle_event(event.clone(), &writer::junit::Cli::default())
-                .await;
-        }
         match event {
             Err(error) => {
                 println!("✘ {error}");
@@ -179,14 +185,31 @@ impl Writer<LeadimWorld> for SuiteWriter {
             }
             Ok(event) => match event.value {
                 Cucumber::Feature(feature, Feature::Scenario(scenario, ev)) => {
-                    self.scenario(&feature, None, &scenario, &ev.event);
+                    self.scenario(&feature, None, &scenario, &ev.event, event.at);
                 }
                 Cucumber::Feature(feature, Feature::Rule(rule, Rule::Scenario(scenario, ev))) => {
-                    self.scenario(&feature, Some(&rule), &scenario, &ev.event);
+                    self.scenario(&feature, Some(&rule), &scenario, &ev.event, event.at);
                 }
                 _ => {}
             },
         }
+    }
+}
+
+/// The line a finished scenario gets: its mark, place, name, flow and level, and the
+/// failed step with the first line of why.
+fn print_line(result: &ScenarioResult) {
+    let mark = if result.failure.is_some() {
+        "✘"
+    } else {
+        "✔"
+    };
+    println!(
+        "{mark} {} {} [{} {}]",
+        result.location, result.name, result.flow, result.level
+    );
+    if let Some(failure) = &result.failure {
+        println!("    {}: {}", failure.step, first_line(&failure.message));
     }
 }
 
@@ -207,7 +230,8 @@ fn classify<'a>(tags: impl Iterator<Item = &'a String>) -> (String, Level) {
     (flow.unwrap_or_else(|| "other".into()), level)
 }
 
-fn feature_file(feature: &gherkin::Feature) -> String {
+/// The name reports give a feature's file: its file name (`lookup.feature`).
+pub(crate) fn feature_file(feature: &gherkin::Feature) -> String {
     feature
         .path
         .as_ref()
@@ -369,6 +393,7 @@ mod tests {
             name: "שם".into(),
             flow: flow.into(),
             level,
+            duration: None,
             failure: failed.then(|| Failure {
                 step: "Then the adapter answers failure".into(),
                 message: "the adapter answered complete".into(),

@@ -8,13 +8,16 @@ use std::time::Duration;
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{World as _, WriterExt as _};
-use leadim_simulator::Simulator;
+use leadim_simulator::{Simulator, SimulatorHandle};
 
-use super::features::{self, FeatureText, TextParser};
+use super::features::{self, FeatureText, Schedule, TextParser};
 use super::report::{Level, Records, SuiteWriter, Summary};
 use super::{CONTEXT, LeadimWorld, RunContext};
-use crate::adapter::{AdapterUnderTest, CommandAdapter, ReferenceAdapter, TIMEOUT_ENV};
+use crate::adapter::{
+    AdapterCallError, AdapterUnderTest, CommandAdapter, ReferenceAdapter, TIMEOUT_ENV,
+};
 use crate::flow::FlowRunner;
+use crate::protocol::{AdapterRequest, Chat, CrmConfig, Endpoints, Function};
 
 /// Which adapter the suite tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,14 @@ pub struct SuiteOptions {
     /// one an external adapter is told through `LEADIM_ADAPTER_TIMEOUT_MS`. Hang and
     /// latency scenarios last about this long.
     pub adapter_timeout: Duration,
+    /// Stop starting scenarios after the first failure (those already running
+    /// finish): the mutation corpus needs one failure per broken adapter, not all.
+    pub fail_fast: bool,
+    /// Print a line per scenario as it finishes. Off when many runs share one
+    /// terminal (the mutation corpus), which report only their outcome.
+    pub progress: bool,
+    /// The order scenarios start in (file by file unless told otherwise).
+    pub schedule: Schedule,
 }
 
 impl AdapterChoice {
@@ -75,6 +86,9 @@ impl Default for SuiteOptions {
             strict: false,
             concurrency: 16,
             adapter_timeout: Duration::from_secs(2),
+            fail_fast: false,
+            progress: true,
+            schedule: Schedule::Files,
         }
     }
 }
@@ -109,6 +123,20 @@ pub enum SuiteError {
     /// The simulator did not start.
     #[error("the simulator did not start: {0}")]
     Simulator(#[from] leadim_simulator::StartError),
+    /// The adapter command cannot start: `sh -c` exited 126 (not executable) or
+    /// 127 (not found) on the first call.
+    #[error(
+        "the adapter command cannot start: `sh -c {command:?}` exited {code}{}",
+        if stderr.is_empty() { String::new() } else { format!(": {}", stderr.trim_end()) }
+    )]
+    AdapterCannotStart {
+        /// The command.
+        command: String,
+        /// 126 or 127.
+        code: i32,
+        /// What the shell said.
+        stderr: String,
+    },
     /// The in-process adapter's HTTP client could not be built.
     #[error("the reference adapter could not be built: {0}")]
     Adapter(#[from] reqwest::Error),
@@ -170,20 +198,24 @@ impl SuiteReport {
 pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
     let tags = parse_tags(options.tags.as_deref())?;
     let (inputs, flows) = read_features(options.features.as_ref())?;
+    // Created before the run, so that an unwritable path fails at once.
     let junit = options
         .junit
         .as_ref()
         .map(|path| {
-            std::fs::File::create(path).map_err(|source| SuiteError::Junit {
-                path: path.clone(),
-                source,
-            })
+            std::fs::File::create(path)
+                .map(|file| (path, file))
+                .map_err(|source| SuiteError::Junit {
+                    path: path.clone(),
+                    source,
+                })
         })
         .transpose()?;
 
     let timeout = options.adapter_timeout;
     let adapter = options.adapter.build(timeout)?;
     let sim = Simulator::start().await?;
+    starts(&adapter, &sim).await?;
     let ctx = Arc::new(RunContext {
         sim,
         runner: FlowRunner::new(adapter.clone())?,
@@ -194,12 +226,18 @@ pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
 
     let records = Records::default();
     // `&str` is the input type of cucumber's own parser, which `with_parser` replaces.
-    let cucumber = LeadimWorld::cucumber::<&str>()
-        .with_parser(TextParser)
-        .with_writer(SuiteWriter::new(&records, junit).normalized())
+    let writer = SuiteWriter::new(&records).with_progress(options.progress);
+    let mut cucumber = LeadimWorld::cucumber::<&str>()
+        .with_parser(TextParser {
+            schedule: options.schedule.clone(),
+        })
+        .with_writer(writer.normalized())
         .with_default_cli()
         .fail_on_skipped()
         .max_concurrent_scenarios(options.concurrency.max(1));
+    if options.fail_fast {
+        cucumber = cucumber.fail_fast();
+    }
     let filter = move |feature: &cucumber::gherkin::Feature,
                        rule: Option<&cucumber::gherkin::Rule>,
                        scenario: &cucumber::gherkin::Scenario| {
@@ -219,10 +257,53 @@ pub async fn run(options: SuiteOptions) -> Result<SuiteReport, SuiteError> {
     if let Ok(ctx) = Arc::try_unwrap(ctx) {
         ctx.sim.shutdown().await;
     }
+    let summary = Summary::from_records(&records);
+    if let Some((path, file)) = junit {
+        super::junit::write(&summary, options.strict, std::io::BufWriter::new(file)).map_err(
+            |error| SuiteError::Junit {
+                path: path.clone(),
+                source: std::io::Error::other(error.to_string()),
+            },
+        )?;
+    }
     Ok(SuiteReport {
-        summary: Summary::from_records(&records),
+        summary,
         strict: options.strict,
     })
+}
+
+/// Whether the adapter command starts at all, found with one lookup for a fresh
+/// account before any scenario runs: a command that cannot start would fail every
+/// scenario with the same message, so it is reported once instead.
+async fn starts(adapter: &AdapterUnderTest, sim: &SimulatorHandle) -> Result<(), SuiteError> {
+    let AdapterUnderTest::Command(command) = adapter else {
+        return Ok(());
+    };
+    let account = sim.create_account();
+    let request = AdapterRequest::new(
+        Function::GetCustomerDetails,
+        CrmConfig::for_account(&account),
+        Chat {
+            phone: Some("972521234567".into()),
+            title: Some("דנה כהן".into()),
+            ..Chat::default()
+        },
+        Endpoints {
+            submit: account.submit_url.clone(),
+            ui: account.ui_url.clone(),
+        },
+    );
+    match command.call(&request).await {
+        Err(AdapterCallError::Exit { status, stderr }) => match status.code() {
+            Some(code @ (126 | 127)) => Err(SuiteError::AdapterCannotStart {
+                command: command.command.clone(),
+                code,
+                stderr,
+            }),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
 }
 
 /// The `--tags` expression, parsed before anything starts so a typo fails at once.

@@ -6,9 +6,15 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// What a run of the binary printed and how it exited.
+#[allow(
+    dead_code,
+    reason = "each test binary reads a different subset of a run"
+)]
 pub struct Run {
     /// Exit status 0.
     pub success: bool,
+    /// The exit status (`None` when killed by a signal).
+    pub code: Option<i32>,
     /// Standard output (stderr appended, so a failure message shows both).
     pub stdout: String,
 }
@@ -26,6 +32,7 @@ pub fn run_conformance(args: &[&str]) -> Run {
     }
     Run {
         success: output.status.success(),
+        code: output.status.code(),
         stdout,
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Broken on purpose: it looks at the HTTP status only, so Lead.IM's HTTP 200
-failure envelope ({"status":"failure","error":...}) passes as a success and
-openTicket answers complete. The conformance suite must catch it."""
+# Bug: looks at the HTTP status only, so Lead.IM's HTTP 200 failure envelope
+# ({"status":"failure","error":...}) passes as a success and openTicket answers
+# complete.
 
 import os
 import sys

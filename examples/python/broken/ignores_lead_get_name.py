@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Broken on purpose: openTicket always sends the chat title as fld_name, ignoring
-the name the lead_get_name prompt collected. The conformance suite must catch it."""
+# Bug: openTicket always sends the chat title as fld_name, ignoring the name the
+# lead_get_name prompt collected.
 
 import os
 import sys

@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""Broken on purpose: openTicket sends every message, incoming ones too, in
-fld_message. The conformance suite must catch it."""
+# Bug: openTicket sends every message, incoming ones too, in fld_message.
 
 import os
 import sys
@@ -12,7 +11,7 @@ from leadim_adapter import Adapter, main  # noqa: E402
 
 class SendsIncomingMessages(Adapter):
     def outgoing_texts(self, messages):
-        return [m.get("text") or "" for m in messages]
+        return [m["text"] for m in messages if m.get("text")]
 
 
 if __name__ == "__main__":

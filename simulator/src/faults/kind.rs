@@ -9,6 +9,7 @@
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// What goes wrong: the answer comes late, or an [`AnswerFault`] takes its place.
@@ -67,6 +68,43 @@ pub enum AnswerFault {
     Reset,
     /// No answer ever comes; the client must give up.
     Hang,
+    /// Any answer you write: this status, these headers and this body, in place of
+    /// the endpoint's own (a stub, as wiremock's `respond_with`). `Content-Type` is
+    /// `application/json` unless the headers say otherwise.
+    Respond {
+        /// 100–599.
+        status: u16,
+        /// Header name → value.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, String>,
+        /// The body, as sent.
+        #[serde(default)]
+        body: String,
+    },
+}
+
+impl AnswerFault {
+    /// A [`AnswerFault::Respond`] with this status and body and no extra header.
+    ///
+    /// ```
+    /// use leadim_simulator::{AnswerFault, Endpoint, FaultSpec};
+    ///
+    /// // The next lookup of account 3305 answers as a proxy in trouble would.
+    /// let stub = FaultSpec::new(
+    ///     Endpoint::Lookup,
+    ///     AnswerFault::respond(200, r#"{"status":"success","data":null}"#),
+    /// )
+    /// .for_account(3305)
+    /// .times(1);
+    /// assert!(stub.validate().is_ok());
+    /// ```
+    pub fn respond(status: u16, body: impl Into<String>) -> AnswerFault {
+        AnswerFault::Respond {
+            status,
+            headers: BTreeMap::new(),
+            body: body.into(),
+        }
+    }
 }
 
 impl From<AnswerFault> for FaultKind {
@@ -102,6 +140,9 @@ impl fmt::Display for AnswerFault {
             AnswerFault::Close => f.write_str("connection closed before any answer"),
             AnswerFault::Reset => f.write_str("connection reset before any answer"),
             AnswerFault::Hang => f.write_str("no answer (hangs until the client gives up)"),
+            AnswerFault::Respond { status, body, .. } => {
+                write!(f, "stubbed answer: status {status}, {} bytes", body.len())
+            }
         }
     }
 }
@@ -119,6 +160,7 @@ const KINDS: &[&str] = &[
     "close",
     "reset",
     "hang",
+    "respond",
 ];
 
 /// The fields of `latency`. (Refusing a sequence too short for them, serde names
@@ -269,6 +311,8 @@ mod tests {
             r#"{"kind":"close"}"#,
             r#"{"kind":"reset"}"#,
             r#"{"kind":"hang"}"#,
+            r#"{"kind":"respond","status":200,"headers":{"x-stub":"כן"},"body":"{}"}"#,
+            r#"{"kind":"respond","status":404,"body":""}"#,
         ] {
             let kind: FaultKind = serde_json::from_str(json).unwrap();
             assert!(matches!(kind, FaultKind::Answer(_)), "{json}");
@@ -291,7 +335,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown variant `latncy`, expected one of `latency`, `status`, `envelope`, `code`, \
-             `malformed_json`, `truncated`, `html_error`, `close`, `reset`, `hang` \
+             `malformed_json`, `truncated`, `html_error`, `close`, `reset`, `hang`, `respond` \
              at line 1 column 16"
         );
     }

@@ -51,6 +51,12 @@ pub enum FaultError {
     /// A `code` that is not one of Lead.IM's.
     #[error("code {0} is not one of Lead.IM's: -1, -3, -4, -5, -6, -7, -8, -10, -50, -999")]
     UnknownCode(i32),
+    /// A `respond` fault whose status is not 100–599.
+    #[error("status {0} is not an HTTP status (100–599)")]
+    NotAStatus(u16),
+    /// A `respond` fault header that HTTP cannot carry.
+    #[error("header {0:?} is not a valid HTTP header name and value")]
+    BadHeader(String),
     /// An endpoint faults never strike (the lead page stands for the UI).
     #[error("faults strike the Lead.IM API; {0} is not faulted")]
     NotFaultable(Endpoint),
@@ -229,13 +235,18 @@ impl FaultSpec {
         {
             return Err(FaultError::NotFaultable(endpoint));
         }
-        match self.fault {
+        match &self.fault {
             FaultKind::Answer(AnswerFault::Status { status, .. })
-                if !(400..=599).contains(&status) =>
+                if !(400..=599).contains(status) =>
             {
-                Err(FaultError::NotAnErrorStatus(status))
+                Err(FaultError::NotAnErrorStatus(*status))
             }
-            FaultKind::Latency { ms } if ms > MAX_LATENCY_MS => Err(FaultError::LatencyTooLong(ms)),
+            FaultKind::Latency { ms } if *ms > MAX_LATENCY_MS => {
+                Err(FaultError::LatencyTooLong(*ms))
+            }
+            FaultKind::Answer(AnswerFault::Respond {
+                status, headers, ..
+            }) => respond_is_valid(*status, headers),
             _ => Ok(()),
         }
     }
@@ -322,6 +333,24 @@ impl From<FaultSpec> for WireSpec {
             probability,
             seed,
         }
+    }
+}
+
+/// A `respond` fault's answer is one HTTP can carry: a status, and headers with
+/// valid names and values.
+fn respond_is_valid(
+    status: u16,
+    headers: &std::collections::BTreeMap<String, String>,
+) -> Result<(), FaultError> {
+    if !(100..=599).contains(&status) {
+        return Err(FaultError::NotAStatus(status));
+    }
+    match headers.iter().find(|(name, value)| {
+        hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || hyper::header::HeaderValue::from_str(value).is_err()
+    }) {
+        Some((name, _)) => Err(FaultError::BadHeader(name.clone())),
+        None => Ok(()),
     }
 }
 

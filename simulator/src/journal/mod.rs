@@ -14,6 +14,7 @@
 mod copy;
 mod mask;
 mod page;
+mod summary;
 
 pub use copy::{ExchangeCopy, MAX_ANSWER_BYTES};
 pub use mask::mask_token;
@@ -325,6 +326,25 @@ impl Journal {
         self.pick(filter).render()
     }
 
+    /// Every entry matching `filter` after its `since`, oldest first, read a page at
+    /// a time (its `limit` is the page size, at most [`MAX_PAGE`]), so that the lock
+    /// is never held for the whole journal.
+    pub fn read_all(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        let mut filter = JournalFilter {
+            limit: Some(MAX_PAGE),
+            ..filter.clone()
+        };
+        let mut entries = Vec::new();
+        loop {
+            let page = self.read(&filter);
+            entries.extend(page.entries);
+            if !page.more {
+                return entries;
+            }
+            filter.since = Some(page.next_since);
+        }
+    }
+
     /// Picks the page `filter` asks for, under the lock: its records (shared, not
     /// copied) and its cursor; rendering it is the caller's, after.
     pub(crate) fn pick(&self, filter: &JournalFilter) -> Picked {
@@ -367,6 +387,12 @@ impl Journal {
             max_bytes: self.max_bytes,
             bytes: inner.bytes,
         }
+    }
+
+    /// The id of the last entry recorded (0 before the first): what comes next has
+    /// a higher one, even after [`Journal::clear`].
+    pub fn last_id(&self) -> u64 {
+        self.lock().next_id - 1
     }
 
     /// Forgets every entry (ids keep increasing).

@@ -2,7 +2,7 @@
 //! half body, a dropped connection.
 
 use crate::faults::{AnswerFault, IIS_ERROR_PAGE, When};
-use crate::reply::{Failure, HTML, JournalNotes, Reply};
+use crate::reply::{Failure, HTML, JSON, JournalNotes, Reply};
 use crate::request::Request;
 use crate::routes::{Door, Route, route};
 use bytes::Bytes;
@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use http_body_util::{BodyExt, Either, StreamBody};
 use hyper::body::Frame;
 use hyper::{Response, StatusCode, header};
+use std::collections::BTreeMap;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,6 +103,25 @@ pub(super) async fn inject(
         AnswerFault::Close => Outcome::Close,
         AnswerFault::Reset => Outcome::Reset,
         AnswerFault::Hang => Outcome::Hang,
+        AnswerFault::Respond {
+            status,
+            headers,
+            body,
+        } => Outcome::Answer(stubbed(status, headers, body)),
+    }
+}
+
+/// A `respond` fault's answer, as written (the spec was validated when added).
+fn stubbed(status: u16, headers: BTreeMap<String, String>, body: String) -> Reply {
+    let headers = headers
+        .into_iter()
+        .filter_map(|(name, value)| Some((header::HeaderName::try_from(name).ok()?, value)))
+        .collect();
+    Reply {
+        status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        content_type: JSON,
+        body: Bytes::from(body),
+        headers,
     }
 }
 

@@ -15,7 +15,7 @@ use crate::faults::{FaultKind, Faults};
 use crate::journal::{Answer, ExchangeCopy, Journal, Record};
 use crate::reply::{JournalNotes, Reply};
 use crate::request::{BodyKinds, ParamsUsed, Request};
-use crate::routes::{ApiRoute, Endpoint, Route, route};
+use crate::routes::{self, ApiRoute, Endpoint, Route, route};
 use crate::store::Store;
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -205,10 +205,7 @@ async fn handle(
                 notes.account = account.unwrap_or_else(|| account_of(&app.store, route, &request));
                 // The handler that would decode the parameters may not run; the
                 // journal decodes them all the same when read.
-                notes.params = match request.method {
-                    Method::GET => ParamsUsed::Query,
-                    _ => ParamsUsed::Merged(BodyKinds::FormOrJson),
-                };
+                notes.params = as_sent(&request.method);
                 match strike.kind {
                     FaultKind::Latency { ms } => {
                         let delay = Duration::from_millis(ms);
@@ -239,6 +236,15 @@ async fn handle(
             let _ = tokio::time::timeout(MAX_HANG, closing.wait_for(|c| *c)).await;
             Err(NoAnswer("fault: hung until shutdown"))
         }
+    }
+}
+
+/// The parameters as a request sent them, for the journal to decode when no
+/// handler did: the query of a GET, the query and any body of anything else.
+fn as_sent(method: &Method) -> ParamsUsed {
+    match *method {
+        Method::GET => ParamsUsed::Query,
+        _ => ParamsUsed::Merged(BodyKinds::FormOrJson),
     }
 }
 
@@ -343,19 +349,27 @@ async fn answer(
         Route::Api(api) if api.allows(&req.method) => serve_api(app, api, req, notes).await,
         Route::Api(api) => {
             let allow = api.allow();
+            let path = req.path();
+            let file = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or(path);
+            notes.account = notes.account.or_else(|| api.aid.parse().ok());
             notes.error(format!(
-                "method {} not allowed here; use {allow}",
+                "{} is not allowed on {file}; use {allow}",
                 req.method
             ));
-            Reply::method_not_allowed(&req.method, req.path(), allow)
+            Reply::method_not_allowed(&req.method, path, allow)
         }
         Route::Admin(admin_route) => admin::handle(app, admin_route, req).await,
         Route::NotFound => {
-            notes.error(format!("no such endpoint: {}", req.path()));
-            Reply::error(
-                StatusCode::NOT_FOUND,
-                &format!("no such endpoint: {} {}", req.method, req.path()),
-            )
+            let unmatched = routes::unmatched(req.path());
+            notes.account = unmatched.account;
+            // What was sent, decoded, so that the author sees it beside the hint.
+            notes.params = as_sent(&req.method);
+            let mut answer = format!("no such endpoint: {} {}", req.method, req.path());
+            if let Some(hint) = &unmatched.hint {
+                answer = format!("{answer}; {hint}");
+            }
+            notes.error(unmatched.message);
+            Reply::error(StatusCode::NOT_FOUND, &answer)
         }
     }
 }

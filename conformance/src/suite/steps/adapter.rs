@@ -168,6 +168,66 @@ fn expected_value(w: &LeadimWorld, text: &str) -> Result<Value, String> {
     }
 }
 
+/// The JSON type of a crmData value: protocol v1's examples give `id` as a string
+/// and `result` as a number, and flows compare them as such.
+#[then(regex = r#"^crmData(?:\.(\w+)|\[(".*")\]) has JSON type (string|number)$"#)]
+fn crm_type(w: &mut LeadimWorld, dotted: String, bracketed: String, kind: String) -> StepResult {
+    let key = if dotted.is_empty() {
+        string_literal(&bracketed)?
+    } else {
+        dotted
+    };
+    let crm = w.chat.crm_data.clone().unwrap_or_default();
+    let value = crm.get(&key).ok_or_else(|| {
+        format!(
+            "crmData has no {key:?}; crmData is {}",
+            Value::Object(crm.clone())
+        )
+    })?;
+    let found = match value {
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    ensure(found == kind, || {
+        format!("crmData[{key:?}] is {value}, a {found}; expected a {kind}")
+    })
+}
+
+/// The deep link is on `endpoints.ui`, and that origin is not the API's: the suite
+/// serves them apart (see [`crate::suite::ui_origin`]), as Lead.IM does.
+#[then("the deep link is built on endpoints.ui, not on the API's origin")]
+fn deep_link_origin(w: &mut LeadimWorld) -> StepResult {
+    let crm = w.chat.crm_data.clone().unwrap_or_default();
+    let link = crm
+        .get("deepLink")
+        .and_then(Value::as_str)
+        .ok_or("crmData has no deepLink string")?;
+    let ui = format!("{}/", w.ui);
+    let api = origin(&w.account.get_customer_details_url);
+    ensure(origin(&w.ui) != api, || {
+        format!("the suite serves the UI on the API's origin {api}; it must not")
+    })?;
+    ensure(link.starts_with(&ui), || {
+        format!(
+            "crmData.deepLink is {link:?}: it must be built on endpoints.ui ({}), not on the API's origin ({api})",
+            w.ui
+        )
+    })
+}
+
+/// `scheme://host:port` of a URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
 #[then(regex = r#"^crmData has no key (".*")$"#)]
 fn crm_lacks(w: &mut LeadimWorld, key: String) -> StepResult {
     let key = string_literal(&key)?;

@@ -70,7 +70,23 @@ fn answered(w: &mut LeadimWorld, node: String, text: String) -> StepResult {
 /// A long Hebrew message of exactly `chars` characters (not bytes).
 #[given(regex = r"^the contact answered (\w+) with a text of (\d+) characters$")]
 fn answered_long(w: &mut LeadimWorld, node: String, chars: usize) {
+    w.chat.nodes.insert(
+        node,
+        NodeState {
+            text: Some(hebrew_text(chars)),
+        },
+    );
+}
+
+/// The conversation becomes one long outgoing Hebrew text (two bytes a letter in
+/// UTF-8, so its bytes are about twice its characters).
+#[given(regex = r"^the chat's only message is an outgoing text of (\d+) characters$")]
+fn long_outgoing(w: &mut LeadimWorld, chars: usize) {
+    w.chat.messages = vec![Message::text(Direction::Outgoing, hebrew_text(chars))];
+}
+
+/// Exactly `chars` characters of a Hebrew insurance quote, repeated.
+fn hebrew_text(chars: usize) -> String {
     const PHRASE: &str = "שלום, אני מעוניין בהצעת מחיר לביטוח רכב ודירה. ";
-    let text: String = PHRASE.chars().cycle().take(chars).collect();
-    w.chat.nodes.insert(node, NodeState { text: Some(text) });
+    PHRASE.chars().cycle().take(chars).collect()
 }

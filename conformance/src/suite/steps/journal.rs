@@ -16,7 +16,7 @@ use leadim_simulator::journal::mask_token;
 use serde_json::Value;
 
 use super::{Endpoint, StepResult, TokenChoice, docstring, ensure, pairs, string_literal};
-use crate::suite::{LeadimWorld, entry_summary};
+use crate::suite::LeadimWorld;
 
 impl LeadimWorld {
     /// The journal entries of one endpoint, oldest first.
@@ -84,7 +84,7 @@ fn carried(entry: &JournalEntry, key: &str, expected: &str) -> StepResult {
 fn no_request(w: &mut LeadimWorld) -> StepResult {
     let journal = w.journal();
     ensure(journal.is_empty(), || {
-        let entries: String = journal.iter().map(entry_summary).collect();
+        let entries: String = journal.iter().map(JournalEntry::summary).collect();
         format!("expected no request, the simulator received:\n{entries}")
     })
 }
@@ -145,6 +145,97 @@ fn last_carried_text(
 ) -> StepResult {
     let expected = w.expand(docstring(step)?)?;
     carried(&w.last_request(endpoint)?, &key, &expected)
+}
+
+/// A one-column table: the value each request of the endpoint carried, oldest first,
+/// and no more requests than rows.
+#[then(regex = r"^the (lookup|submit|update) requests carried (\S+), in order:$")]
+fn carried_in_order(
+    w: &mut LeadimWorld,
+    endpoint: Endpoint,
+    key: String,
+    step: &Step,
+) -> StepResult {
+    let table = step.table.as_ref().ok_or("a table of one value per row")?;
+    let expected = table
+        .rows
+        .iter()
+        .map(|row| match row.as_slice() {
+            [value] => w.expand(value),
+            other => Err(format!("a row needs one cell, got {other:?}")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let sent: Vec<String> = w
+        .requests(endpoint)
+        .iter()
+        .map(|e| e.param(&key).unwrap_or_default().to_owned())
+        .collect();
+    ensure(sent == expected, || {
+        format!(
+            "the {endpoint} requests carried {key} = {sent:?}, in this order; expected {expected:?}"
+        )
+    })
+}
+
+/// Nothing but the named parameter in any request of the endpoint: the token, in
+/// particular, belongs in its header, not in a URL every proxy and access log keeps.
+#[then(regex = r"^every (lookup|submit|update) request carried no parameter but (\S+)$")]
+fn only_param(w: &mut LeadimWorld, endpoint: Endpoint, key: String) -> StepResult {
+    let entries = w.requests(endpoint);
+    ensure(!entries.is_empty(), || {
+        format!("no {endpoint} request was received")
+    })?;
+    for entry in entries {
+        let others: Vec<&str> = entry
+            .params
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| *k != key)
+            .collect();
+        ensure(others.is_empty(), || {
+            format!(
+                "request #{} ({} {}) carried {others:?} besides {key}",
+                entry.id, entry.method, entry.path
+            )
+        })?;
+    }
+    Ok(())
+}
+
+#[then(regex = r"^the (lookup|submit|update) request carried (\S+) of (\d+) characters$")]
+fn carried_length(
+    w: &mut LeadimWorld,
+    endpoint: Endpoint,
+    key: String,
+    chars: usize,
+) -> StepResult {
+    let entry = w.last_request(endpoint)?;
+    let length = entry.param(&key).map(|v| v.chars().count());
+    ensure(length == Some(chars), || {
+        format!(
+            "request #{} carried {key} of {length:?} characters, expected {chars}",
+            entry.id
+        )
+    })
+}
+
+/// The protocol's rule for `fld_message`, applied to the chat the scenario built:
+/// the outgoing texts only, in order, joined by newlines, each exactly as written
+/// (a message without text adds nothing, not even an empty line).
+#[then("the submit request carried fld_message = the outgoing texts, joined by newlines")]
+fn carried_outgoing(w: &mut LeadimWorld) -> StepResult {
+    let expected: Vec<&str> = w
+        .chat
+        .messages
+        .iter()
+        .filter(|m| m.direction == crate::protocol::Direction::Outgoing)
+        .filter_map(crate::protocol::Message::sent_text)
+        .collect();
+    carried(
+        &w.last_request(Endpoint::Submit)?,
+        "fld_message",
+        &expected.join("\n"),
+    )
 }
 
 #[then(expr = "every {endpoint} request carried {token} in X-LEAD-IM-AUTH")]

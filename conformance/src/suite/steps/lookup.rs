@@ -13,6 +13,7 @@ use crate::suite::LeadimWorld;
 /// Columns that are lead attributes rather than field names.
 const ATTRIBUTES: &[&str] = &[
     "created_at",
+    "updated_at",
     "utm_source",
     "utm_medium",
     "utm_campaign",
@@ -23,9 +24,11 @@ const ATTRIBUTES: &[&str] = &[
 /// The name of the phone field of the simulator's standard form.
 const PHONE_FIELD: &str = "טלפון";
 
-/// A header row of field names (Hebrew) or attributes (`created_at`, `utm_source`),
-/// then one row per lead, oldest first unless `created_at` says otherwise. An empty
-/// cell leaves the field out; the phone is the `טלפון` column, stored as written.
+/// A header row of field names (Hebrew) or attributes (`created_at`, `updated_at`,
+/// `utm_source`), then one row per lead. Ids are given in row order, whatever
+/// `created_at` says, so a row above can be the newer lead with the lower id. An
+/// empty cell leaves the field out; the phone is the `טלפון` column, stored as
+/// written.
 #[given("the account has these leads:")]
 fn leads(w: &mut LeadimWorld, step: &Step) -> StepResult {
     let table = step.table.as_ref().ok_or("a table of leads")?;
@@ -74,7 +77,8 @@ impl LeadimWorld {
     }
 
     /// The newest seeded lead as Lead.IM orders them (`M9-newest-first`): by
-    /// `created_at`, then `updated_at`, then id.
+    /// `created_at`, then `updated_at`, then id (both times are RFC 3339 in UTC, so
+    /// they compare as text).
     pub(crate) fn newest_seeded(&self) -> Result<&LeadView, String> {
         self.seeded
             .iter()

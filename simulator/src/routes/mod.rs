@@ -3,6 +3,10 @@
 //! header, and the fault layer's endpoint all read it; nothing else names a path or
 //! a method.
 
+mod unmatched;
+
+pub(crate) use unmatched::unmatched;
+
 use hyper::Method;
 use serde::{Deserialize, Serialize};
 use std::fmt;
