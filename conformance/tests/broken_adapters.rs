@@ -79,20 +79,18 @@ fn an_adapter_that_crashes_is_caught_with_its_stderr() {
         run.stdout
     );
     // The failure report shows the scenario's crmConfig and what the simulator
-    // received, but no token in the clear (`t-9001-rw-1a2b3c4d`).
+    // received, but no token in the clear (`U-`, 16 hex digits, a dot, 16 more).
     assert!(run.stdout.contains("crmConfig"), "{}", run.stdout);
-    let whole_token = |word: &str| {
-        let parts: Vec<&str> = word.split('-').collect();
-        parts.len() == 4
-            && parts[0].ends_with('t')
-            && parts[1].chars().all(|c| c.is_ascii_digit())
-            && parts[3].len() >= 8
-            && parts[3][..8].chars().all(|c| c.is_ascii_hexdigit())
-    };
+    let hex16 = |digits: &str| digits.len() == 16 && digits.chars().all(|c| c.is_ascii_hexdigit());
     let leaked: Vec<&str> = run
         .stdout
-        .split(|c: char| c == '"' || c.is_whitespace())
-        .filter(|w| whole_token(w))
+        .match_indices("U-")
+        .filter_map(|(at, _)| run.stdout.get(at..at + 35))
+        .filter(|word| {
+            word[2..]
+                .split_once('.')
+                .is_some_and(|(a, b)| hex16(a) && hex16(b))
+        })
         .collect();
     assert!(leaked.is_empty(), "tokens in the report: {leaked:?}");
 }
