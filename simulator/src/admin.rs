@@ -192,12 +192,62 @@ fn seed_leads(app: &Services, aid: &str, req: &Request) -> Reply {
 /// records, no copies); rendering and encoding it — megabytes of JSON for a page of
 /// a full journal — happen on a blocking thread.
 async fn read_journal(app: &Services, req: &Request) -> Reply {
-    let filter = match journal_filter(req) {
-        Ok(filter) => filter,
+    let (filter, pretty) = match journal_filter(req) {
+        Ok(read) => read,
         Err(r) => return r,
     };
     let picked = app.journal.pick(&filter);
-    off_the_runtime(move || Reply::json(StatusCode::OK, &picked.render())).await
+    off_the_runtime(move || {
+        let page = picked.render();
+        let body = match pretty {
+            true => serde_json::to_vec_pretty(&page),
+            false => serde_json::to_vec(&page),
+        };
+        match body {
+            Ok(body) => Reply::json_body(body),
+            Err(e) => Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("cannot encode the journal: {e}"),
+            ),
+        }
+    })
+    .await
+}
+
+/// The query parameters `GET /__admin/requests` takes. Any other is refused, so
+/// that a misspelt filter (`acount=`) is not silently ignored.
+const JOURNAL_PARAMS: [&str; 7] = [
+    "account",
+    "path",
+    "endpoint",
+    "with_diagnostics",
+    "since",
+    "limit",
+    "pretty",
+];
+
+/// The journal's query parameters that it does not take, with the nearest it does.
+fn unknown_params<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let unknown: Vec<String> = names
+        .filter(|name| !JOURNAL_PARAMS.contains(name))
+        .map(|name| {
+            let nearest = JOURNAL_PARAMS
+                .iter()
+                .min_by_key(|known| strsim::levenshtein(name, known))
+                .filter(|known| strsim::levenshtein(name, known) <= 2);
+            match nearest {
+                Some(known) => format!("'{name}' (did you mean {known}?)"),
+                None => format!("'{name}'"),
+            }
+        })
+        .collect();
+    (!unknown.is_empty()).then(|| {
+        format!(
+            "unknown journal filter {}: the journal takes {}",
+            unknown.join(", "),
+            JOURNAL_PARAMS.join(", ")
+        )
+    })
 }
 
 /// Runs `work` on a blocking thread; a panic in it answers 500.
@@ -293,10 +343,14 @@ fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, Reply> 
         .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
 }
 
-fn journal_filter(req: &Request) -> Result<JournalFilter, Reply> {
+/// The journal filter a request asks for, and whether it asks for `pretty` JSON.
+fn journal_filter(req: &Request) -> Result<(JournalFilter, bool), Reply> {
     let params = req
         .query_params()
         .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, &e.to_string()))?;
+    if let Some(message) = unknown_params(params.iter().map(|(name, _)| name)) {
+        return Err(Reply::error(StatusCode::BAD_REQUEST, &message));
+    }
     let number = |key: &str| -> Result<Option<u64>, Reply> {
         params
             .get(key)
@@ -333,12 +387,13 @@ fn journal_filter(req: &Request) -> Result<JournalFilter, Reply> {
             ));
         }
     };
-    Ok(JournalFilter {
+    let filter = JournalFilter {
         account: number("account")?,
         path: params.get("path").map(str::to_owned),
         endpoint,
         with_diagnostics,
         since: number("since")?,
         limit: number("limit")?.map(|n| n as usize),
-    })
+    };
+    Ok((filter, params.get("pretty").is_some()))
 }

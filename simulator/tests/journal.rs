@@ -308,3 +308,58 @@ async fn no_credential_shows_in_the_journal() {
             .starts_with("by_phone=0521234567&APIKEY=SECR%E2%80%A6")
     );
 }
+
+#[tokio::test]
+async fn a_misspelt_journal_filter_is_refused_with_its_name() {
+    let sim = Simulator::start().await.unwrap();
+    lookup_at(&common::leads_get_url(&sim, AID), RW, DANA_PHONE).await;
+    let (status, answer) = admin_get(&sim, "requests?acount=3305&limt=5&colour=red").await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        answer["error"],
+        "unknown journal filter 'acount' (did you mean account?), 'limt' (did you mean limit?), \
+         'colour': the journal takes account, path, endpoint, with_diagnostics, since, limit, pretty"
+    );
+    // Spelt right, the same filter works.
+    assert_eq!(ids(&page(&sim, "account=3305&limit=5").await), [1]);
+}
+
+#[tokio::test]
+async fn a_json_answer_is_json_in_the_journal_and_pretty_on_request() {
+    let sim = Simulator::start().await.unwrap();
+    lookup_at(&common::leads_get_url(&sim, AID), RW, DANA_PHONE).await;
+    let resp = client()
+        .get(format!("{}/v1/submit", sim.base_url()))
+        .query(&[
+            ("lm_form", "5001"),
+            ("lm_key", "77bc0ec981"),
+            ("fld_name", "משה פרץ"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let lid = resp.text().await.unwrap();
+    let entries = page(&sim, "").await["entries"].clone();
+    // Lead.IM's JSON answer is an object, not a string to unescape.
+    let lookup = &entries[0]["answer"];
+    assert_eq!(lookup["status"], "success", "{lookup}");
+    assert_eq!(lookup["data"][0]["fields"]["שם"], "דנה כהן", "{lookup}");
+    // /v1/submit answers the lead id as text: it stays text.
+    assert_eq!(entries[1]["answer"], Value::String(lid.clone()));
+    // The handle keeps the answer as text either way.
+    let journal = sim.journal();
+    assert!(journal[0].answer.starts_with(r#"{"status":"success""#));
+    assert_eq!(journal[1].answer, lid);
+
+    let resp = client()
+        .get(format!("{}/__admin/requests?pretty", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with("{\n  \"entries\": [\n"), "{text}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["entries"],
+        entries
+    );
+}

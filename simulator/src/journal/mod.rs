@@ -11,6 +11,7 @@
 //! history is partial. It has its own lock (separate from the store's: no operation
 //! needs both at once).
 
+mod answer;
 mod copy;
 mod mask;
 mod page;
@@ -63,7 +64,9 @@ pub struct JournalEntry {
     pub headers: Vec<(String, String)>,
     /// The answer's HTTP status (0 when no answer was sent).
     pub status: u16,
-    /// The answer's body (cut at 4096 characters).
+    /// The answer's body (cut at 4096 characters). Over the admin API a JSON body
+    /// is JSON, anything else a string.
+    #[serde(with = "answer")]
     pub answer: String,
     /// What was wrong (errors), or cut, ignored or unknown (notes), in plain words.
     pub diagnostics: Vec<Diagnostic>,

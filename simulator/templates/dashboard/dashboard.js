@@ -41,10 +41,14 @@
 
   // --- The live journal. --------------------------------------------------
   /** What came of a request, in words: from its answer when it is Lead.IM's envelope. */
+  /** The answer as the journal gives it: JSON when the body was, else text. */
+  function jsonAnswer(entry) {
+    return typeof entry.answer === 'string' ? null : entry.answer;
+  }
+
   function outcome(entry) {
     if (entry.status === 0) return entry.answer;
-    let answer = null;
-    try { answer = JSON.parse(entry.answer); } catch (e) { /* not JSON */ }
+    const answer = jsonAnswer(entry);
     if (answer && answer.status === 'success') {
       if (answer.result !== undefined) return 'success: lead ' + answer.result;
       if (Array.isArray(answer.data)) return 'success: ' + answer.data.length + ' lead(s)';
@@ -124,8 +128,7 @@
     }
     box.append(element('h3', '', 'Answer: ' + (entry.status === 0 ? 'none' : 'HTTP ' + entry.status) +
       ' in ' + entry.micros + ' µs'));
-    let shown = entry.answer;
-    try { shown = JSON.stringify(JSON.parse(entry.answer), null, 2); } catch (e) { /* as it came */ }
+    const shown = typeof entry.answer === 'string' ? entry.answer : JSON.stringify(entry.answer, null, 2);
     const answer = element('pre', 'answer', shown);
     answer.dir = 'ltr';
     box.append(answer);
@@ -145,10 +148,8 @@
   /** The lead a request created or named, when the journal shows which. */
   function leadOf(entry) {
     if (entry.account === null) return null;
-    try {
-      const answer = JSON.parse(entry.answer);
-      if (answer.status === 'success' && Number.isInteger(answer.result)) return answer.result;
-    } catch (e) { /* not JSON */ }
+    const answer = jsonAnswer(entry);
+    if (answer && answer.status === 'success' && Number.isInteger(answer.result)) return answer.result;
     const byId = entry.params.find(([name]) => name === 'by_id');
     return byId && /^[0-9]+$/.test(byId[1]) ? byId[1] : null;
   }
