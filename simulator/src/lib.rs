@@ -67,10 +67,11 @@
 //!   handler leaves for the journal.
 //! - [`model`] — public views: leads, accounts, the account config, field names.
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
-//! - [`internals`] — hidden: what the fuzz targets, the benchmark and the binary
-//!   reach that is not the API.
-//! - `bin/leadim-sim/` — the program: flags, then the library (`main.rs`), and
-//!   `banner.rs` (what it prints at start).
+//! - [`internals`] — hidden: what the fuzz targets, the benchmark and the
+//!   `leadim-sim` program reach that is not the API.
+//!
+//! The `leadim-sim` program is a crate of its own (`sim-cli/`, package `leadim-sim`),
+//! so that depending on this library builds none of the program's dependencies.
 
 mod admin;
 mod api;
@@ -114,8 +115,8 @@ pub use store::{
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-/// What the fuzz targets, the benchmark and the `leadim-sim` binary reach that is not
-/// the simulator's API: no stability is promised here.
+/// What the fuzz targets, the benchmark and the `leadim-sim` program (`sim-cli/`)
+/// reach that is not the simulator's API: no stability is promised here.
 #[doc(hidden)]
 pub mod internals {
     pub use crate::error::{ApiError, SubmitError};

@@ -13,7 +13,6 @@
 )]
 
 pub mod ordering;
-pub mod program;
 
 use leadim_simulator::{AccountConfig, JournalEntry, JournalFilter, LeadView, SimulatorHandle};
 use reqwest::{Client, RequestBuilder, Response, header};
