@@ -31,11 +31,13 @@
 //!   `strategies.rs` (the generators), `cases.rs` (the cases and their requests),
 //!   `checks.rs` (what each must lead to), `rules.rs` (the rules and their levels),
 //!   `search.rs` (proptest's runner and shrinking), `report.rs`.
-//! - `bin/leadim-conformance.rs`: the command line of the suite and of
-//!   `leadim-conformance properties`.
+//! - [`cli`]: the command line of the suite and of `leadim-conformance
+//!   properties`, as [`cli::main`]; `main.rs`, the `leadim-conformance` binary,
+//!   only calls it (so does the wheel's, in `dist/`).
 //! - `bin/leadim-reference-adapter.rs`: the reference adapter as a protocol-v1 command.
 
 pub mod adapter;
+pub mod cli;
 pub mod flow;
 pub mod phone;
 pub mod properties;
