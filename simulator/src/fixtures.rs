@@ -5,6 +5,7 @@
 //! The default Hebrew dataset in the repository's `fixtures/` folder is embedded in
 //! the binary, so `leadim-sim` runs from any directory with no arguments.
 
+pub use crate::field_map::FieldMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -90,7 +91,7 @@ pub struct FormSpec {
     /// Where `/v2/submit` redirects when no `lm_redirect` is given.
     pub thank_you_url: String,
     /// Parameter key → field name, in display order; several keys may share a field.
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: FieldMap,
     /// Refuse (`-50`) a submission whose parameters equal one this form accepted
     /// within this many seconds; none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,46 +230,6 @@ pub enum LeadsSource {
     Specs(Vec<LeadSpec>),
     /// No leads.
     None,
-}
-
-/// Field name → value, in order: how a lead's `fields` look in `leads.jsonl`.
-/// Values must be strings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldMap(pub Vec<(String, String)>);
-
-impl Serialize for FieldMap {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-    }
-}
-
-impl<'de> Deserialize<'de> for FieldMap {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = FieldMap;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of field name → text")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FieldMap, A::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(pair) = map.next_entry::<String, String>()? {
-                    pairs.push(pair);
-                }
-                Ok(FieldMap(pairs))
-            }
-        }
-        d.deserialize_map(Visit)
-    }
-}
-
-impl FromIterator<(String, String)> for FieldMap {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        FieldMap(iter.into_iter().collect())
-    }
 }
 
 /// A dataset that cannot be loaded: which file, where in it, and why.

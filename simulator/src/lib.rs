@@ -65,7 +65,8 @@
 //!   `tests`.
 //! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
 //!   handler leaves for the journal.
-//! - [`model`] — public views: leads, accounts, the account config, field names.
+//! - [`model`] — public views: leads, accounts, the account config, field names;
+//!   `field_map` — [`FieldMap`], names to values in order (a lead's fields).
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
 //! - [`internals`] — hidden: what the fuzz targets, the benchmark and the
 //!   `leadim-sim` program reach that is not the API.
@@ -78,6 +79,7 @@ mod api;
 pub mod contract;
 mod error;
 pub mod faults;
+mod field_map;
 pub mod fixtures;
 pub mod generate;
 pub mod journal;
@@ -96,6 +98,7 @@ pub use api::AUTH_HEADER;
 pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
 };
+pub use field_map::FieldMap;
 pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
 pub use journal::{Diagnostic, JournalEntry, JournalFilter, JournalPage, Level};
 pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};
