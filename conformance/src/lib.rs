@@ -13,7 +13,8 @@
 //!   - `command.rs`: [`CommandAdapter`], an external adapter run as a command.
 //! - [`flow/`](flow): a Texter bot-flow runner:
 //!   - `mod.rs`: [`flow::FlowError`], and the re-exports below;
-//!   - `model.rs`: the YAML model, [`Flow`] and its nodes;
+//!   - `model.rs`: the YAML model, [`Flow`] and its nodes, whose params keep the
+//!     order written ([`flow::Param`]);
 //!   - `context.rs`: [`FlowContext`], what a run reads and changes;
 //!   - `runner.rs`: [`FlowRunner`], and the [`FlowOutcome`] of a run;
 //!   - `request.rs`: [`flow::request`], the `request` func;
