@@ -13,7 +13,8 @@
 //!   - `command.rs`: [`CommandAdapter`], an external adapter run as a command.
 //! - [`flow/`](flow): a Texter bot-flow runner:
 //!   - `mod.rs`: [`flow::FlowError`], and the re-exports below;
-//!   - `model.rs`: the YAML model, [`Flow`] and its nodes;
+//!   - `model.rs`: the YAML model, [`Flow`] and its nodes, whose params keep the
+//!     order written ([`flow::Param`]);
 //!   - `context.rs`: [`FlowContext`], what a run reads and changes;
 //!   - `runner.rs`: [`FlowRunner`], and the [`FlowOutcome`] of a run;
 //!   - `request.rs`: [`flow::request`], the `request` func;
@@ -37,11 +38,13 @@
 //!   broken adapters (`leadim-conformance mutants`) — `mod.rs` (options and the
 //!   run), `corpus.rs` (the adapters and their bugs), `report.rs` (verdicts and the
 //!   kill rate), `ranking.rs` (the scenarios that caught adapters, first next time).
-//! - `bin/leadim-conformance.rs`: the command line of the suite, of
-//!   `leadim-conformance properties` and of `leadim-conformance mutants`.
+//! - [`cli`]: the command line of the suite, of `leadim-conformance properties` and
+//!   of `leadim-conformance mutants`, as [`cli::main`]; `main.rs`, the
+//!   `leadim-conformance` binary, only calls it (so does the wheel's, in `dist/`).
 //! - `bin/leadim-reference-adapter.rs`: the reference adapter as a protocol-v1 command.
 
 pub mod adapter;
+pub mod cli;
 pub mod flow;
 pub mod mutants;
 pub mod phone;

@@ -94,6 +94,21 @@ async fn create_then_update_as_the_seed_chains_them() {
     assert_eq!(get("phone"), Some("052-123-4567"));
     assert_eq!(get("msg"), Some("אשמח לפרטים + מחיר"));
     assert_eq!(get("lm_form"), Some("5001"));
+    // Sent in the order the flow lists its query, not sorted.
+    let keys: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "lm_form",
+            "lm_key",
+            "lm_redirect",
+            "name",
+            "phone",
+            "email",
+            "msg",
+            "utm_source"
+        ]
+    );
     let record = outcome.trace[0].request.as_ref().unwrap();
     assert_eq!((record.method.as_str(), record.status), ("GET", Some(200)));
     assert!(record.url.starts_with(&format!(
@@ -116,6 +131,51 @@ async fn create_then_update_as_the_seed_chains_them() {
             ("some_field".into(), "some_value".into())
         ]
     );
+}
+
+#[tokio::test]
+async fn a_json_body_and_headers_keep_the_flows_order() {
+    let server = FakeServer::start(vec![ok(&json!({"status": "success"}))]).await;
+    let yaml = format!(
+        r#"
+update_lead:
+  type: func
+  func_type: system
+  func_id: request
+  params:
+    url: "{}/apiproxy/3305/api/lead_update.ashx"
+    method: post
+    json: true
+    headers:
+      X-Request-Source: "texter"
+      X-LEAD-IM-AUTH: "U-d5f9403e30b5281d.6484eb0eaa3c4f85"
+    data:
+      by_id: "117000018"
+      מטפל: "יוסי לוי"
+      עיר: "חיפה"
+      fld_status: "בטיפול"
+      ביטוח: "רכב"
+  on_complete: done
+"#,
+        server.url
+    );
+    let flow = Flow::from_yaml(&yaml).unwrap();
+    let outcome = runner()
+        .run(&flow, "update_lead", &mut context(&server))
+        .await;
+    assert_eq!(outcome.reached(), Some("done"), "{:?}", outcome.end);
+    let sent = &server.requests()[0];
+    assert_eq!(
+        sent.body,
+        r#"{"by_id":"117000018","מטפל":"יוסי לוי","עיר":"חיפה","fld_status":"בטיפול","ביטוח":"רכב"}"#
+    );
+    let names: Vec<&str> = sent
+        .headers
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.to_ascii_lowercase().starts_with("x-"))
+        .collect();
+    assert_eq!(names, ["x-request-source", "x-lead-im-auth"]);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! its index without reading the files back. Phones are distinct for every lead
 //! below 10,000,000, spread over the three formats real forms store.
 
+use crate::fixtures::{AccountSpec, FormSpec, PhoneFormat, Scope, TokenSpec};
 use crate::store::STANDARD_FIELDS;
 use serde::Serialize;
 use std::fs::File;
@@ -215,36 +216,44 @@ pub fn write(
 ) -> io::Result<()> {
     let accounts = accounts.max(1);
     std::fs::create_dir_all(dir)?;
-    let fields: serde_json::Map<String, serde_json::Value> = STANDARD_FIELDS
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
-        .collect();
-    let list: Vec<serde_json::Value> = (0..accounts)
+    // Typed, not a serde_json::Value: the form's fields must keep their order.
+    let list: Vec<AccountSpec> = (0..accounts)
         .map(|k| {
             let a = account(k);
-            serde_json::json!({
-                "aid": a.aid,
-                "name": format!("סוכנות {} בע\"מ", pick(&LAST_NAMES, k)),
-                "enabled": true,
-                "tokens": [
-                    {"token": a.token, "scopes": ["read", "write"]},
-                    {"token": token_of(a.aid, 2), "scopes": ["read"]},
-                    {"token": token_of(a.aid, 3), "scopes": ["write"]},
+            let token = |token: String, scopes: &[Scope]| TokenSpec {
+                token,
+                scopes: scopes.to_vec(),
+            };
+            AccountSpec {
+                aid: a.aid,
+                name: format!("סוכנות {} בע\"מ", pick(&LAST_NAMES, k)),
+                enabled: true,
+                tokens: vec![
+                    token(a.token, &[Scope::Read, Scope::Write]),
+                    token(token_of(a.aid, 2), &[Scope::Read]),
+                    token(token_of(a.aid, 3), &[Scope::Write]),
                 ],
-                "forms": [{
-                    "lm_form": a.lm_form,
-                    "lm_key": a.lm_key,
-                    "name": "טופס צור קשר",
-                    "enabled": true,
-                    "thank_you_url": "https://example.co.il/todah",
-                    "fields": fields,
+                forms: vec![FormSpec {
+                    lm_form: a.lm_form,
+                    lm_key: a.lm_key,
+                    name: "טופס צור קשר".into(),
+                    enabled: true,
+                    thank_you_url: "https://example.co.il/todah".into(),
+                    fields: STANDARD_FIELDS.iter().copied().collect(),
+                    reject_duplicates_secs: None,
+                    phone_format: PhoneFormat::AsSent,
                 }],
-            })
+                advertisers: Vec::new(),
+            }
         })
         .collect();
+    #[derive(Serialize)]
+    struct AccountsFile<'a> {
+        accounts: &'a [AccountSpec],
+    }
     std::fs::write(
         dir.join("accounts.json"),
-        serde_json::to_vec_pretty(&serde_json::json!({ "accounts": list }))?,
+        serde_json::to_vec_pretty(&AccountsFile { accounts: &list })?,
     )?;
 
     let mut out = BufWriter::with_capacity(1 << 20, File::create(dir.join("leads.jsonl"))?);
@@ -314,7 +323,12 @@ mod tests {
         write(dir.path(), 40_000, 3, |n| reported.push(n)).unwrap();
         assert_eq!(reported.last(), Some(&40_000));
         assert!(reported.windows(2).all(|w| w[0] < w[1]));
-        let store = Store::new(Dataset::load_dir(dir.path()).unwrap(), PhoneMatch::Exact).unwrap();
+        let dataset = Dataset::load_dir(dir.path()).unwrap();
+        // The form's fields in the standard order: the order leads show them in.
+        let keys: Vec<&str> = dataset.accounts[0].forms[0].fields.keys().collect();
+        let standard: Vec<&str> = STANDARD_FIELDS.iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys, standard);
+        let store = Store::new(dataset, PhoneMatch::Exact).unwrap();
         let counts = store.counts();
         assert_eq!((counts.accounts, counts.leads), (3, 40_000));
         for i in [0, 1, 2, 12_345, 39_999] {

@@ -84,12 +84,14 @@
 //!   `tests`.
 //! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
 //!   handler leaves for the journal.
-//! - [`model`] — public views: leads, accounts, the account config, field names.
+//! - [`model`] — public views: leads, accounts, the account config, field names;
+//!   `field_map` — [`FieldMap`], names to values in order (a lead's fields).
 //! - [`phone`] — the lookup index's phone keys; [`contract`] — the modeled rules.
-//! - [`internals`] — hidden: what the fuzz targets, the benchmark and the binary
-//!   reach that is not the API.
-//! - `bin/leadim-sim/` — the program: flags, then the library (`main.rs`), and
-//!   `banner.rs` (what it prints at start).
+//! - [`internals`] — hidden: what the fuzz targets, the benchmark and the
+//!   `leadim-sim` program reach that is not the API.
+//!
+//! The `leadim-sim` program is a crate of its own (`sim-cli/`, package `leadim-sim`),
+//! so that depending on this library builds none of the program's dependencies.
 
 mod admin;
 mod api;
@@ -99,6 +101,7 @@ mod dashboard;
 mod error;
 mod expect;
 pub mod faults;
+mod field_map;
 pub mod fixtures;
 pub mod generate;
 mod holds;
@@ -121,6 +124,7 @@ pub use expect::{Expectation, Times};
 pub use faults::{
     ActiveFault, AnswerFault, FaultError, FaultKind, FaultSpec, Target, Trigger, When,
 };
+pub use field_map::FieldMap;
 pub use fixtures::{Dataset, FixtureError, LeadSpec, Scope};
 pub use journal::{Diagnostic, JournalEntry, JournalFilter, JournalPage, Level};
 pub use model::{AccountConfig, AccountView, FormView, LeadView, TokenView, fields};
@@ -141,8 +145,8 @@ pub use store::{
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-/// What the fuzz targets, the benchmark and the `leadim-sim` binary reach that is not
-/// the simulator's API: no stability is promised here.
+/// What the fuzz targets, the benchmark and the `leadim-sim` program (`sim-cli/`)
+/// reach that is not the simulator's API: no stability is promised here.
 #[doc(hidden)]
 pub mod internals {
     pub use crate::error::{ApiError, SubmitError};

@@ -1,6 +1,7 @@
 //! The public, owned views of the simulator's state: what the admin API answers,
 //! what the lookup endpoints put in `data`, and what the in-process handle returns.
 
+use crate::FieldMap;
 use serde::{Deserialize, Serialize};
 
 /// The Hebrew field names of a standard Lead.IM form, as leads carry them (and as a
@@ -53,7 +54,7 @@ pub struct LeadView {
     /// The phone exactly as submitted.
     pub phone: String,
     /// Field name → value, in the order the form defines its fields.
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: FieldMap,
     /// UTM source.
     pub utm_source: Option<String>,
     /// UTM medium.
@@ -85,7 +86,7 @@ pub struct AdvUser {
 impl LeadView {
     /// The value of a field by its (Hebrew) name.
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).and_then(|v| v.as_str())
+        self.fields.get(name)
     }
 }
 
@@ -112,8 +113,8 @@ pub struct FormView {
     pub enabled: bool,
     /// Where a submission redirects by default.
     pub thank_you_url: String,
-    /// Parameter key → field name.
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Parameter key → field name, in display order.
+    pub fields: FieldMap,
     /// Refuses (`-50`) a repeated submission within this many seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reject_duplicates_secs: Option<u64>,

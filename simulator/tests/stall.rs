@@ -135,10 +135,7 @@ async fn a_snapshot_is_the_state_when_it_began_whatever_changes_meanwhile() {
     let updates = updater.await.unwrap();
 
     // A snapshot of a moment: the updates in it are exactly those up to some K.
-    let handler = |lead: &leadim_simulator::LeadSpec| {
-        let found = lead.fields.0.iter().find(|(name, _)| name == "מטפל");
-        found.map(|(_, value)| value.clone())
-    };
+    let handler = |lead: &leadim_simulator::LeadSpec| lead.fields.get("מטפל").map(str::to_owned);
     let value = |lead: &leadim_simulator::LeadSpec| handler(lead)?.parse::<u64>().ok();
     let seen: Vec<Option<u64>> = snapshot.leads.iter().map(value).collect();
     let Some(last) = seen.iter().flatten().max().copied() else {

@@ -16,7 +16,7 @@ mod runner;
 pub mod template;
 
 pub use context::{FlowContext, NodeResult};
-pub use model::{Flow, Node, NodeAction};
+pub use model::{Flow, Node, NodeAction, Param};
 pub use placeholders::substitute_placeholders;
 pub use runner::{FlowEnd, FlowOutcome, FlowRunner, MAX_STEPS, RequestRecord, Step};
 

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::FlowError;
@@ -52,13 +53,34 @@ pub struct Node {
     pub func_id: Option<String>,
     /// Func params, untyped until the func is known.
     #[serde(default)]
-    pub params: Value,
+    pub params: Param,
     /// Next node on success.
     #[serde(default)]
     pub on_complete: Option<String>,
     /// Next node on failure.
     #[serde(default)]
     pub on_failure: Option<String>,
+}
+
+/// A param as the YAML writes it. Its maps keep their order, which serde_json's
+/// `Value` does not (without its `preserve_order` feature, which would be forced on
+/// every build that links this crate): a `request` sends its query, data and
+/// headers in the order the flow lists them.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Param {
+    /// A map, in the order written.
+    Map(IndexMap<String, Param>),
+    /// A list.
+    List(Vec<Param>),
+    /// A scalar, or null.
+    Scalar(Value),
+}
+
+impl Default for Param {
+    fn default() -> Self {
+        Param::Scalar(Value::Null)
+    }
 }
 
 /// What running a node means.
@@ -91,7 +113,14 @@ impl Node {
 
     /// The params as a `request` func's; `node` names the node in the error.
     pub fn request_params(&self, node: &str) -> Result<RequestParams, FlowError> {
-        serde_json::from_value(self.params.clone()).map_err(|source| FlowError::InvalidParams {
+        // Through JSON text, which keeps the params' order into RequestParams' maps
+        // (a serde_json::Value would sort them); a flow's params are a few lines.
+        let text =
+            serde_json::to_string(&self.params).map_err(|source| FlowError::InvalidParams {
+                node: node.into(),
+                source,
+            })?;
+        serde_json::from_str(&text).map_err(|source| FlowError::InvalidParams {
             node: node.into(),
             source,
         })

@@ -9,8 +9,9 @@
 
 use std::time::Duration;
 
+use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::FlowError;
 use super::template::Scope;
@@ -21,7 +22,8 @@ use crate::protocol::Outcome;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A `request` node's `params`. Maps keep their YAML order, so requests are sent
-/// with parameters in the order the flow lists them.
+/// with parameters in the order the flow lists them (values that are maps
+/// themselves, in a JSON body, are sent with their keys sorted).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct RequestParams {
     /// Target URL (rendered).
@@ -31,16 +33,16 @@ pub struct RequestParams {
     pub method: String,
     /// Query parameters (values rendered).
     #[serde(default)]
-    pub query: Map<String, Value>,
+    pub query: IndexMap<String, Value>,
     /// Body parameters (values rendered).
     #[serde(default)]
-    pub data: Map<String, Value>,
+    pub data: IndexMap<String, Value>,
     /// Send `data` as a JSON object instead of a form.
     #[serde(default)]
     pub json: bool,
     /// Extra headers (values rendered).
     #[serde(default)]
-    pub headers: Map<String, Value>,
+    pub headers: IndexMap<String, Value>,
     /// Keep the body at `%state:node.<name>.response%`.
     #[serde(rename = "keepResponse", default)]
     pub keep_response: bool,
@@ -149,7 +151,7 @@ pub async fn execute(
         builder = builder.header(name, value);
     }
     if params.json {
-        builder = builder.json(&render_value(&Value::Object(params.data.clone()), scope)?);
+        builder = builder.json(&render_object(&params.data, scope)?);
     } else if !params.data.is_empty() {
         builder = builder.form(&render_pairs(&params.data, scope)?);
     }
@@ -217,7 +219,7 @@ pub async fn execute(
 /// Renders a param map into ordered string pairs; non-string scalars are sent as
 /// written (`5001`, `true`), nested values as JSON.
 fn render_pairs(
-    map: &Map<String, Value>,
+    map: &IndexMap<String, Value>,
     scope: &Scope,
 ) -> Result<Vec<(String, String)>, FlowError> {
     map.iter()
@@ -229,6 +231,16 @@ fn render_pairs(
             };
             Ok((key.clone(), text))
         })
+        .collect()
+}
+
+/// Renders a param map as a JSON object, in its order.
+fn render_object<'m>(
+    map: &'m IndexMap<String, Value>,
+    scope: &Scope,
+) -> Result<IndexMap<&'m str, Value>, FlowError> {
+    map.iter()
+        .map(|(key, value)| Ok((key.as_str(), render_value(value, scope)?)))
         .collect()
 }
 

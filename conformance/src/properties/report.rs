@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::checks::Exchange;
 use super::search::{Found, Verdict};
@@ -157,7 +156,7 @@ impl PropertyReport {
                     lead.phone,
                     lead.created_at,
                     lead.updated_at,
-                    visible(&Value::Object(lead.fields.clone()).to_string())
+                    visible(&lead.fields.to_string())
                 );
             }
         }
@@ -256,7 +255,7 @@ mod tests {
     fn invisible_marks_are_shown_and_hebrew_is_kept() {
         let text = visible("\u{200F}דנה\u{200B} כהן\u{00A0}😀");
         assert_eq!(text, "\\u200fדנה\\u200b כהן\\u00a0😀");
-        let json: Value = serde_json::from_str(&format!("\"{text}\"")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&format!("\"{text}\"")).unwrap();
         assert_eq!(json, "\u{200F}דנה\u{200B} כהן\u{00A0}😀", "still JSON");
     }
 

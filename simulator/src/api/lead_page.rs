@@ -35,11 +35,7 @@ pub(crate) fn handle(store: &Store, aid: &str, lid: &str, notes: &mut JournalNot
         return not_found("הליד לא נמצא");
     };
     let lead = &shown.lead;
-    let fields: Vec<(&str, &str)> = lead
-        .fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
-        .collect();
+    let fields: Vec<(&str, &str)> = lead.fields.iter().collect();
     let title = lead
         .field(NAME_FIELD)
         .filter(|n| !n.is_empty())

@@ -356,7 +356,7 @@ mod tests {
         let mut diagnostics = Vec::new();
         let created = create(&store, &params, 0, &mut diagnostics).unwrap();
         let lead = store.lead(created.aid, created.lid).unwrap();
-        let names: Vec<&str> = lead.fields.keys().map(String::as_str).collect();
+        let names: Vec<&str> = lead.fields.keys().collect();
         assert_eq!(names, ["שם", "טלפון", "הודעה", "עיר"]);
         assert_eq!(lead.fields["הודעה"], "תודה");
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");

@@ -161,8 +161,8 @@ pub(super) fn leads(app: &Services, aid: &str, req: &Request) -> Reply {
 fn column_heads(leads: &[LeadView]) -> Vec<String> {
     let mut heads: Vec<String> = Vec::new();
     for name in leads.iter().flat_map(|l| l.fields.keys()) {
-        if !heads.contains(name) {
-            heads.push(name.clone());
+        if !heads.iter().any(|h| h == name) {
+            heads.push(name.to_owned());
         }
     }
     heads

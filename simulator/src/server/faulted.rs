@@ -89,10 +89,7 @@ pub(super) async fn inject(
             Outcome::Close
         }
         AnswerFault::Truncated => Outcome::Cut(handled.unwrap_or_else(|| {
-            Reply::json(
-                StatusCode::OK,
-                &serde_json::json!({"status": "success", "result": 0, "data": []}),
-            )
+            Reply::json_body(br#"{"status":"success","result":0,"data":[]}"#.to_vec())
         })),
         AnswerFault::HtmlError => Outcome::Answer(Reply {
             status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -206,7 +206,7 @@ impl Form {
             fields: self
                 .definition
                 .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect(),
         }
     }

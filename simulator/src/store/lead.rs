@@ -174,12 +174,7 @@ impl Lead {
         let fields = self
             .pairs()
             .take_while(|(i, _)| *i < UTM_BASE)
-            .map(|(idx, value)| {
-                (
-                    form.field_names[idx as usize].to_string(),
-                    serde_json::Value::String(value.to_owned()),
-                )
-            })
+            .map(|(idx, value)| (form.field_names[idx as usize].to_string(), value))
             .collect();
         let extra = |idx: u16| self.field(idx).map(str::to_owned);
         LeadView {

@@ -293,18 +293,14 @@ fn form_of_spec(aid: u64, f: &FormSpec, place: &str) -> Result<Form, (String, St
         ));
     }
     let mut fields = Vec::with_capacity(f.fields.len());
-    for (k, v) in &f.fields {
-        match v.as_str() {
-            Some(name) if !k.is_empty() && !name.is_empty() => {
-                fields.push((k.clone(), name.to_owned()));
-            }
-            _ => {
-                return Err((
-                    format!("{place}.fields.{k}"),
-                    "a field key must map to a non-empty field name (a string)".into(),
-                ));
-            }
+    for (k, name) in f.fields.iter() {
+        if k.is_empty() || name.is_empty() {
+            return Err((
+                format!("{place}.fields.{k}"),
+                "a field key must map to a non-empty field name".into(),
+            ));
         }
+        fields.push((k.to_owned(), name.to_owned()));
     }
     Ok(Form::build(FormDefinition {
         lm_form: f.lm_form,
@@ -322,12 +318,12 @@ fn form_of_spec(aid: u64, f: &FormSpec, place: &str) -> Result<Form, (String, St
 /// A lead spec's values by field index: its fields by name, its phone (which must
 /// agree with the phone field when both are given), its UTM values.
 fn spec_values(spec: &LeadSpec, form: &Form) -> Result<Vec<(u16, Box<str>)>, String> {
-    let mut values = Vec::with_capacity(spec.fields.0.len() + 1);
-    for (name, value) in &spec.fields.0 {
+    let mut values = Vec::with_capacity(spec.fields.len() + 1);
+    for (name, value) in spec.fields.iter() {
         let idx = form
             .field_named(name)
             .ok_or_else(|| format!("'{name}' is not a field of form {}", form.lm_form))?;
-        values.push((idx, Box::<str>::from(value.as_str())));
+        values.push((idx, Box::<str>::from(value)));
     }
     let phone_name = form.field_name(form.phone_field);
     match values.iter().find(|(i, _)| *i == form.phone_field) {
@@ -392,11 +388,7 @@ pub(super) fn lead_spec(lead: &Lead, form: &Form, routes: Vec<u64>) -> LeadSpec 
         status_id: v.status_id,
         is_disrupted: None,
         phone: v.phone,
-        fields: v
-            .fields
-            .into_iter()
-            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
-            .collect(),
+        fields: v.fields,
         utm_source: v.utm_source,
         utm_medium: v.utm_medium,
         utm_campaign: v.utm_campaign,

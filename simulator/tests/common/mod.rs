@@ -13,7 +13,7 @@
 )]
 
 pub mod ordering;
-pub mod program;
+pub mod stalled;
 
 use leadim_simulator::{AccountConfig, JournalEntry, JournalFilter, LeadView, SimulatorHandle};
 use reqwest::{Client, RequestBuilder, Response, header};

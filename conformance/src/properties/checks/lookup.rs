@@ -171,7 +171,8 @@ fn check_merged_lead(
 ) {
     let mut wrong = String::new();
     for (field, value) in &lead.fields {
-        if after.get(field) != Some(value) {
+        let value = Value::from(value);
+        if after.get(field) != Some(&value) {
             let _ = write!(
                 wrong,
                 "{field:?}: {} (expected {value}); ",
@@ -188,7 +189,8 @@ fn check_merged_lead(
     });
     check_id(findings, &rules::LOOKUP_ID, after, &lead.lid.to_string());
     let name_field = exchange.request.crm_config.name_field();
-    let name = lead.fields.get(name_field).or_else(|| before.get("name"));
+    let name = lead.fields.get(name_field).map(Value::from);
+    let name = name.as_ref().or_else(|| before.get("name"));
     let note = format!(" (nameField {name_field:?})");
     check_key(findings, &rules::LOOKUP_NAME, after, "name", name, &note);
     let phone = Value::String(lead.phone.clone());

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{StepResult, TokenChoice, docstring, ensure, pairs, string_literal};
 use crate::flow::template::Scope;
-use crate::flow::{Flow, FlowContext, FlowEnd, substitute_placeholders};
+use crate::flow::{Flow, FlowContext, FlowEnd, Param, substitute_placeholders};
 use crate::suite::{FlowEdit, FlowRun, LeadimWorld, describe_end};
 
 impl LeadimWorld {
@@ -66,16 +66,16 @@ impl LeadimWorld {
             match edit {
                 FlowEdit::OnComplete { next, .. } => target.on_complete = Some(next.clone()),
                 FlowEdit::Data { key, value, .. } => {
-                    let params = target
-                        .params
-                        .as_object_mut()
-                        .ok_or_else(|| format!("node {node:?} has no params"))?;
+                    let Param::Map(params) = &mut target.params else {
+                        return Err(format!("node {node:?} has no params"));
+                    };
                     let data = params
-                        .entry("data")
-                        .or_insert_with(|| Value::Object(Default::default()));
-                    data.as_object_mut()
-                        .ok_or_else(|| format!("node {node:?}'s data is not a map"))?
-                        .insert(key.clone(), Value::String(value.clone()));
+                        .entry("data".into())
+                        .or_insert_with(|| Param::Map(Default::default()));
+                    let Param::Map(data) = data else {
+                        return Err(format!("node {node:?}'s data is not a map"));
+                    };
+                    data.insert(key.clone(), Param::Scalar(Value::String(value.clone())));
                 }
             }
         }

@@ -84,8 +84,7 @@ fn lead_has(w: &LeadimWorld, lead: &LeadView, step: &Step) -> StepResult {
         ensure(actual.as_deref() == Some(expected.as_str()), || {
             format!(
                 "lead {} has {key} = {actual:?}, expected {expected:?}; its fields: {}",
-                lead.lid,
-                serde_json::Value::Object(lead.fields.clone())
+                lead.lid, lead.fields
             )
         })?;
     }

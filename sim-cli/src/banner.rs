@@ -4,6 +4,7 @@
 
 use leadim_simulator::state_file::{Durability, Loaded, StateFile};
 use leadim_simulator::{DefaultAccount, Simulator};
+use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// An address a client can connect to: a listener on every interface (`0.0.0.0`,
@@ -63,22 +64,37 @@ pub(crate) fn print_banner(
         token,
     }) = simulator.store().default_account()
     {
-        let config = serde_json::json!({
-            "lm_form": lm_form.to_string(),
-            "lm_key": lm_key,
-            "token": token,
-            "getCustomerDetailsUrl": format!("{base}/apiproxy/{aid}/api/leads_get.ashx"),
-            "nameField": leadim_simulator::fields::NAME,
-            "onlyDisplayData": false,
-        });
+        let config = PasteConfig {
+            lm_form: lm_form.to_string(),
+            lm_key: &lm_key,
+            token: &token,
+            get_customer_details_url: format!("{base}/apiproxy/{aid}/api/leads_get.ashx"),
+            name_field: leadim_simulator::fields::NAME,
+            only_display_data: false,
+        };
         println!("crmConfig for account {aid} (paste into Texter):");
         println!(
             "{}",
-            serde_json::to_string_pretty(&config).expect("a JSON value prints")
+            serde_json::to_string_pretty(&config).expect("the crmConfig prints")
         );
         println!("update URL: {base}/apiproxy/{aid}/api/lead_update.ashx");
         println!("submit URL (stands for https://api.lead.im/v2/submit): {base}/v2/submit");
     }
+}
+
+/// The crmConfig the banner prints, in the order of Texter's documentation (a
+/// struct: a JSON object value would print its keys sorted).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PasteConfig<'a> {
+    #[serde(rename = "lm_form")]
+    lm_form: String,
+    #[serde(rename = "lm_key")]
+    lm_key: &'a str,
+    token: &'a str,
+    get_customer_details_url: String,
+    name_field: &'a str,
+    only_display_data: bool,
 }
 
 /// Where the accounts and leads came from: the fixtures, or the state file, with

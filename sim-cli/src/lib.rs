@@ -1,5 +1,16 @@
-//! `leadim-sim`: the simulator as a program. It only parses arguments and calls the
-//! library.
+//! `leadim-sim`, the simulator as a program: it parses the flags, then calls the
+//! `leadim-simulator` library. It is a crate of its own so that the library's users
+//! build none of what only the program needs (clap, indicatif, tracing-subscriber,
+//! mimalloc, anyhow). Its binary, and the wheel's (`dist/`), are [`main`].
+//!
+//! Linking this crate makes mimalloc the program's allocator.
+//!
+//! # Layout
+//!
+//! - `lib.rs` — the flags, [`main`], and what it runs: the server with its state
+//!   file, or `fixtures generate` and `fixtures check`.
+//! - `banner.rs` — what the program prints at start.
+//! - `main.rs` — the `leadim-sim` binary: calls [`main`].
 
 mod banner;
 
@@ -144,7 +155,11 @@ enum LogFormat {
     Json,
 }
 
-fn main() -> std::process::ExitCode {
+/// The `leadim-sim` program: parses the process's arguments, serves (or runs a
+/// `fixtures` command) until Ctrl-C or SIGTERM, and answers the exit status: failure
+/// with a one-line reason on standard error when a flag, a file or the port cannot
+/// be used.
+pub fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let runtime = match leadim_simulator::internals::runtime::build(args.workers) {
         Ok(rt) => rt,

@@ -1,4 +1,7 @@
-//! `leadim-conformance`: runs the conformance suite against a Lead.IM adapter — the
+//! The `leadim-conformance` program's command line, as a function ([`main`]) that
+//! the workspace's binary and the wheel's (`dist/`) both call.
+//!
+//! `leadim-conformance` runs the conformance suite against a Lead.IM adapter — the
 //! reference adapter in-process, or any command speaking adapter protocol v1 — and
 //! a simulator it starts on 127.0.0.1. Prints a line per scenario, a report for each
 //! failure, a table by flow and level, and last `conformance: N passed, N failed`.
@@ -19,10 +22,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::mutants::{self, MutantsOptions};
+use crate::properties::{self, PropertyId, PropertyOptions};
+use crate::suite::{self, AdapterChoice, SuiteOptions};
 use clap::{Args, Parser, Subcommand};
-use leadim_conformance::mutants::{self, MutantsOptions};
-use leadim_conformance::properties::{self, PropertyId, PropertyOptions};
-use leadim_conformance::suite::{self, AdapterChoice, SuiteOptions};
 
 /// Conformance suite for Lead.IM adapters (Texter's crm functions getCustomerDetails
 /// and openTicket, and the seed's request-func flows).
@@ -158,8 +161,10 @@ struct MutantsArgs {
     ranking_file: Option<PathBuf>,
 }
 
+/// The `leadim-conformance` program: parses the process's arguments, runs the suite
+/// (or the property mode) and answers the exit status described above.
 #[tokio::main]
-async fn main() -> ExitCode {
+pub async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Properties {

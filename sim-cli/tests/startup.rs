@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::program::{command, refused, start, start_on};
+use common::program::{self, command, refused, start, start_on};
 use common::*;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -106,6 +106,59 @@ async fn on_every_interface_the_urls_name_a_reachable_address_and_logs_have_no_c
     let stderr = program.stderr();
     assert!(stderr.contains("WARN"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+#[tokio::test]
+async fn the_banners_crm_config_pastes_in_the_readmes_order() {
+    use std::process::Stdio;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let mut child = command()
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let config = tokio::time::timeout(program::PATIENCE, async {
+        let mut config = String::new();
+        let mut inside = false;
+        while let Some(line) = lines.next_line().await.unwrap() {
+            inside |= line == "{";
+            if inside {
+                config.push_str(&line);
+                config.push('\n');
+            }
+            if line == "}" {
+                return config;
+            }
+        }
+        panic!("the banner printed no crmConfig");
+    })
+    .await
+    .expect("the program prints its banner");
+    child.kill().await.unwrap();
+    // The keys as printed, in order: a person pastes this text.
+    let keys: Vec<&str> = config
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.split_once('"'))
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "lm_form",
+            "lm_key",
+            "token",
+            "getCustomerDetailsUrl",
+            "nameField",
+            "onlyDisplayData"
+        ],
+        "{config}"
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert_eq!(parsed["lm_form"], "5001");
+    assert_eq!(parsed["nameField"], "שם");
 }
 
 #[tokio::test]

@@ -1,0 +1,5 @@
+//! `leadim-sim` as the wheel installs it: the workspace's program (`sim-cli/`).
+
+fn main() -> std::process::ExitCode {
+    leadim_sim::main()
+}

@@ -1,0 +1,15 @@
+//! The simulator's test helpers (one copy, in `simulator/tests/common/`), and
+//! [`program`]: the `leadim-sim` program as a child process, which only this
+//! package's tests can start (cargo sets `CARGO_BIN_EXE_leadim-sim` for a
+//! package's own binaries).
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
+
+pub mod program;
+#[path = "../../../simulator/tests/common/mod.rs"]
+mod shared;
+
+pub use shared::*;
