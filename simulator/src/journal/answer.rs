@@ -18,12 +18,13 @@ pub(super) fn serialize<S: Serializer>(answer: &str, serializer: S) -> Result<S:
 
 /// Reads an answer either way it may have been written: a string as it is, JSON as
 /// its text.
+/// JSON is kept as it was written, its keys in their order.
 pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(match value {
-        serde_json::Value::String(text) => text,
-        other => other.to_string(),
-    })
+    let raw = Box::<RawValue>::deserialize(deserializer)?;
+    match raw.get().starts_with('"') {
+        true => serde_json::from_str(raw.get()).map_err(serde::de::Error::custom),
+        false => Ok(raw.get().to_owned()),
+    }
 }
 
 /// `answer` as raw JSON when it is a whole JSON object or array.
