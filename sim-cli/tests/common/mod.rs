@@ -12,4 +12,8 @@ pub mod program;
 #[path = "../../../simulator/tests/common/mod.rs"]
 mod shared;
 
+#[allow(
+    unused_imports,
+    reason = "a test binary that only starts the program uses none of the shared helpers"
+)]
 pub use shared::*;
