@@ -4,8 +4,10 @@
 
 mod common;
 
-use common::{AID, FORM, KEY, RW, W, client, json_200, multipart, post_multipart, stored_lead};
-use leadim_simulator::{Door, Endpoint, JournalFilter, Simulator, SimulatorHandle};
+use common::{
+    AID, FORM, KEY, RW, W, client, json_200, last_entry, multipart, post_multipart, stored_lead,
+};
+use leadim_simulator::{Door, Endpoint, Simulator, SimulatorHandle};
 use reqwest::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
@@ -14,12 +16,9 @@ use reqwest::header::{
 /// Where a page on another site lives: browsers send it as `Origin`.
 const PAGE: &str = "https://www.bituah-yashir-example.co.il";
 
-/// The newest journal entry.
+/// The newest journal entry (every path contains "").
 fn last(sim: &SimulatorHandle) -> leadim_simulator::JournalEntry {
-    sim.requests(&JournalFilter::default())
-        .entries
-        .pop()
-        .expect("a journal entry")
+    last_entry(sim, "")
 }
 
 #[tokio::test]

@@ -346,11 +346,8 @@ pub async fn update_form(url: &str, token: &str, params: &[(&str, &str)]) -> Val
 
 /// One lead of the store, by id.
 pub fn stored_lead(sim: &SimulatorHandle, aid: u64, lid: u64) -> Option<LeadView> {
-    sim.store()
-        .account_leads(aid)
-        .expect("account exists")
-        .into_iter()
-        .find(|l| l.lid == lid)
+    assert!(sim.store().account(aid).is_some(), "account {aid} exists");
+    sim.lead(aid, lid)
 }
 
 /// How many leads an account holds.
