@@ -309,6 +309,14 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// The simulator's stand-ins for the production hosts, for this account.
+    pub fn for_account(account: &leadim_simulator::AccountConfig) -> Self {
+        Self {
+            submit: account.submit_url.clone(),
+            ui: account.ui_url.clone(),
+        }
+    }
+
     /// The deep link of a lead, `{ui}/a/{aid}/leads/{lid}`; a trailing slash on `ui`
     /// is tolerated so it never doubles.
     pub fn lead_link(&self, aid: &str, lid: &str) -> String {

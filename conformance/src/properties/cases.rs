@@ -94,27 +94,16 @@ fn nodes(name: Option<&Option<String>>, email: Option<&Option<String>>) -> Chat 
     chat
 }
 
-/// The crmConfig of `account` as the customer pasted it.
+/// The crmConfig of `account` as the customer pasted it, `lm_form` typed as a
+/// number when asked.
 fn account_config(account: &AccountConfig, lm_form_as_number: bool) -> CrmConfig {
-    let lm_form = match account.lm_form.parse::<u64>() {
-        Ok(number) if lm_form_as_number => TextOrNumber::from(number),
-        _ => TextOrNumber::from(account.lm_form.as_str()),
-    };
-    CrmConfig {
-        lm_form: Some(lm_form),
-        lm_key: Some(account.lm_key.clone()),
-        token: Some(account.token.clone()),
-        get_customer_details_url: Some(account.get_customer_details_url.clone()),
-        name_field: None,
-        only_display_data: None,
-    }
-}
-
-/// The simulator's stand-ins for the production hosts.
-pub fn endpoints(account: &AccountConfig) -> Endpoints {
-    Endpoints {
-        submit: account.submit_url.clone(),
-        ui: account.ui_url.clone(),
+    let config = CrmConfig::for_account(account);
+    match account.lm_form.parse::<u64>() {
+        Ok(number) if lm_form_as_number => CrmConfig {
+            lm_form: Some(TextOrNumber::from(number)),
+            ..config
+        },
+        _ => config,
     }
 }
 
@@ -178,7 +167,12 @@ impl OpenTicketCase {
             ..nodes(self.name.as_ref(), self.email.as_ref())
         };
         let config = account_config(account, self.lm_form_as_number);
-        AdapterRequest::new(Function::OpenTicket, config, chat, endpoints(account))
+        AdapterRequest::new(
+            Function::OpenTicket,
+            config,
+            chat,
+            Endpoints::for_account(account),
+        )
     }
 }
 
@@ -350,7 +344,7 @@ impl LookupCase {
             Function::GetCustomerDetails,
             config,
             chat,
-            endpoints(account),
+            Endpoints::for_account(account),
         )
     }
 }
@@ -439,7 +433,7 @@ impl DisplayCase {
             Function::GetCustomerDetails,
             config,
             chat,
-            endpoints(account),
+            Endpoints::for_account(account),
         )
     }
 }

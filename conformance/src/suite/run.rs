@@ -288,10 +288,7 @@ async fn starts(adapter: &AdapterUnderTest, sim: &SimulatorHandle) -> Result<(),
             title: Some("דנה כהן".into()),
             ..Chat::default()
         },
-        Endpoints {
-            submit: account.submit_url.clone(),
-            ui: account.ui_url.clone(),
-        },
+        Endpoints::for_account(&account),
     );
     match command.call(&request).await {
         Err(AdapterCallError::Exit { status, stderr }) => match status.code() {
