@@ -317,3 +317,16 @@ async fn a_spawned_simulator_shuts_down_from_any_runtime() {
             .is_err()
     );
 }
+
+#[tokio::test]
+#[should_panic(expected = "the adapter under test returned failure")]
+async fn an_expectation_does_not_panic_again_while_a_test_already_fails() {
+    let sim = Simulator::start().await.unwrap();
+    let account = sim.create_account();
+    let _submit = sim
+        .expect(Endpoint::Submit)
+        .for_account(account.aid)
+        .times(1);
+    // The test fails first; a second panic from the guard would abort the process.
+    panic!("the adapter under test returned failure");
+}
