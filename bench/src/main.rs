@@ -5,6 +5,12 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+// The allocator `leadim-sim` links (see its `lib.rs`), so that `serve-sim` allocates,
+// frees and stalls as the program does; the baseline and the load generator use it
+// too, so the comparison stays one of the work done per request.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Measures leadim-sim against a raw hyper server: throughput and latency, startup,
 /// memory and scale; prints a table with the targets and writes the results as JSON.
 #[derive(Parser, Debug)]

@@ -1,79 +1,158 @@
-//! Heavy work that is not answering a request — rendering a snapshot of a million
-//! leads, building the fixtures again for a reset, freeing the state a reset
-//! replaced — runs on a thread of its own at the lowest CPU priority. On a machine
-//! with two cores, shared with the tests that drive the simulator, it would
-//! otherwise take the serving thread's CPU for seconds: measured, the lookups' p99.9
-//! went from 7 to 21–31 ms during a snapshot or a reset at a million leads.
+//! Heavy work that is not answering a request — building the state from the
+//! fixtures, rendering a snapshot of a million leads, freeing a state a reset
+//! replaced — runs on one of two long-lived threads, never on the serving thread:
 //!
-//! Only work done without the store's lock goes there, and work that allocates
-//! rather than frees: a low-priority thread that held a lock the serving thread
-//! needs — the store's, or the allocator's — while preempted would hold up every
-//! request behind it (priority inversion). The priority is the thread's own (`nice`
-//! 19), so the thread is started for the work and ends with it, and no caller's
-//! thread is changed.
+//! - [`Lane::Start`], at normal priority: the state at start (and a state file read
+//!   back then). Nothing is served yet, and a test's simulator must not wait behind
+//!   a busy machine for it.
+//! - [`Lane::Low`], at the lowest CPU priority (`SCHED_IDLE`, see
+//!   `lower_priority`): resets and snapshots, done while requests are served. On
+//!   two cores shared with the tests that drive the simulator, such work at normal
+//!   priority took the serving thread's CPU for seconds (measured: the lookups'
+//!   p99.9 went from 7 to 21–31 ms). Under a load that keeps every core busy, it
+//!   takes longer instead: a reset to a million leads 19–24 s rather than 3–5 s.
+//!
+//! Whatever a lane builds, that lane frees ([`drop_later`]), and the threads never
+//! end. With mimalloc, the program's allocator, a block freed by another thread
+//! than the one that allocated it is handed back to the allocating thread's heap;
+//! once that thread has ended, its memory is "abandoned", and whichever thread
+//! allocates next collects those frees — the serving thread, which spent 40 ms in one
+//! `malloc` collecting the frees of a million-lead snapshot rendered on a thread
+//! that had ended (`perf record` on the benchmark's stall phase: the worker's samples
+//! in `_mi_abandoned_collect` for 40 ms). Building and freeing on the same living
+//! thread keeps all of that off the serving thread, whatever the allocator.
+//!
+//! Only work done without the store's lock goes to the low lane: a thread of the
+//! lowest priority preempted while holding a lock the serving thread needs would
+//! hold up every request behind it (priority inversion).
+//!
+//! [`rayon_core`] runs the work: [`run`] borrows the caller's data and waits, which
+//! a thread of our own could only do with `unsafe` code.
 
-use std::sync::{Mutex, PoisonError};
-use std::thread;
+use rayon_core::{ThreadPool, ThreadPoolBuilder};
+use std::sync::OnceLock;
 
-/// Runs `work` on a thread of its own at the lowest priority, and waits for it. A
-/// panic in `work` is resumed on the caller's thread. When no thread can be started
-/// (the process is at its limit), `work` runs on the caller's thread instead.
-pub(crate) fn run<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    let work = Mutex::new(Some(work));
-    let take = || work.lock().unwrap_or_else(PoisonError::into_inner).take();
-    thread::scope(|scope| {
-        let worker = thread::Builder::new()
-            .name("leadim-background".into())
-            .spawn_scoped(scope, || {
-                lower_priority();
-                take().map(|work| work())
-            });
-        let done = match worker {
-            Ok(worker) => worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => take().map(|work| work()),
+/// Which of the two background threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// Normal priority: the state at start.
+    Start,
+    /// The lowest priority: resets and snapshots while requests are served.
+    Low,
+}
+
+impl Lane {
+    /// The lane's thread; `None` when it could not be started (the process is at
+    /// its limit of threads), and the work then runs on the caller's thread.
+    fn pool(self) -> Option<&'static ThreadPool> {
+        static START: OnceLock<Option<ThreadPool>> = OnceLock::new();
+        static LOW: OnceLock<Option<ThreadPool>> = OnceLock::new();
+        let (cell, name) = match self {
+            Lane::Start => (&START, "leadim-start"),
+            Lane::Low => (&LOW, "leadim-background"),
         };
-        done.expect("the work runs exactly once")
-    })
+        cell.get_or_init(|| {
+            ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(move |_| name.to_owned())
+                .start_handler(move |_| {
+                    if self == Lane::Low {
+                        lower_priority();
+                    }
+                })
+                .panic_handler(|_| tracing::error!("freeing a state in the background panicked"))
+                .build()
+                .ok()
+        })
+        .as_ref()
+    }
 }
 
-/// Drops `value` on a thread of its own, without waiting: a state of a million
-/// leads takes a while to free. At normal priority: freeing takes the allocator's
-/// locks, which the serving thread takes too, and a thread of the lowest priority
-/// preempted while holding one stalls the server behind it (measured, a reset's
-/// longest stall of the serving thread went from 96 to 33 ms with this at normal
-/// priority).
-pub(crate) fn drop_later<T: Send + 'static>(value: T) {
-    let spawned = thread::Builder::new()
-        .name("leadim-free".into())
-        .spawn(move || drop(value));
-    // No thread to be had: dropped here, by the failed spawn's closure.
-    drop(spawned);
+/// Runs `work` on `lane`'s thread and waits for it. A panic in `work` is resumed on
+/// the caller's thread.
+pub(crate) fn run<T: Send>(lane: Lane, work: impl FnOnce() -> T + Send) -> T {
+    match lane.pool() {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
 }
 
-/// Lowers the calling thread's CPU priority to the lowest (`nice` 19). On Linux the
-/// nice value is per thread; elsewhere `setpriority` would lower the whole process,
-/// so it is not called.
+/// Drops `value` on `lane`'s thread — the one that built it — without waiting: a
+/// state of a million leads takes a while to free.
+pub(crate) fn drop_later<T: Send + 'static>(lane: Lane, value: T) {
+    match lane.pool() {
+        Some(pool) => pool.spawn(move || drop(value)),
+        None => drop(value),
+    }
+}
+
+/// Lowers the calling thread's CPU priority to the lowest: `SCHED_IDLE` on Linux,
+/// or `nice` 19 where that is refused. `SCHED_IDLE` rather than `nice` 19 because
+/// the kernel counts a core running only such threads as idle when it places a
+/// thread that wakes up: the serving thread, waking, takes that core at once.
+/// With `nice` 19 it often waited behind the other work on its own core while the
+/// background thread kept the other (`perf sched` on the stall phase: the
+/// background thread got 0.7 of a core), and the lookups' p99.9 during a snapshot
+/// was 8–12 ms instead of 6–7 ms (`leadim-bench --phase stall`). Elsewhere
+/// `setpriority` would lower the whole process, so nothing is changed.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
-        // Not being able to lower it changes nothing but the priority.
-        let _ = rustix::process::setpriority_process(None, 19);
+        use thread_priority::{
+            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+            set_thread_priority_and_policy, thread_native_id,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        if set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle).is_err() {
+            // Not being able to lower it changes nothing but the priority.
+            let _ = rustix::process::setpriority_process(None, 19);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Lane;
+
+    fn thread_name() -> String {
+        std::thread::current().name().unwrap_or("").to_owned()
+    }
+
     #[test]
-    fn the_work_runs_once_and_its_result_comes_back() {
+    fn the_work_runs_on_its_lane_with_borrowed_data_and_its_result_comes_back() {
         let borrowed = [1, 2, 3];
-        assert_eq!(super::run(|| borrowed.iter().sum::<i32>()), 6);
+        let (sum, on) = super::run(Lane::Low, || (borrowed.iter().sum::<i32>(), thread_name()));
+        assert_eq!(sum, 6);
+        assert_eq!(on, "leadim-background");
+        assert_eq!(super::run(Lane::Start, thread_name), "leadim-start");
+    }
+
+    #[test]
+    fn a_value_is_dropped_on_the_lane_that_built_it() {
+        struct Noted(std::sync::mpsc::Sender<String>);
+        impl Drop for Noted {
+            fn drop(&mut self) {
+                let _ = self.0.send(thread_name());
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        super::drop_later(Lane::Start, Noted(tx));
+        assert_eq!(rx.recv().unwrap(), "leadim-start");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_low_lane_runs_at_idle_priority_and_the_start_lane_does_not() {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        let policy = || thread_priority::thread_schedule_policy().unwrap();
+        assert_eq!(super::run(Lane::Low, policy), idle);
+        assert_ne!(super::run(Lane::Start, policy), idle);
     }
 
     #[test]
     #[should_panic(expected = "in the background")]
     fn a_panic_comes_back_to_the_caller() {
-        super::run(|| panic!("in the background"));
+        super::run(Lane::Low, || panic!("in the background"));
     }
 }

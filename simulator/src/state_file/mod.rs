@@ -24,8 +24,10 @@ pub(crate) mod wal;
 
 pub use replay::Torn;
 
+use crate::background::{self, Lane};
 use crate::fixtures::FixtureError;
-use crate::store::{Snapshot, Store};
+use crate::fixtures::LeadSpec;
+use crate::store::{Replaced, SNAPSHOT_VERSION, Snapshot, Store};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -273,18 +275,11 @@ impl StateFile {
     /// logs every change `store` makes from now on. On error the files are left as
     /// they are.
     pub fn load_into(&mut self, store: &Store) -> Result<Loaded, StateError> {
-        let snapshot = self.read_snapshot().map_err(StateError::Refused)?;
-        let mut loaded = Loaded::default();
-        let mut covered = 0;
-        if let Some(snapshot) = snapshot {
-            covered = snapshot.log_seq;
-            store
-                .restore(snapshot, &self.path.display().to_string())
-                .map_err(StateError::Refused)?;
-            loaded.snapshot = true;
-        }
-        let segments = self.segments();
-        let replayed = replay::replay(&segments, store, covered).map_err(StateError::Refused)?;
+        // On the thread that built the state at start, which frees it too: the
+        // snapshot's leads and the log's are then none of the serving thread's
+        // memory (see `background`).
+        let (mut loaded, replayed) =
+            background::run(Lane::Start, || self.read_back(store)).map_err(StateError::Refused)?;
         if let Some(torn) = &replayed.torn {
             tracing::warn!(
                 file = %torn.file.display(),
@@ -295,17 +290,33 @@ impl StateFile {
             );
         }
         let first = replayed.last_seq + 1;
-        let log = Log::start(segments, first, self.durability == Durability::PowerLoss).map_err(
-            |error| StateError::Io {
-                path: self.segments().path(first),
-                error,
-            },
-        )?;
+        let log = Log::start(
+            self.segments(),
+            first,
+            self.durability == Durability::PowerLoss,
+        )
+        .map_err(|error| StateError::Io {
+            path: self.segments().path(first),
+            error,
+        })?;
         store.attach_log(log.clone());
         self.log = Some(log);
         loaded.replayed = replayed.records;
         loaded.torn = replayed.torn;
         Ok(loaded)
+    }
+
+    /// Loads the snapshot into `store` and applies the log's later records.
+    fn read_back(&self, store: &Store) -> Result<(Loaded, replay::Replayed), FixtureError> {
+        let mut loaded = Loaded::default();
+        let mut covered = 0;
+        if let Some(snapshot) = self.read_snapshot()? {
+            covered = snapshot.log_seq;
+            store.restore(snapshot, &self.path.display().to_string())?;
+            loaded.snapshot = true;
+        }
+        let replayed = replay::replay(&self.segments(), store, covered)?;
+        Ok((loaded, replayed))
     }
 
     fn segments(&self) -> Segments {
@@ -315,22 +326,81 @@ impl StateFile {
     /// Writes `snapshot` atomically: a temporary file, fsync, rename over the state
     /// file, fsync of the folder.
     pub fn write(&self, snapshot: &Snapshot) -> io::Result<()> {
+        self.write_atomically(|out| Ok(Some(serde_json::to_writer(out, snapshot)?)))
+            .map(drop)
+    }
+
+    /// Writes what `body` writes, and a new line, atomically: a temporary file,
+    /// fsync, rename over the state file, fsync of the folder. When `body` gives up
+    /// (`None`), or fails, the state file is left as it was.
+    fn write_atomically<T>(
+        &self,
+        body: impl FnOnce(&mut BufWriter<File>) -> io::Result<Option<T>>,
+    ) -> io::Result<Option<T>> {
         let tmp = self.temporary(std::process::id());
         let result = (|| {
-            let file = File::create(&tmp)?;
-            let mut out = BufWriter::new(file);
-            serde_json::to_writer(&mut out, snapshot)?;
+            let mut out = BufWriter::new(File::create(&tmp)?);
+            let Some(done) = body(&mut out)? else {
+                return Ok(None);
+            };
             out.write_all(b"\n")?;
             let file = out.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
             fs::rename(&tmp, &self.path)?;
             // The rename itself must reach the disk too.
-            wal::sync_dir(&self.dir)
+            wal::sync_dir(&self.dir)?;
+            Ok(Some(done))
         })();
-        if result.is_err() {
+        if !matches!(result, Ok(Some(_))) {
             let _ = fs::remove_file(&tmp);
         }
         result
+    }
+
+    /// Writes a snapshot of `store` atomically, a batch of leads at a time as they
+    /// are rendered, so that a million leads are never all rendered at once; the
+    /// number of leads it holds and the log's last record it holds. A reset during
+    /// the writing makes it begin again, on the new state.
+    fn write_store(&self, store: &Store) -> io::Result<(usize, u64)> {
+        self.write_store_between(store, || {})
+    }
+
+    /// [`StateFile::write_store`], running `meanwhile` after each batch of leads is
+    /// written: a test's changes made while a snapshot is written.
+    fn write_store_between(
+        &self,
+        store: &Store,
+        mut meanwhile: impl FnMut(),
+    ) -> io::Result<(usize, u64)> {
+        loop {
+            let written = self.write_atomically(|out| {
+                let mut export = store.begin_export();
+                write!(
+                    out,
+                    "{{\"version\":{SNAPSHOT_VERSION},\"next_lid\":{},\"log_seq\":{},\"accounts\":",
+                    export.next_lid(),
+                    export.log_seq()
+                )?;
+                serde_json::to_writer(&mut *out, export.accounts())?;
+                out.write_all(b",\"leads\":[")?;
+                let mut leads = 0;
+                loop {
+                    match export.next_batch(|batch| write_leads(out, &batch, &mut leads)) {
+                        Ok(Some(written)) => {
+                            written?;
+                            meanwhile();
+                        }
+                        Ok(None) => break,
+                        Err(Replaced) => return Ok(None),
+                    }
+                }
+                out.write_all(b"]}")?;
+                Ok(Some((leads, export.log_seq())))
+            })?;
+            if let Some(written) = written {
+                return Ok(written);
+            }
+        }
     }
 
     /// Writes a snapshot of `store` now, then removes the log's segments it holds
@@ -345,13 +415,12 @@ impl StateFile {
     /// the records of (every segment, once the log is `closed`); the number of
     /// leads it holds.
     fn snapshot(&self, store: &Store, closed: bool) -> Result<usize, StateError> {
-        let snapshot = store.export();
-        self.write(&snapshot).map_err(|error| StateError::Io {
+        let (leads, log_seq) = self.write_store(store).map_err(|error| StateError::Io {
             path: self.path.clone(),
             error,
         })?;
-        self.compact(snapshot.log_seq, closed)?;
-        Ok(snapshot.leads.len())
+        self.compact(log_seq, closed)?;
+        Ok(leads)
     }
 
     /// Removes the log's segments a snapshot written up to record `log_seq` holds
@@ -418,6 +487,19 @@ impl StateFile {
         .await?;
         blocking(&file, &store, |f, s| f.snapshot(s, true).map(drop)).await
     }
+}
+
+/// Writes `batch` into a snapshot's array of leads, `written` of which are in it
+/// already.
+fn write_leads(out: &mut impl Write, batch: &[LeadSpec], written: &mut usize) -> io::Result<()> {
+    for lead in batch {
+        if *written > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, lead)?;
+        *written += 1;
+    }
+    Ok(())
 }
 
 /// Runs `work` on a blocking thread.

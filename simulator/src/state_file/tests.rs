@@ -256,6 +256,57 @@ fn a_snapshot_taken_while_changes_go_on_holds_exactly_the_log_before_it() {
 }
 
 #[test]
+fn a_snapshot_written_a_batch_at_a_time_is_the_whole_state() {
+    let busy = busy();
+    let (leads, log_seq) = busy.file.write_store(&busy.live).unwrap();
+    let text = fs::read_to_string(&busy.file.path).unwrap();
+    let written: Snapshot = serde_json::from_str(&text).unwrap();
+    assert!(
+        leads > crate::store::BATCH_LEADS,
+        "{leads} leads: two batches or more"
+    );
+    assert_eq!((written.leads.len(), written.log_seq), (leads, log_seq));
+    assert_eq!(
+        serde_json::to_value(&written).unwrap(),
+        snapshot(&busy.live)
+    );
+}
+
+#[test]
+fn a_reset_while_a_snapshot_is_written_makes_it_begin_again_on_the_new_state() {
+    let busy = busy();
+    let mut resets = 0;
+    let (leads, _) = busy
+        .file
+        .write_store_between(&busy.live, || {
+            if resets == 0 {
+                busy.live.reset().unwrap();
+            }
+            resets += 1;
+        })
+        .unwrap();
+    assert!(resets > 1, "the snapshot was written again");
+    assert_eq!(
+        leads,
+        busy.live.counts().leads,
+        "the snapshot holds the reset state"
+    );
+    let written: Snapshot = serde_json::from_slice(&fs::read(&busy.file.path).unwrap()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&written).unwrap(),
+        snapshot(&busy.live)
+    );
+    assert!(
+        fs::read_dir(busy.dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".tmp")),
+        "the snapshot given up left no temporary file"
+    );
+}
+
+#[test]
 fn a_reset_replaces_a_snapshot_in_progress_which_begins_again() {
     let busy = busy();
     let mut export = busy.live.begin_export();

@@ -10,6 +10,7 @@
 
 use super::lead::{LM_SOURCE, Lead, LeadHead, UTM_BASE};
 use super::{LeadUpdate, State, Store};
+use crate::background::{self, Lane};
 use crate::fixtures::Dataset;
 use crate::model::NewAccount;
 use crate::state_file::wal::{Log, LogFailure};
@@ -370,13 +371,14 @@ impl State {
             Some(_) => lid_floor,
             None => lid_floor.max(self.next_lid),
         };
-        let mut fresh = State::from_dataset(dataset, self.phone_match, floor)
+        let mut fresh = State::build(Lane::Start, dataset, self.phone_match, floor)
             .map_err(|e| format!("a reset, and the fixtures no longer load: {e}"))?;
         let next_lid = next_lid.unwrap_or(0).max(self.next_lid);
         fresh.next_lid = fresh.next_lid.max(next_lid);
         fresh.next_aid = fresh.next_aid.max(next_aid).max(self.next_aid);
         fresh.next_form = fresh.next_form.max(next_form).max(self.next_form);
-        *self = fresh;
+        let old = std::mem::replace(self, fresh);
+        background::drop_later(old.home, old);
         Ok(())
     }
 

@@ -6,6 +6,7 @@ use super::accounts::{Account, Form, FormDefinition, MAX_FIELDS, Scopes};
 use super::lead::{LM_SOURCE, Lead, LeadHead, UTM_BASE};
 use super::table::LeadTable;
 use super::{FIRST_CREATED_AID, FIRST_CREATED_FORM, FIRST_LID, Map, State};
+use crate::background::{self, Lane};
 use crate::fixtures::{AccountSpec, Dataset, FixtureError, FormSpec, LeadSpec, TokenSpec};
 use crate::phone::PhoneMatch;
 use jiff::Timestamp;
@@ -42,13 +43,27 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 
 impl State {
     /// A state holding `dataset`, handing out lead ids from `lid_floor` on (or past
-    /// the dataset's own).
-    pub(super) fn from_dataset(
+    /// the dataset's own), built on `lane`'s thread, which frees it too (see
+    /// `background`).
+    pub(super) fn build(
+        lane: Lane,
+        dataset: &Dataset,
+        phone_match: PhoneMatch,
+        lid_floor: u64,
+    ) -> Result<State, FixtureError> {
+        background::run(lane, || {
+            State::from_dataset(lane, dataset, phone_match, lid_floor)
+        })
+    }
+
+    fn from_dataset(
+        home: Lane,
         dataset: &Dataset,
         phone_match: PhoneMatch,
         lid_floor: u64,
     ) -> Result<State, FixtureError> {
         let mut state = State {
+            home,
             accounts: BTreeMap::new(),
             forms: Map::default(),
             tokens: Map::default(),

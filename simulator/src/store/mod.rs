@@ -30,9 +30,11 @@ pub(crate) use endpoints::{AccountLeads, CreatedLead, LeadUpdate, NewLead, Submi
 pub(crate) use lead::{LM_SOURCE, Lead, UTM_BASE, UTM_KEYS, format_time, is_plain};
 pub use load::{SNAPSHOT_VERSION, Snapshot};
 pub use manage::{Counts, DefaultAccount, FormSettings, SeedError, SeedLead};
+pub(crate) use snapshot::Replaced;
 #[cfg(test)]
-pub(crate) use snapshot::CHUNK_LEADS;
+pub(crate) use snapshot::{BATCH_LEADS, CHUNK_LEADS};
 
+use crate::background::Lane;
 use crate::fixtures::{Dataset, FixtureError, LeadsSource};
 use crate::holds::{Lock, Timed};
 use crate::phone::PhoneMatch;
@@ -57,6 +59,8 @@ const FIRST_CREATED_FORM: u64 = 90_001;
 
 #[derive(Debug, Clone)]
 struct State {
+    /// The background thread that built it, and frees it once replaced.
+    home: Lane,
     accounts: BTreeMap<u64, Account>,
     forms: Map<u64, Form>,
     tokens: Map<Box<str>, (u64, Scopes)>,
@@ -99,7 +103,7 @@ impl Store {
     /// Builds the state from a dataset, checking it: every error names the file,
     /// the place and the reason.
     pub fn new(dataset: Dataset, phone_match: PhoneMatch) -> Result<Store, FixtureError> {
-        let state = State::from_dataset(&dataset, phone_match, FIRST_LID)?;
+        let state = State::build(Lane::Start, &dataset, phone_match, FIRST_LID)?;
         Ok(Store {
             shared: Arc::new(Shared {
                 generation: AtomicU64::new(0),

@@ -20,7 +20,7 @@ use super::changes::Change;
 use super::load::{SNAPSHOT_VERSION, Snapshot, lead_spec};
 use super::table::Copied;
 use super::{Map, State, Store};
-use crate::background;
+use crate::background::{self, Lane};
 use crate::fixtures::{AccountSpec, Dataset, FixtureError, LeadSpec};
 use crate::holds::Timed;
 use std::sync::MutexGuard;
@@ -31,7 +31,11 @@ const CHUNK: u64 = 2_048;
 
 /// Leads copied (chunk by chunk) before they are rendered, at low priority, in one
 /// go: a bound on the copies held at once.
-const BATCH: usize = 65_536;
+const BATCH: usize = if cfg!(test) {
+    2 * CHUNK as usize
+} else {
+    65_536
+};
 
 /// How many times a reset builds the fixtures outside the lock before it builds them
 /// under it (see [`Store::reset`]).
@@ -53,19 +57,21 @@ impl Drop for Thaw<'_> {
 }
 
 /// A snapshot being taken: begun in one hold of the lock, then copied a chunk at a
-/// time ([`Export::copy_chunk`]) while requests go on.
+/// time ([`Export::copy_chunk`]) while requests go on, and rendered a batch at a
+/// time ([`Export::next_batch`]).
 pub(crate) struct Export<'s> {
     thaw: Thaw<'s>,
     accounts: Vec<AccountSpec>,
     next_lid: u64,
     log_seq: u64,
+    /// The leads the snapshot holds.
+    count: usize,
     /// The next lead id to copy.
     from: u64,
     /// A form never changes the names its leads' fields are shown under: copied
     /// once, when its first lead is, it renders all of them outside the lock.
     forms: Map<u64, Form>,
     copies: Vec<Copied>,
-    leads: Vec<LeadSpec>,
 }
 
 /// A reset or a restore replaced the state before a snapshot of it was done.
@@ -82,14 +88,15 @@ impl Store {
     /// changes (`log_seq`), and the log starts a new segment after that record, so
     /// the older segments can go once the snapshot is written.
     pub fn export(&self) -> Snapshot {
-        loop {
+        'again: loop {
             let mut export = self.begin_export();
+            let mut leads = Vec::with_capacity(export.count);
             loop {
-                match export.copy_chunk() {
-                    Ok(true) => {}
-                    Ok(false) => return export.finish(),
+                match export.next_batch(|batch| leads.extend(batch)) {
+                    Ok(Some(())) => {}
+                    Ok(None) => return export.into_snapshot(leads),
                     // Begin again on the new state.
-                    Err(Replaced) => break,
+                    Err(Replaced) => continue 'again,
                 }
             }
         }
@@ -113,17 +120,32 @@ impl Store {
             accounts,
             next_lid,
             log_seq,
+            count,
             from,
             forms: Map::default(),
             copies: Vec::new(),
-            leads: Vec::with_capacity(count),
         }
     }
 }
 
 impl Export<'_> {
+    /// The next lead id to hand out, as the snapshot holds it.
+    pub(crate) fn next_lid(&self) -> u64 {
+        self.next_lid
+    }
+
+    /// The last record of the log whose change the snapshot holds.
+    pub(crate) fn log_seq(&self) -> u64 {
+        self.log_seq
+    }
+
+    /// Every account, as the snapshot holds them.
+    pub(crate) fn accounts(&self) -> &[AccountSpec] {
+        &self.accounts
+    }
+
     /// Copies the next chunk of leads under the lock; false once every lead is
-    /// copied. Every [`BATCH`] leads, renders the copies outside the lock.
+    /// copied.
     pub(crate) fn copy_chunk(&mut self) -> Result<bool, Replaced> {
         if self.from >= self.next_lid {
             return Ok(false);
@@ -143,36 +165,51 @@ impl Export<'_> {
         drop(guard);
         self.copies.extend(chunk);
         self.from = to;
-        if self.copies.len() >= BATCH {
-            self.render();
-        }
         Ok(true)
     }
 
-    /// Renders the copies made so far, at low priority, and frees them.
-    fn render(&mut self) {
+    /// Copies chunks until a batch of leads is held (or every lead is), then renders
+    /// them on the low-priority background thread and gives them to `sink` there,
+    /// which frees them once `sink` returns (see `background`): `sink`'s answer, or
+    /// `None` once every lead was given.
+    pub(crate) fn next_batch<R: Send>(
+        &mut self,
+        sink: impl FnOnce(Vec<LeadSpec>) -> R + Send,
+    ) -> Result<Option<R>, Replaced> {
+        while self.copies.len() < BATCH && self.copy_chunk()? {}
+        if self.copies.is_empty() {
+            return Ok(None);
+        }
         let copies = std::mem::take(&mut self.copies);
-        let (forms, rendered) = (&self.forms, &mut self.leads);
-        background::run(|| {
-            rendered.extend(
+        let forms = &self.forms;
+        let answer = background::run(Lane::Low, || {
+            sink(
                 copies
                     .iter()
-                    .map(|(lead, routes)| lead_spec(lead, &forms[&lead.form_id], routes.clone())),
-            );
+                    .map(|(lead, routes)| lead_spec(lead, &forms[&lead.form_id], routes.clone()))
+                    .collect(),
+            )
         });
-        // Freed here, by the thread that allocated the copies (see `background`).
+        // Freed here, by the thread that allocated the copies.
         drop(copies);
+        Ok(Some(answer))
     }
 
     /// The snapshot, once every lead is copied.
+    #[cfg(test)]
     pub(crate) fn finish(mut self) -> Snapshot {
         debug_assert!(self.from >= self.next_lid, "a snapshot copied whole");
-        self.render();
+        let mut leads = Vec::with_capacity(self.count);
+        while let Ok(Some(())) = self.next_batch(|batch| leads.extend(batch)) {}
+        self.into_snapshot(leads)
+    }
+
+    fn into_snapshot(mut self, leads: Vec<LeadSpec>) -> Snapshot {
         Snapshot {
             version: SNAPSHOT_VERSION,
             next_lid: self.next_lid,
             accounts: std::mem::take(&mut self.accounts),
-            leads: std::mem::take(&mut self.leads),
+            leads,
             log_seq: self.log_seq,
         }
     }
@@ -204,8 +241,7 @@ impl Store {
         // them (empty at first).
         let (mut floor, mut reserved) = (floor_now, floor_now);
         for _ in 0..RESET_ATTEMPTS {
-            let phone_match = self.shared.phone_match;
-            let fresh = background::run(|| State::from_dataset(dataset, phone_match, floor))?;
+            let fresh = State::build(Lane::Low, dataset, self.shared.phone_match, floor)?;
             meanwhile();
             let mut state = self.lock();
             // Requests took the ids from `reserved` to `state.next_lid` meanwhile.
@@ -235,7 +271,8 @@ impl Store {
     ) -> Result<(), FixtureError> {
         let state = self.lock();
         let floor = state.next_lid.max(lid_floor);
-        let fresh = State::from_dataset(dataset, self.shared.phone_match, floor)?;
+        // Under the lock, so at normal priority.
+        let fresh = State::build(Lane::Start, dataset, self.shared.phone_match, floor)?;
         self.swap_in(state, fresh, floor, logged);
         Ok(())
     }
@@ -262,7 +299,7 @@ impl Store {
         let old = std::mem::replace(&mut *state, fresh);
         self.changed();
         drop(state);
-        background::drop_later(old);
+        background::drop_later(old.home, old);
     }
 }
 
@@ -278,3 +315,7 @@ fn keep_counters(fresh: &mut State, old: &State) {
 /// Leads a chunk copies, for the tests that interleave changes with one.
 #[cfg(test)]
 pub(crate) const CHUNK_LEADS: u64 = CHUNK;
+
+/// Leads rendered at once, for the tests of a snapshot written a batch at a time.
+#[cfg(test)]
+pub(crate) const BATCH_LEADS: usize = BATCH;
