@@ -6,7 +6,8 @@
 //!   back then). Nothing is served yet, and a test's simulator must not wait behind
 //!   a busy machine for it.
 //! - [`Lane::Low`], at the lowest CPU priority (`SCHED_IDLE`, see
-//!   `lower_priority`): resets and snapshots, done while requests are served. On
+//!   `lower_priority`): resets and snapshots of a large state (more than `SMALL`
+//!   leads; smaller ones go to the start lane), done while requests are served. On
 //!   two cores shared with the tests that drive the simulator, such work at normal
 //!   priority took the serving thread's CPU for seconds (measured: the lookups'
 //!   p99.9 went from 7 to 21–31 ms). Under a load that keeps every core busy, it
@@ -41,7 +42,23 @@ pub(crate) enum Lane {
     Low,
 }
 
+/// A state of more leads than this is rebuilt or rendered on the low lane. Below,
+/// the work takes less than about 15 ms of CPU (a million leads take 3–4 s), too
+/// little to stall the requests much, and it runs at normal priority: a test's
+/// reset of a small dataset then never waits for a busy machine to go idle.
+const SMALL: usize = 5_000;
+
 impl Lane {
+    /// The lane for work on a state of `leads` leads: [`Lane::Low`] when it is
+    /// large, [`Lane::Start`] when it is small.
+    pub(crate) fn for_leads(leads: usize) -> Lane {
+        if leads > SMALL {
+            Lane::Low
+        } else {
+            Lane::Start
+        }
+    }
+
     /// The lane's thread; `None` when it could not be started (the process is at
     /// its limit of threads), and the work then runs on the caller's thread.
     fn pool(self) -> Option<&'static ThreadPool> {
@@ -125,6 +142,13 @@ mod tests {
         assert_eq!(sum, 6);
         assert_eq!(on, "leadim-background");
         assert_eq!(super::run(Lane::Start, thread_name), "leadim-start");
+    }
+
+    #[test]
+    fn only_work_on_a_large_state_goes_to_the_low_lane() {
+        assert_eq!(Lane::for_leads(30), Lane::Start);
+        assert_eq!(Lane::for_leads(super::SMALL), Lane::Start);
+        assert_eq!(Lane::for_leads(1_000_000), Lane::Low);
     }
 
     #[test]

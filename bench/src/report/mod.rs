@@ -249,8 +249,53 @@ pub struct StallWindow {
     pub detail: Option<String>,
     /// The lookups, from before the operation started until after it ended.
     pub outcome: Outcome,
-    /// The longest holds and stall meanwhile (a monitored `serve-sim` only).
+    /// The longest holds and stall meanwhile (a monitored `serve-sim` only); over
+    /// several rounds, the median of each round's longest.
     pub holds: Option<Holds>,
+    /// Over several rounds, the longest holds of any round.
+    pub worst: Option<Holds>,
+    /// How many times the operation was measured.
+    pub rounds: usize,
+}
+
+impl StallWindow {
+    /// Several rounds of one operation as one window: the median of each figure
+    /// (the maximum latency is the largest of any round), and the worst holds
+    /// beside the median ones. A single round is itself.
+    pub fn median(runs: Vec<StallWindow>) -> StallWindow {
+        assert!(!runs.is_empty(), "the median of no rounds");
+        let rounds = runs.len();
+        let outcomes: Vec<Outcome> = runs.iter().map(|w| w.outcome.clone()).collect();
+        let mut took: Vec<f64> = runs.iter().filter_map(|w| w.operation_ms).collect();
+        took.sort_by(f64::total_cmp);
+        let holds: Vec<Holds> = runs.iter().filter_map(|w| w.holds).collect();
+        let each =
+            |f: fn(&Holds) -> u64, pick: fn(Vec<u64>) -> u64| pick(holds.iter().map(f).collect());
+        let median = |mut v: Vec<u64>| {
+            v.sort_unstable();
+            v[v.len() / 2]
+        };
+        let largest = |v: Vec<u64>| v.into_iter().max().unwrap_or(0);
+        let combine = |pick: fn(Vec<u64>) -> u64| {
+            (!holds.is_empty()).then(|| Holds {
+                store_us: each(|h| h.store_us, pick),
+                journal_us: each(|h| h.journal_us, pick),
+                worker_us: each(|h| h.worker_us, pick),
+                worker_over_10ms: each(|h| h.worker_over_10ms, pick),
+            })
+        };
+        let (holds, worst) = (combine(median), combine(largest));
+        let first = runs.into_iter().next().expect("one round at least");
+        StallWindow {
+            during: first.during,
+            operation_ms: took.get(took.len() / 2).copied(),
+            detail: first.detail,
+            outcome: Outcome::median(&outcomes),
+            holds,
+            worst,
+            rounds,
+        }
+    }
 }
 
 /// The longest holds of the simulator's locks and stall of its worker thread over
@@ -263,6 +308,8 @@ pub struct Holds {
     pub journal_us: u64,
     /// The worker thread: the most a timer on it woke late (1 ms resolution).
     pub worker_us: u64,
+    /// How many times that timer woke 10 ms late or more.
+    pub worker_over_10ms: u64,
 }
 
 impl Holds {
@@ -278,6 +325,7 @@ impl Holds {
             store_us: value("store_us")?,
             journal_us: value("journal_us")?,
             worker_us: value("worker_us")?,
+            worker_over_10ms: value("worker_over_10ms")?,
         })
     }
 
@@ -291,9 +339,10 @@ impl std::fmt::Display for Holds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "store lock {:.1} ms, worker {:.1} ms, journal lock {:.1} ms",
+            "store lock {:.1} ms, worker {:.1} ms ({} times ≥ 10 ms), journal lock {:.1} ms",
             self.store_us as f64 / 1e3,
             self.worker_us as f64 / 1e3,
+            self.worker_over_10ms,
             self.journal_us as f64 / 1e3
         )
     }
@@ -380,17 +429,65 @@ mod tests {
 
     #[test]
     fn holds_read_from_the_answer_line() {
-        let holds = Holds::parse("holds store_us=12 journal_us=3 worker_us=1500").unwrap();
+        let holds =
+            Holds::parse("holds store_us=12 journal_us=3 worker_us=1500 worker_over_10ms=2")
+                .unwrap();
         assert_eq!(
             holds,
             Holds {
                 store_us: 12,
                 journal_us: 3,
-                worker_us: 1500
+                worker_us: 1500,
+                worker_over_10ms: 2,
             }
         );
         assert_eq!(holds.gate_us(), 1500);
         assert!(Holds::parse("holds store_us=12").is_err());
+    }
+
+    #[test]
+    fn rounds_of_a_stall_window_give_the_median_holds_and_the_worst_beside_them() {
+        let round = |worker_ms: u64, p999_ms: f64, max_ms: f64| StallWindow {
+            during: "a reset".into(),
+            operation_ms: Some(worker_ms as f64 * 100.0),
+            detail: None,
+            outcome: Outcome {
+                requests: 1000,
+                errors: 0,
+                first_error: None,
+                seconds: 1.0,
+                rps: 1000.0,
+                p50_us: 500.0,
+                p99_us: 900.0,
+                p999_us: p999_ms * 1e3,
+                max_us: max_ms * 1e3,
+                server_cpu_us_per_request: None,
+                client_cpu_us_per_request: None,
+                machine_busy_cores: None,
+                other_busy_cores: None,
+            },
+            holds: Some(Holds {
+                store_us: 100 * worker_ms,
+                journal_us: 0,
+                worker_us: 1000 * worker_ms,
+                worker_over_10ms: u64::from(worker_ms >= 10),
+            }),
+            worst: None,
+            rounds: 1,
+        };
+        let w = StallWindow::median(vec![
+            round(30, 9.0, 31.0),
+            round(4, 3.0, 5.0),
+            round(6, 4.0, 7.0),
+        ]);
+        assert_eq!(w.rounds, 3);
+        assert_eq!(
+            w.holds.map(|h| (h.worker_us, h.store_us)),
+            Some((6000, 600))
+        );
+        assert_eq!(w.worst.map(|h| h.worker_us), Some(30_000));
+        assert_eq!((w.outcome.p999_us, w.outcome.max_us), (4000.0, 31_000.0));
+        assert_eq!(w.operation_ms, Some(600.0));
     }
 
     #[test]

@@ -228,13 +228,26 @@ fn scale(out: &mut String, s: &Scale) {
 fn stall(out: &mut String, s: &Stall) {
     let _ = writeln!(
         out,
-        "\n5. Stalls: lookups on {} leads during each operation (holds: the longest, ms)",
-        thousands(s.leads as f64)
+        "\n5. Stalls: lookups on {} leads during each operation (holds: the longest, ms){}",
+        thousands(s.leads as f64),
+        match s.windows.first().map_or(1, |w| w.rounds) {
+            1 => String::new(),
+            n => format!("; medians of {n} rounds"),
+        }
     );
     let _ = writeln!(
         out,
-        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}",
-        "during", "op ms", "req/s", "p99.9 ms", "max ms", "store", "worker", "jrnl", "errors"
+        "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>5} {:>6} {:>7}",
+        "during",
+        "op ms",
+        "req/s",
+        "p99.9 ms",
+        "max ms",
+        "store",
+        "worker",
+        "≥10",
+        "jrnl",
+        "errors"
     );
     for w in &s.windows {
         let hold = |f: fn(&super::Holds) -> u64| {
@@ -244,7 +257,7 @@ fn stall(out: &mut String, s: &Stall) {
         };
         let _ = writeln!(
             out,
-            "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7}",
+            "{:<44} {:>9} {:>9} {:>9} {:>9} {:>6} {:>6} {:>5} {:>6} {:>7}",
             w.during,
             w.operation_ms.map_or("?".into(), |m| format!("{m:.1}")),
             thousands(w.outcome.rps),
@@ -252,6 +265,9 @@ fn stall(out: &mut String, s: &Stall) {
             ms_bare(w.outcome.max_us),
             hold(|h| h.store_us),
             hold(|h| h.worker_us),
+            w.holds
+                .as_ref()
+                .map_or("?".into(), |h| h.worker_over_10ms.to_string()),
             hold(|h| h.journal_us),
             w.outcome.errors
         );

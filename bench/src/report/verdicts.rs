@@ -180,7 +180,15 @@ fn stall(s: &Stall) -> Vec<Verdict> {
                     w.during,
                     MAX_STALL_US / 1000
                 ),
-                measured: holds.to_string(),
+                measured: match w.worst {
+                    Some(worst) if w.rounds > 1 => {
+                        format!(
+                            "median of {} rounds: {holds}; the worst round: {worst}",
+                            w.rounds
+                        )
+                    }
+                    _ => holds.to_string(),
+                },
                 pass: holds.gate_us() <= MAX_STALL_US,
             });
         }

@@ -34,8 +34,10 @@ use std::time::{Duration, Instant};
 const NOTE_CHARS: usize = 1_200;
 /// Lookups before and after the operation, inside the measured window.
 const MARGIN: Duration = Duration::from_millis(300);
-/// How long the baseline's "operation" (nothing) lasts.
-const IDLE: Duration = Duration::from_secs(1);
+/// How long the baseline's "operation" (nothing) lasts: about as long as a snapshot
+/// or a reset of a million leads takes, since the longest stall of a window grows
+/// with its length (the machine's own hiccups).
+const IDLE: Duration = Duration::from_secs(10);
 
 /// What the simulator does during a window.
 #[derive(Debug, Clone, Copy)]
@@ -82,19 +84,27 @@ pub(super) async fn stall(s: &Settings, big_dir: &Path) -> anyhow::Result<Stall>
     };
     let workload = Arc::new(Workload::new(sim.addr, &dataset::account(), known));
     let lookups = padded(workload.maker(Scenario::Lookup));
-    let mut windows = Vec::new();
-    for operation in [
+    let operations = [
         Operation::Nothing,
         Operation::JournalRead,
         Operation::Snapshot,
         Operation::Reset,
-    ] {
-        windows.push(window(s, &mut sim, &lookups, operation).await?);
+    ];
+    // Round after round of every operation, so that whatever else the machine does
+    // meanwhile falls on all of them alike; each figure is then the median.
+    let mut rounds: Vec<Vec<StallWindow>> = operations.iter().map(|_| Vec::new()).collect();
+    for round in 1..=s.rounds {
+        if s.rounds > 1 {
+            note(format!("stall: round {round} of {}", s.rounds));
+        }
+        for (operation, windows) in operations.iter().zip(&mut rounds) {
+            windows.push(window(s, &mut sim, &lookups, *operation).await?);
+        }
     }
     sim.stop().await;
     Ok(Stall {
         leads: s.big_leads,
-        windows,
+        windows: rounds.into_iter().map(StallWindow::median).collect(),
     })
 }
 
@@ -166,6 +176,8 @@ async fn window(
         detail,
         outcome,
         holds,
+        worst: holds,
+        rounds: 1,
     })
 }
 
@@ -177,7 +189,23 @@ async fn run(sim: &mut Server, operation: Operation) -> anyhow::Result<Option<St
             tokio::time::sleep(IDLE).await;
             Ok(Some("idle".into()))
         }
-        Operation::JournalRead => read_journal(sim.addr).await.map(Some),
+        Operation::JournalRead => {
+            // A client of its own, as a journal reader is: on the load generator's
+            // thread, receiving 18 MB would delay the very lookups it times.
+            let addr = sim.addr;
+            let (done, read) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("journal-reader".into())
+                .spawn(move || {
+                    let read = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(anyhow::Error::from)
+                        .and_then(|runtime| runtime.block_on(read_journal(addr)));
+                    let _ = done.send(read);
+                })?;
+            read.await?.map(Some)
+        }
         Operation::Snapshot => {
             let answer = sim.ask("snapshot").await?;
             if let Some(line) = &answer {

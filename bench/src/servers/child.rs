@@ -98,7 +98,7 @@ pub fn serve_sim(
         println!("leadim-sim {LISTENING}{}", listener.local_addr()?);
         if monitor {
             leadim_simulator::internals::holds::enable();
-            let worker = Arc::new(AtomicU64::new(0));
+            let worker = Arc::new(Canary::default());
             tokio::spawn(canary(worker.clone()));
             let store = simulator.store().clone();
             let commands = commands(store, worker, kept.map(Arc::new));
@@ -121,16 +121,30 @@ pub fn serve_sim(
     })
 }
 
-/// Wakes every millisecond and records, in microseconds, the most it woke late: how
-/// long the worker thread it shares with the requests was kept from it.
-async fn canary(longest: Arc<AtomicU64>) {
+/// What the canary saw since the last `holds` command.
+#[derive(Default)]
+struct Canary {
+    /// The most it woke late, microseconds.
+    longest_us: AtomicU64,
+    /// How many times it woke 10 ms late or more: the longest alone is one event,
+    /// and a long window (a reset) has more chances of one than a short one.
+    over_10ms: AtomicU64,
+}
+
+/// Wakes every millisecond and records how late it woke: how long the worker thread
+/// it shares with the requests was kept from it.
+async fn canary(seen: Arc<Canary>) {
     const PERIOD: Duration = Duration::from_millis(1);
     let mut due = tokio::time::Instant::now() + PERIOD;
     loop {
         tokio::time::sleep_until(due).await;
         let now = tokio::time::Instant::now();
         let late = now.saturating_duration_since(due).as_micros();
-        longest.fetch_max(u64::try_from(late).unwrap_or(u64::MAX), Ordering::Relaxed);
+        let late = u64::try_from(late).unwrap_or(u64::MAX);
+        seen.longest_us.fetch_max(late, Ordering::Relaxed);
+        if late >= 10_000 {
+            seen.over_10ms.fetch_add(1, Ordering::Relaxed);
+        }
         due = now + PERIOD;
     }
 }
@@ -138,7 +152,7 @@ async fn canary(longest: Arc<AtomicU64>) {
 /// Answers the stall phase's commands until standard input closes.
 async fn commands(
     store: leadim_simulator::Store,
-    worker: Arc<AtomicU64>,
+    worker: Arc<Canary>,
     file: Option<Arc<StateFile>>,
 ) {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -147,10 +161,11 @@ async fn commands(
             ("holds", _) => {
                 let holds = leadim_simulator::internals::holds::take();
                 println!(
-                    "holds store_us={} journal_us={} worker_us={}",
+                    "holds store_us={} journal_us={} worker_us={} worker_over_10ms={}",
                     holds.store_us,
                     holds.journal_us,
-                    worker.swap(0, Ordering::Relaxed)
+                    worker.longest_us.swap(0, Ordering::Relaxed),
+                    worker.over_10ms.swap(0, Ordering::Relaxed)
                 );
             }
             ("snapshot", Some(file)) => println!("{}", snapshot(&store, file).await),
@@ -163,9 +178,10 @@ async fn commands(
 /// `leadim-sim` does; the answer line says how many leads and how long.
 async fn snapshot(store: &leadim_simulator::Store, file: &Arc<StateFile>) -> String {
     let (store, file) = (store.clone(), file.clone());
+    let serving = tokio::runtime::Handle::current();
     let taken = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        file.snapshot_now(&store)
+        file.snapshot_now_on(&store, &serving)
             .map(|leads| (leads, started.elapsed()))
     })
     .await;

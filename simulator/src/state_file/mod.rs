@@ -33,6 +33,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::runtime::Handle;
 use wal::{Log, Segments};
 
 /// Default time between snapshots.
@@ -361,8 +362,8 @@ impl StateFile {
     /// are rendered, so that a million leads are never all rendered at once; the
     /// number of leads it holds and the log's last record it holds. A reset during
     /// the writing makes it begin again, on the new state.
-    fn write_store(&self, store: &Store) -> io::Result<(usize, u64)> {
-        self.write_store_between(store, || {})
+    fn write_store(&self, store: &Store, serving: Option<&Handle>) -> io::Result<(usize, u64)> {
+        self.write_store_between(store, serving, || {})
     }
 
     /// [`StateFile::write_store`], running `meanwhile` after each batch of leads is
@@ -370,11 +371,12 @@ impl StateFile {
     fn write_store_between(
         &self,
         store: &Store,
+        serving: Option<&Handle>,
         mut meanwhile: impl FnMut(),
     ) -> io::Result<(usize, u64)> {
         loop {
             let written = self.write_atomically(|out| {
-                let mut export = store.begin_export();
+                let mut export = store.begin_export().copying_on(serving.cloned());
                 write!(
                     out,
                     "{{\"version\":{SNAPSHOT_VERSION},\"next_lid\":{},\"log_seq\":{},\"accounts\":",
@@ -408,17 +410,33 @@ impl StateFile {
     /// holds. Takes a while with many leads (without stalling the requests): call it
     /// off the runtime's worker threads.
     pub fn snapshot_now(&self, store: &Store) -> Result<usize, StateError> {
-        self.snapshot(store, false)
+        self.snapshot(store, false, None)
+    }
+
+    /// [`StateFile::snapshot_now`] for a store that `serving` answers requests of,
+    /// called from one of its blocking threads (`spawn_blocking`): the leads are
+    /// copied by tasks on `serving`'s workers, so that no other thread holds the
+    /// store's lock and stalls the requests when it is preempted. As the periodic
+    /// snapshot does.
+    pub fn snapshot_now_on(&self, store: &Store, serving: &Handle) -> Result<usize, StateError> {
+        self.snapshot(store, false, Some(serving))
     }
 
     /// Writes a snapshot of `store`, then removes the log's segments it holds all
     /// the records of (every segment, once the log is `closed`); the number of
     /// leads it holds.
-    fn snapshot(&self, store: &Store, closed: bool) -> Result<usize, StateError> {
-        let (leads, log_seq) = self.write_store(store).map_err(|error| StateError::Io {
-            path: self.path.clone(),
-            error,
-        })?;
+    fn snapshot(
+        &self,
+        store: &Store,
+        closed: bool,
+        serving: Option<&Handle>,
+    ) -> Result<usize, StateError> {
+        let (leads, log_seq) =
+            self.write_store(store, serving)
+                .map_err(|error| StateError::Io {
+                    path: self.path.clone(),
+                    error,
+                })?;
         self.compact(log_seq, closed)?;
         Ok(leads)
     }
@@ -470,7 +488,10 @@ impl StateFile {
             }
             let now = store.generation();
             if written != Some(now) {
-                match blocking(&file, &store, |f, s| f.snapshot(s, false).map(drop)).await {
+                let serving = Handle::current();
+                let periodic =
+                    move |f: &StateFile, s: &Store| f.snapshot(s, false, Some(&serving)).map(drop);
+                match blocking(&file, &store, periodic).await {
                     Ok(()) => written = Some(now),
                     Err(error) => {
                         tracing::error!(%error, "cannot write the state file; trying again at the next snapshot");
@@ -485,7 +506,11 @@ impl StateFile {
             Ok(())
         })
         .await?;
-        blocking(&file, &store, |f, s| f.snapshot(s, true).map(drop)).await
+        let serving = Handle::current();
+        blocking(&file, &store, move |f, s| {
+            f.snapshot(s, true, Some(&serving)).map(drop)
+        })
+        .await
     }
 }
 

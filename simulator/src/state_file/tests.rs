@@ -111,7 +111,7 @@ fn a_snapshot_holds_the_log_it_cut_and_later_records_go_on_top() {
     let mut file = StateFile::open(&path, Durability::PowerLoss).unwrap();
     file.load_into(&live).unwrap();
     submit(&live, "lm_form=5001&lm_key=77bc0ec981&name=a", 1);
-    file.snapshot(&live, false).unwrap();
+    file.snapshot(&live, false, None).unwrap();
     every_kind_of_change(&live);
     file.log.as_ref().unwrap().close();
     let expected = snapshot(&live);
@@ -258,7 +258,7 @@ fn a_snapshot_taken_while_changes_go_on_holds_exactly_the_log_before_it() {
 #[test]
 fn a_snapshot_written_a_batch_at_a_time_is_the_whole_state() {
     let busy = busy();
-    let (leads, log_seq) = busy.file.write_store(&busy.live).unwrap();
+    let (leads, log_seq) = busy.file.write_store(&busy.live, None).unwrap();
     let text = fs::read_to_string(&busy.file.path).unwrap();
     let written: Snapshot = serde_json::from_str(&text).unwrap();
     assert!(
@@ -273,12 +273,39 @@ fn a_snapshot_written_a_batch_at_a_time_is_the_whole_state() {
 }
 
 #[test]
+fn a_snapshot_copied_by_the_serving_runtime_is_the_whole_state() {
+    let busy = busy();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let serving = runtime.handle().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let leads = std::thread::scope(|scope| {
+        // The runtime's thread runs the copying tasks while it waits.
+        scope.spawn(move || runtime.block_on(stopped));
+        let leads = busy.file.snapshot_now_on(&busy.live, &serving).unwrap();
+        stop.send(()).unwrap();
+        leads
+    });
+    let written: Snapshot = serde_json::from_slice(&fs::read(&busy.file.path).unwrap()).unwrap();
+    assert_eq!(written.leads.len(), leads);
+    assert!(
+        leads > crate::store::BATCH_LEADS,
+        "{leads} leads: two batches or more"
+    );
+    assert_eq!(
+        serde_json::to_value(&written).unwrap(),
+        snapshot(&busy.live)
+    );
+}
+
+#[test]
 fn a_reset_while_a_snapshot_is_written_makes_it_begin_again_on_the_new_state() {
     let busy = busy();
     let mut resets = 0;
     let (leads, _) = busy
         .file
-        .write_store_between(&busy.live, || {
+        .write_store_between(&busy.live, None, || {
             if resets == 0 {
                 busy.live.reset().unwrap();
             }

@@ -13,7 +13,9 @@
 //! care that no lead id handed out meanwhile is handed out again, and logs itself in
 //! that same hold, so the log has it after every change made to the old state and
 //! before every change made to the new. The heavy part of either, done without the
-//! lock, runs at the lowest CPU priority (`background`).
+//! lock, runs on a background thread, at the lowest CPU priority for a large state
+//! (`background`); a snapshot's chunks are copied by the runtime that serves the
+//! requests when there is one ([`Export::copying_on`]).
 
 use super::accounts::Form;
 use super::changes::Change;
@@ -26,8 +28,10 @@ use crate::holds::Timed;
 use std::sync::MutexGuard;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Leads copied under one hold of the lock: a fraction of a millisecond's work.
-const CHUNK: u64 = 2_048;
+/// Leads copied under one hold of the lock: about 0.1 ms of work (2,048 took 0.3 ms
+/// on average and up to 5 ms when their memory was first touched, sampled with
+/// `perf` during a snapshot of a million leads).
+const CHUNK: u64 = 512;
 
 /// Leads copied (chunk by chunk) before they are rendered, at low priority, in one
 /// go: a bound on the copies held at once.
@@ -72,7 +76,13 @@ pub(crate) struct Export<'s> {
     /// once, when its first lead is, it renders all of them outside the lock.
     forms: Map<u64, Form>,
     copies: Vec<Copied>,
+    /// Where the chunks are copied: on the caller's thread, or as tasks of the
+    /// runtime that serves the requests ([`Export::copying_on`]).
+    runtime: Option<tokio::runtime::Handle>,
 }
+
+/// A chunk of leads copied, with the forms they were made with.
+type Chunk = (Vec<Copied>, Vec<(u64, Form)>);
 
 /// A reset or a restore replaced the state before a snapshot of it was done.
 #[derive(Debug)]
@@ -124,7 +134,26 @@ impl Store {
             from,
             forms: Map::default(),
             copies: Vec::new(),
+            runtime: None,
         }
+    }
+
+    /// Copies the leads `[from, to)` of the table frozen as snapshot `id` under one
+    /// hold of the lock, with the forms they were made with.
+    fn copy_frozen_chunk(&self, id: u64, from: u64, to: u64) -> Result<Chunk, Replaced> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let chunk = state
+            .leads
+            .copy_frozen(id, from, to, &state.routes)
+            .ok_or(Replaced)?;
+        let mut forms: Vec<(u64, Form)> = Vec::new();
+        for (lead, _) in &chunk {
+            if !forms.iter().any(|(id, _)| *id == lead.form_id) {
+                forms.push((lead.form_id, state.forms[&lead.form_id].clone()));
+            }
+        }
+        Ok((chunk, forms))
     }
 }
 
@@ -144,32 +173,52 @@ impl Export<'_> {
         &self.accounts
     }
 
+    /// Copies each chunk as a task of `runtime`, the one that serves the requests,
+    /// and waits for it: the caller must be a thread that may block, not one of
+    /// `runtime`'s workers. No thread but a worker then holds the store's lock, and
+    /// none for longer than a request's hold: a thread copying under the lock that
+    /// another program's thread preempted held every request up for as long (seen
+    /// at 8–20 ms in `perf sched` traces of the stall phase).
+    pub(crate) fn copying_on(mut self, runtime: Option<tokio::runtime::Handle>) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
     /// Copies the next chunk of leads under the lock; false once every lead is
     /// copied.
     pub(crate) fn copy_chunk(&mut self) -> Result<bool, Replaced> {
         if self.from >= self.next_lid {
             return Ok(false);
         }
-        let to = self.from.saturating_add(CHUNK).min(self.next_lid);
-        let mut guard = self.thaw.store.lock();
-        let state = &mut *guard;
-        let chunk = state
-            .leads
-            .copy_frozen(self.thaw.id, self.from, to, &state.routes)
-            .ok_or(Replaced)?;
-        for (lead, _) in &chunk {
-            self.forms
-                .entry(lead.form_id)
-                .or_insert_with(|| state.forms[&lead.form_id].clone());
+        let (id, from, to) = (
+            self.thaw.id,
+            self.from,
+            self.from.saturating_add(CHUNK).min(self.next_lid),
+        );
+        let on_runtime = self.runtime.as_ref().and_then(|runtime| {
+            let store = self.thaw.store.clone();
+            let (done, copied) = tokio::sync::oneshot::channel();
+            runtime.spawn(async move {
+                let _ = done.send(store.copy_frozen_chunk(id, from, to));
+            });
+            // `None` when the runtime is shutting down: copied here then.
+            copied.blocking_recv().ok()
+        });
+        let (chunk, forms) = match on_runtime {
+            Some(copied) => copied?,
+            None => self.thaw.store.copy_frozen_chunk(id, from, to)?,
+        };
+        for (form_id, form) in forms {
+            self.forms.entry(form_id).or_insert(form);
         }
-        drop(guard);
         self.copies.extend(chunk);
         self.from = to;
         Ok(true)
     }
 
     /// Copies chunks until a batch of leads is held (or every lead is), then renders
-    /// them on the low-priority background thread and gives them to `sink` there,
+    /// them on a background thread (the low-priority one for a large snapshot) and
+    /// gives them to `sink` there,
     /// which frees them once `sink` returns (see `background`): `sink`'s answer, or
     /// `None` once every lead was given.
     pub(crate) fn next_batch<R: Send>(
@@ -182,7 +231,7 @@ impl Export<'_> {
         }
         let copies = std::mem::take(&mut self.copies);
         let forms = &self.forms;
-        let answer = background::run(Lane::Low, || {
+        let answer = background::run(Lane::for_leads(self.count), || {
             sink(
                 copies
                     .iter()
@@ -190,9 +239,20 @@ impl Export<'_> {
                     .collect(),
             )
         });
-        // Freed here, by the thread that allocated the copies.
-        drop(copies);
+        self.free(copies);
         Ok(Some(answer))
+    }
+
+    /// Frees copies by the thread that made them: a chunk at a time as tasks of the
+    /// runtime that copied them, or here.
+    fn free(&self, mut copies: Vec<Copied>) {
+        let Some(runtime) = &self.runtime else {
+            return drop(copies);
+        };
+        while !copies.is_empty() {
+            let chunk = copies.split_off(copies.len().saturating_sub(CHUNK as usize));
+            runtime.spawn(async move { drop(chunk) });
+        }
     }
 
     /// The snapshot, once every lead is copied.
@@ -220,7 +280,8 @@ impl Store {
     /// created-form ids keep increasing, so an id handed out before the reset is
     /// never reused.
     ///
-    /// The dataset is rebuilt outside the lock, at the lowest CPU priority — with a
+    /// The dataset is rebuilt outside the lock (at the lowest CPU priority when it is
+    /// large) — with a
     /// large `--fixtures` dataset, read again from its files, that takes as long as
     /// loading it took at start — and swapped in under it, so requests go on
     /// meanwhile. The fresh leads take ids from the counter as it was when the build
@@ -241,7 +302,9 @@ impl Store {
         // them (empty at first).
         let (mut floor, mut reserved) = (floor_now, floor_now);
         for _ in 0..RESET_ATTEMPTS {
-            let fresh = State::build(Lane::Low, dataset, self.shared.phone_match, floor)?;
+            // As large as the state it replaces, give or take the changes since.
+            let lane = Lane::for_leads(self.lock().leads.len());
+            let fresh = State::build(lane, dataset, self.shared.phone_match, floor)?;
             meanwhile();
             let mut state = self.lock();
             // Requests took the ids from `reserved` to `state.next_lid` meanwhile.
