@@ -60,7 +60,7 @@ struct Args {
     /// Keep the state in this file: loaded at start; every change is written to its
     /// log (FILE.wal.N) before it is answered, so a crash of the process loses
     /// nothing acknowledged; a snapshot on shutdown and every --snapshot-interval
-    /// seconds compacts the log.
+    /// seconds compacts the log (past 4 MB, once the log is a quarter of its size).
     #[arg(long, env = "LEADIM_SIM_STATE", value_name = "FILE")]
     state: Option<PathBuf>,
     /// With --state: also fsync the log before answering (one fsync for the changes

@@ -39,6 +39,22 @@ use wal::{Log, Segments};
 /// Default time between snapshots.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 
+/// A snapshot smaller than this is written at every interval when something
+/// changed: a few megabytes take tens of milliseconds, on a background thread.
+const SMALL_SNAPSHOT: u64 = 4 << 20;
+
+/// A larger one is written again only once the log since it holds at least this
+/// share of its size: every byte logged then pays for at most this many bytes of
+/// snapshot, whatever the state's size. At every interval, a state of a million
+/// leads written again while changes came in took a core's idle time for good.
+const LOG_SHARE: u64 = 4;
+
+/// Whether a snapshot of `snapshot_bytes` with `log_bytes` of log after it is
+/// worth writing again (see [`SMALL_SNAPSHOT`], [`LOG_SHARE`]).
+fn snapshot_due(snapshot_bytes: u64, log_bytes: u64) -> bool {
+    snapshot_bytes < SMALL_SNAPSHOT || log_bytes >= snapshot_bytes / LOG_SHARE
+}
+
 /// What an acknowledged change survives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -458,7 +474,19 @@ impl StateFile {
         Ok(())
     }
 
-    /// Keeps the state file: a snapshot every `every` when the state changed, and,
+    /// The bytes of the snapshot on disk and of the log's segments after it.
+    fn sizes(&self) -> (u64, u64) {
+        let size = |path: &Path| fs::metadata(path).map_or(0, |m| m.len());
+        let log = self
+            .segments()
+            .list()
+            .map_or(0, |list| list.iter().map(|(_, path)| size(path)).sum());
+        (size(&self.path), log)
+    }
+
+    /// Keeps the state file: a snapshot every `every` when the state changed (for a
+    /// snapshot of more than a few megabytes, once the log has grown to a quarter of
+    /// its size), and,
     /// when `stop` resolves (once the requests in flight are done), the log closed
     /// and the last snapshot written. Disk work runs on blocking threads, off the
     /// runtime. A failed periodic snapshot is reported and tried again at the next
@@ -489,10 +517,17 @@ impl StateFile {
             let now = store.generation();
             if written != Some(now) {
                 let serving = Handle::current();
-                let periodic =
-                    move |f: &StateFile, s: &Store| f.snapshot(s, false, Some(&serving)).map(drop);
+                // Whether it is due looks at the files: on the blocking thread too.
+                let periodic = move |f: &StateFile, s: &Store| {
+                    let (snapshot_bytes, log_bytes) = f.sizes();
+                    if !snapshot_due(snapshot_bytes, log_bytes) {
+                        return Ok(false);
+                    }
+                    f.snapshot(s, false, Some(&serving)).map(|_| true)
+                };
                 match blocking(&file, &store, periodic).await {
-                    Ok(()) => written = Some(now),
+                    Ok(true) => written = Some(now),
+                    Ok(false) => {}
                     Err(error) => {
                         tracing::error!(%error, "cannot write the state file; trying again at the next snapshot");
                     }
@@ -528,11 +563,11 @@ fn write_leads(out: &mut impl Write, batch: &[LeadSpec], written: &mut usize) ->
 }
 
 /// Runs `work` on a blocking thread.
-async fn blocking(
+async fn blocking<T: Send + 'static>(
     file: &Arc<StateFile>,
     store: &Store,
-    work: impl FnOnce(&StateFile, &Store) -> Result<(), StateError> + Send + 'static,
-) -> Result<(), StateError> {
+    work: impl FnOnce(&StateFile, &Store) -> Result<T, StateError> + Send + 'static,
+) -> Result<T, StateError> {
     let (file, store) = (file.clone(), store.clone());
     tokio::task::spawn_blocking(move || work(&file, &store))
         .await

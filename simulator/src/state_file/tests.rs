@@ -399,3 +399,12 @@ fn a_reset_record_of_the_release_before_replays_from_the_counter() {
         "the fixtures numbered from the counter"
     );
 }
+
+#[test]
+fn a_large_snapshot_is_written_again_only_once_the_log_is_a_quarter_of_it() {
+    // Small: at every interval that saw a change.
+    assert!(snapshot_due(20_000, 300));
+    // A million leads, about 350 MB: not for a few changes, but for a log of 90 MB.
+    assert!(!snapshot_due(350 << 20, 10 << 20));
+    assert!(snapshot_due(350 << 20, 90 << 20));
+}
