@@ -1,27 +1,30 @@
-//! Heavy work that is not answering a request — building the state from the
+//! Heavy work that is not answering a request — building a large state from the
 //! fixtures, rendering a snapshot of a million leads, freeing a state a reset
-//! replaced — runs on one of two long-lived threads, never on the serving thread:
+//! replaced — runs on one of two long-lived threads, never on the serving thread.
+//! Work on a state of at most `SMALL` leads runs where it is asked for
+//! ([`Lane::Here`]): a test's simulator or reset of a small dataset neither queues
+//! behind another's nor waits for a busy machine to go idle.
 //!
-//! - [`Lane::Start`], at normal priority: the state at start (and a state file read
-//!   back then). Nothing is served yet, and a test's simulator must not wait behind
-//!   a busy machine for it.
+//! - [`Lane::Start`], at normal priority: a large state at start (and a state file
+//!   read back then). Nothing is served yet.
 //! - [`Lane::Low`], at the lowest CPU priority (`SCHED_IDLE`, see
-//!   `lower_priority`): resets and snapshots of a large state (more than `SMALL`
-//!   leads; smaller ones go to the start lane), done while requests are served. On
-//!   two cores shared with the tests that drive the simulator, such work at normal
-//!   priority took the serving thread's CPU for seconds (measured: the lookups'
-//!   p99.9 went from 7 to 21–31 ms). Under a load that keeps every core busy, it
-//!   takes longer instead: a reset to a million leads 19–24 s rather than 3–5 s.
+//!   `lower_priority`): resets and snapshots of a large state, done while requests
+//!   are served. On two cores shared with the tests that drive the simulator, such
+//!   work at normal priority took the serving thread's CPU for seconds (measured:
+//!   the lookups' p99.9 went from 7 to 21–31 ms). Under a load that keeps every
+//!   core busy, it takes longer instead: a reset to a million leads 14–25 s rather
+//!   than 3–5 s.
 //!
-//! Whatever a lane builds, that lane frees ([`drop_later`]), and the threads never
-//! end. With mimalloc, the program's allocator, a block freed by another thread
-//! than the one that allocated it is handed back to the allocating thread's heap;
-//! once that thread has ended, its memory is "abandoned", and whichever thread
-//! allocates next collects those frees — the serving thread, which spent 40 ms in one
-//! `malloc` collecting the frees of a million-lead snapshot rendered on a thread
-//! that had ended (`perf record` on the benchmark's stall phase: the worker's samples
-//! in `_mi_abandoned_collect` for 40 ms). Building and freeing on the same living
-//! thread keeps all of that off the serving thread, whatever the allocator.
+//! Whatever a lane builds, that lane frees ([`drop_later`]), at its own priority,
+//! and the threads never end. With mimalloc, the program's allocator, a block freed
+//! by another thread than the one that allocated it is handed back to the
+//! allocating thread's heap; once that thread has ended, its memory is "abandoned",
+//! and whichever thread allocates next collects those frees — the serving thread,
+//! which spent 40 ms in one `malloc` collecting the frees of a million-lead snapshot
+//! rendered on a thread that had ended (`perf record` on the benchmark's stall
+//! phase: the worker's samples in `_mi_abandoned_collect` for 40 ms). Building and
+//! freeing on the same living thread keeps all of that off the serving thread,
+//! whatever the allocator.
 //!
 //! Only work done without the store's lock goes to the low lane: a thread of the
 //! lowest priority preempted while holding a lock the serving thread needs would
@@ -33,38 +36,47 @@
 use rayon_core::{ThreadPool, ThreadPoolBuilder};
 use std::sync::OnceLock;
 
-/// Which of the two background threads.
+/// Where work runs: the caller's thread, or one of the two background threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lane {
-    /// Normal priority: the state at start.
+    /// The caller's thread, for work on a small state: what it allocates is too
+    /// little to matter wherever it is freed.
+    Here,
+    /// Normal priority: a large state at start.
     Start,
-    /// The lowest priority: resets and snapshots while requests are served.
+    /// The lowest priority: resets and snapshots of a large state while requests
+    /// are served.
     Low,
 }
 
-/// A state of more leads than this is rebuilt or rendered on the low lane. Below,
-/// the work takes less than about 15 ms of CPU (a million leads take 3–4 s), too
-/// little to stall the requests much, and it runs at normal priority: a test's
-/// reset of a small dataset then never waits for a busy machine to go idle.
+/// A state of more leads than this is built, rebuilt or rendered on a background
+/// thread. Below, the work takes less than about 15 ms of CPU (a million leads take
+/// 3–4 s).
 const SMALL: usize = 5_000;
 
 impl Lane {
-    /// The lane for work on a state of `leads` leads: [`Lane::Low`] when it is
-    /// large, [`Lane::Start`] when it is small.
+    /// Where work on a state of `leads` leads runs while requests are served.
     pub(crate) fn for_leads(leads: usize) -> Lane {
-        if leads > SMALL {
-            Lane::Low
-        } else {
-            Lane::Start
+        if leads > SMALL { Lane::Low } else { Lane::Here }
+    }
+
+    /// Where a state of `leads` leads (`None`: not known before it is read) is
+    /// built at start.
+    pub(crate) fn at_start(leads: Option<usize>) -> Lane {
+        match leads {
+            Some(n) if n <= SMALL => Lane::Here,
+            _ => Lane::Start,
         }
     }
 
-    /// The lane's thread; `None` when it could not be started (the process is at
-    /// its limit of threads), and the work then runs on the caller's thread.
+    /// The lane's thread; `None` for [`Lane::Here`], or when it could not be
+    /// started (the process is at its limit of threads): the work then runs on the
+    /// caller's thread.
     fn pool(self) -> Option<&'static ThreadPool> {
         static START: OnceLock<Option<ThreadPool>> = OnceLock::new();
         static LOW: OnceLock<Option<ThreadPool>> = OnceLock::new();
         let (cell, name) = match self {
+            Lane::Here => return None,
             Lane::Start => (&START, "leadim-start"),
             Lane::Low => (&LOW, "leadim-background"),
         };
@@ -145,10 +157,15 @@ mod tests {
     }
 
     #[test]
-    fn only_work_on_a_large_state_goes_to_the_low_lane() {
-        assert_eq!(Lane::for_leads(30), Lane::Start);
-        assert_eq!(Lane::for_leads(super::SMALL), Lane::Start);
+    fn only_work_on_a_large_state_goes_to_a_background_thread() {
+        assert_eq!(Lane::for_leads(30), Lane::Here);
+        assert_eq!(Lane::for_leads(super::SMALL), Lane::Here);
         assert_eq!(Lane::for_leads(1_000_000), Lane::Low);
+        assert_eq!(Lane::at_start(Some(48)), Lane::Here);
+        assert_eq!(Lane::at_start(Some(1_000_000)), Lane::Start);
+        assert_eq!(Lane::at_start(None), Lane::Start);
+        let here = std::thread::current().id();
+        assert_eq!(super::run(Lane::Here, || std::thread::current().id()), here);
     }
 
     #[test]

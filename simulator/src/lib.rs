@@ -76,9 +76,10 @@
 //!   [`generate`] — large realistic datasets.
 //! - `runtime` — the tokio runtime the program serves on (half the cores).
 //! - `holds` — the longest holds of the store's and the journal's locks, timed only
-//!   for the benchmark's stall phase; `background` — heavy work off the serving
-//!   thread on two long-lived threads (the state at start; a snapshot's rendering
-//!   and a reset's rebuild at the lowest priority), each freeing what it built.
+//!   for the benchmark's stall phase; `background` — heavy work on a large state
+//!   off the serving thread, on two long-lived threads (the state at start; a
+//!   snapshot's rendering and a reset's rebuild at the lowest priority), each
+//!   freeing what it built.
 //! - [`state_file`] — `--state FILE` (`mod.rs`: the lock, snapshots, start and
 //!   shutdown): `wal` (the write-ahead log: group commit on a writer thread,
 //!   segments), `record` (its line format), `replay` (reading it back at start),

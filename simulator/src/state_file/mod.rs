@@ -292,11 +292,17 @@ impl StateFile {
     /// logs every change `store` makes from now on. On error the files are left as
     /// they are.
     pub fn load_into(&mut self, store: &Store) -> Result<Loaded, StateError> {
-        // On the thread that built the state at start, which frees it too: the
-        // snapshot's leads and the log's are then none of the serving thread's
-        // memory (see `background`).
+        // A large state on the thread that builds the state at start, which frees it
+        // too: the snapshot's leads and the log's are then none of the serving
+        // thread's memory (see `background`).
+        let size = |path: &Path| fs::metadata(path).map_or(0, |m| m.len());
+        let lane = if size(&self.path) < SMALL_SNAPSHOT {
+            Lane::Here
+        } else {
+            Lane::Start
+        };
         let (mut loaded, replayed) =
-            background::run(Lane::Start, || self.read_back(store)).map_err(StateError::Refused)?;
+            background::run(lane, || self.read_back(store)).map_err(StateError::Refused)?;
         if let Some(torn) = &replayed.torn {
             tracing::warn!(
                 file = %torn.file.display(),
@@ -387,10 +393,11 @@ impl StateFile {
     fn write_store_between(
         &self,
         store: &Store,
-        serving: Option<&Handle>,
+        mut serving: Option<&Handle>,
         mut meanwhile: impl FnMut(),
     ) -> io::Result<(usize, u64)> {
         loop {
+            let mut runtime_gone = false;
             let written = self.write_atomically(|out| {
                 let mut export = store.begin_export().copying_on(serving.cloned());
                 write!(
@@ -409,7 +416,10 @@ impl StateFile {
                             meanwhile();
                         }
                         Ok(None) => break,
-                        Err(Replaced) => return Ok(None),
+                        Err(Replaced) => {
+                            runtime_gone = export.runtime_gone();
+                            return Ok(None);
+                        }
                     }
                 }
                 out.write_all(b"]}")?;
@@ -417,6 +427,11 @@ impl StateFile {
             })?;
             if let Some(written) = written {
                 return Ok(written);
+            }
+            // Begun again: on the new state after a reset, or here once the serving
+            // runtime is gone (shutting down).
+            if runtime_gone {
+                serving = None;
             }
         }
     }
@@ -505,8 +520,9 @@ impl StateFile {
         tokio::pin!(stop);
         let file = Arc::new(self);
         // Nothing written yet: the first tick writes, so the file exists from the
-        // start (and a change made before this task first ran is not missed).
-        let mut written = None;
+        // start (and a change made before this task first ran is not missed), unless
+        // a large snapshot is there already with little log after it.
+        let (mut written, mut written_resets) = (None, store.resets());
         let mut ticker = tokio::time::interval(every);
         ticker.tick().await;
         loop {
@@ -514,19 +530,22 @@ impl StateFile {
                 _ = ticker.tick() => {}
                 () = &mut stop => break,
             }
-            let now = store.generation();
+            let (now, resets) = (store.generation(), store.resets());
             if written != Some(now) {
                 let serving = Handle::current();
+                // After a reset the log is short, but replaying it would build the
+                // fixtures again, which may have changed on disk by then: due anyway.
+                let reset = written_resets != resets;
                 // Whether it is due looks at the files: on the blocking thread too.
                 let periodic = move |f: &StateFile, s: &Store| {
                     let (snapshot_bytes, log_bytes) = f.sizes();
-                    if !snapshot_due(snapshot_bytes, log_bytes) {
+                    if !reset && !snapshot_due(snapshot_bytes, log_bytes) {
                         return Ok(false);
                     }
                     f.snapshot(s, false, Some(&serving)).map(|_| true)
                 };
                 match blocking(&file, &store, periodic).await {
-                    Ok(true) => written = Some(now),
+                    Ok(true) => (written, written_resets) = (Some(now), resets),
                     Ok(false) => {}
                     Err(error) => {
                         tracing::error!(%error, "cannot write the state file; trying again at the next snapshot");

@@ -173,6 +173,23 @@ fn busy() -> Busy {
 }
 
 impl Busy {
+    /// The state file as written, checked to hold `leads` leads, more than a batch
+    /// renders at once, and to be the live state whole.
+    fn written_whole(&self, leads: usize) -> Snapshot {
+        let written: Snapshot =
+            serde_json::from_slice(&fs::read(&self.file.path).unwrap()).unwrap();
+        assert!(
+            leads > crate::store::BATCH_LEADS,
+            "{leads} leads: two batches or more"
+        );
+        assert_eq!(written.leads.len(), leads);
+        assert_eq!(
+            serde_json::to_value(&written).unwrap(),
+            snapshot(&self.live)
+        );
+        written
+    }
+
     fn update(&self, lid: u64, body: &str, now: i64) {
         let body = format!("by_id={lid}&{body}");
         let aid = self.account.aid.to_string();
@@ -259,17 +276,8 @@ fn a_snapshot_taken_while_changes_go_on_holds_exactly_the_log_before_it() {
 fn a_snapshot_written_a_batch_at_a_time_is_the_whole_state() {
     let busy = busy();
     let (leads, log_seq) = busy.file.write_store(&busy.live, None).unwrap();
-    let text = fs::read_to_string(&busy.file.path).unwrap();
-    let written: Snapshot = serde_json::from_str(&text).unwrap();
-    assert!(
-        leads > crate::store::BATCH_LEADS,
-        "{leads} leads: two batches or more"
-    );
-    assert_eq!((written.leads.len(), written.log_seq), (leads, log_seq));
-    assert_eq!(
-        serde_json::to_value(&written).unwrap(),
-        snapshot(&busy.live)
-    );
+    let written = busy.written_whole(leads);
+    assert_eq!(written.log_seq, log_seq);
 }
 
 #[test]
@@ -287,16 +295,7 @@ fn a_snapshot_copied_by_the_serving_runtime_is_the_whole_state() {
         stop.send(()).unwrap();
         leads
     });
-    let written: Snapshot = serde_json::from_slice(&fs::read(&busy.file.path).unwrap()).unwrap();
-    assert_eq!(written.leads.len(), leads);
-    assert!(
-        leads > crate::store::BATCH_LEADS,
-        "{leads} leads: two batches or more"
-    );
-    assert_eq!(
-        serde_json::to_value(&written).unwrap(),
-        snapshot(&busy.live)
-    );
+    busy.written_whole(leads);
 }
 
 #[test]
@@ -407,4 +406,66 @@ fn a_large_snapshot_is_written_again_only_once_the_log_is_a_quarter_of_it() {
     // A million leads, about 350 MB: not for a few changes, but for a log of 90 MB.
     assert!(!snapshot_due(350 << 20, 10 << 20));
     assert!(snapshot_due(350 << 20, 90 << 20));
+}
+
+/// The leads in the state file now, or `None` while it is missing or being replaced.
+fn leads_in(path: &Path) -> Option<usize> {
+    let text = fs::read(path).ok()?;
+    serde_json::from_slice::<Snapshot>(&text)
+        .ok()
+        .map(|s| s.leads.len())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn after_a_reset_a_large_snapshot_is_written_again_at_the_next_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let live = store();
+    let account = live.create_account(Some("סוכנות נדל\"ן"));
+    // Over SMALL_SNAPSHOT once written: about 300 bytes a lead.
+    let many = 20_000;
+    let leads: Vec<LeadSpec> = (0..many)
+        .map(|i| {
+            serde_json::from_value(serde_json::json!({
+                "phone": format!("053-{:03}-{:04}", i / 10_000, i % 10_000),
+                "fields": {"שם": format!("יעל לוי {i}"), "עיר": "באר שבע", "מטפל": "משה"},
+            }))
+            .unwrap()
+        })
+        .collect();
+    live.seed_leads(account.aid, leads).unwrap();
+    let mut file = StateFile::open(&path, Durability::Process).unwrap();
+    file.load_into(&live).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let keeper = tokio::spawn(file.keep(live.clone(), Duration::from_millis(50), async {
+        let _ = stopped.await;
+    }));
+    let until = |want: usize| {
+        let path = path.clone();
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while std::time::Instant::now() < deadline {
+                if leads_in(&path) == Some(want) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
+        }
+    };
+    let before = live.counts().leads;
+    assert!(until(before).await, "the first snapshot holds every lead");
+    assert!(fs::metadata(&path).unwrap().len() > SMALL_SNAPSHOT);
+    let resetting = live.clone();
+    tokio::task::spawn_blocking(move || resetting.reset().unwrap())
+        .await
+        .unwrap();
+    let after = live.counts().leads;
+    assert!(after < before);
+    assert!(
+        until(after).await,
+        "after the reset, the snapshot holds the reset state, not the {before} leads of before"
+    );
+    stop.send(()).unwrap();
+    keeper.await.unwrap().unwrap();
 }

@@ -90,6 +90,9 @@ pub struct Store {
 #[derive(Debug)]
 struct Shared {
     generation: AtomicU64,
+    /// Resets so far: a snapshot after one is due whatever its size (see
+    /// `state_file`).
+    resets: AtomicU64,
     state: Mutex<State>,
     dataset: Dataset,
     phone_match: PhoneMatch,
@@ -103,10 +106,12 @@ impl Store {
     /// Builds the state from a dataset, checking it: every error names the file,
     /// the place and the reason.
     pub fn new(dataset: Dataset, phone_match: PhoneMatch) -> Result<Store, FixtureError> {
-        let state = State::build(Lane::Start, &dataset, phone_match, FIRST_LID)?;
+        let lane = Lane::at_start(dataset.leads_known());
+        let state = State::build(lane, &dataset, phone_match, FIRST_LID)?;
         Ok(Store {
             shared: Arc::new(Shared {
                 generation: AtomicU64::new(0),
+                resets: AtomicU64::new(0),
                 state: Mutex::new(state),
                 dataset,
                 phone_match,
@@ -137,6 +142,11 @@ impl Store {
     /// A number that changes whenever the state changes.
     pub fn generation(&self) -> u64 {
         self.shared.generation.load(Ordering::Relaxed)
+    }
+
+    /// How many resets the store has had.
+    pub(crate) fn resets(&self) -> u64 {
+        self.shared.resets.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> Timed<MutexGuard<'_, State>> {

@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// `perf` during a snapshot of a million leads).
 const CHUNK: u64 = 512;
 
-/// Leads copied (chunk by chunk) before they are rendered, at low priority, in one
-/// go: a bound on the copies held at once.
+/// Leads copied (chunk by chunk) before they are rendered in one go, on a background
+/// thread for a large snapshot: a bound on the copies held at once.
 const BATCH: usize = if cfg!(test) {
     2 * CHUNK as usize
 } else {
@@ -75,10 +75,14 @@ pub(crate) struct Export<'s> {
     /// A form never changes the names its leads' fields are shown under: copied
     /// once, when its first lead is, it renders all of them outside the lock.
     forms: Map<u64, Form>,
-    copies: Vec<Copied>,
+    /// The chunks copied and not rendered yet, each as its copier made it (see
+    /// [`Export::free`]), and how many leads they hold.
+    copies: Vec<Vec<Copied>>,
+    held: usize,
     /// Where the chunks are copied: on the caller's thread, or as tasks of the
     /// runtime that serves the requests ([`Export::copying_on`]).
     runtime: Option<tokio::runtime::Handle>,
+    runtime_gone: bool,
 }
 
 /// A chunk of leads copied, with the forms they were made with.
@@ -134,7 +138,9 @@ impl Store {
             from,
             forms: Map::default(),
             copies: Vec::new(),
+            held: 0,
             runtime: None,
+            runtime_gone: false,
         }
     }
 
@@ -175,17 +181,25 @@ impl Export<'_> {
 
     /// Copies each chunk as a task of `runtime`, the one that serves the requests,
     /// and waits for it: the caller must be a thread that may block, not one of
-    /// `runtime`'s workers. No thread but a worker then holds the store's lock, and
-    /// none for longer than a request's hold: a thread copying under the lock that
-    /// another program's thread preempted held every request up for as long (seen
-    /// at 8–20 ms in `perf sched` traces of the stall phase).
+    /// `runtime`'s workers. The caller then takes the store's lock only to begin and
+    /// to end, and the chunks' holds are a worker's, each about as long as a
+    /// request's: a thread copying under the lock that another program's thread
+    /// preempted held every request up for as long (seen at 8–20 ms in `perf sched`
+    /// traces of the stall phase).
     pub(crate) fn copying_on(mut self, runtime: Option<tokio::runtime::Handle>) -> Self {
         self.runtime = runtime;
         self
     }
 
+    /// Whether the runtime it copied on went away (it is shutting down): a snapshot
+    /// begun again should copy on the caller's thread.
+    pub(crate) fn runtime_gone(&self) -> bool {
+        self.runtime_gone
+    }
+
     /// Copies the next chunk of leads under the lock; false once every lead is
-    /// copied.
+    /// copied. If the runtime copying it is gone, the chunk may be lost: the
+    /// snapshot must begin again ([`Replaced`], and [`Export::runtime_gone`]).
     pub(crate) fn copy_chunk(&mut self) -> Result<bool, Replaced> {
         if self.from >= self.next_lid {
             return Ok(false);
@@ -195,46 +209,52 @@ impl Export<'_> {
             self.from,
             self.from.saturating_add(CHUNK).min(self.next_lid),
         );
-        let on_runtime = self.runtime.as_ref().and_then(|runtime| {
-            let store = self.thaw.store.clone();
-            let (done, copied) = tokio::sync::oneshot::channel();
-            runtime.spawn(async move {
-                let _ = done.send(store.copy_frozen_chunk(id, from, to));
-            });
-            // `None` when the runtime is shutting down: copied here then.
-            copied.blocking_recv().ok()
-        });
-        let (chunk, forms) = match on_runtime {
-            Some(copied) => copied?,
+        let (chunk, forms) = match &self.runtime {
+            Some(runtime) => {
+                let store = self.thaw.store.clone();
+                let (done, copied) = tokio::sync::oneshot::channel();
+                runtime.spawn(async move {
+                    let _ = done.send(store.copy_frozen_chunk(id, from, to));
+                });
+                // No answer: the runtime is shutting down, or the task failed after
+                // it may have taken the chunk from the freeze.
+                let Ok(copied) = copied.blocking_recv() else {
+                    self.runtime_gone = true;
+                    return Err(Replaced);
+                };
+                copied?
+            }
             None => self.thaw.store.copy_frozen_chunk(id, from, to)?,
         };
         for (form_id, form) in forms {
             self.forms.entry(form_id).or_insert(form);
         }
-        self.copies.extend(chunk);
+        self.held += chunk.len();
+        self.copies.push(chunk);
         self.from = to;
         Ok(true)
     }
 
     /// Copies chunks until a batch of leads is held (or every lead is), then renders
-    /// them on a background thread (the low-priority one for a large snapshot) and
-    /// gives them to `sink` there,
-    /// which frees them once `sink` returns (see `background`): `sink`'s answer, or
-    /// `None` once every lead was given.
+    /// them — on the low-priority background thread for a large snapshot — and gives
+    /// them to `sink` there, which frees them once `sink` returns (see
+    /// `background`): `sink`'s answer, or `None` once every lead was given.
     pub(crate) fn next_batch<R: Send>(
         &mut self,
         sink: impl FnOnce(Vec<LeadSpec>) -> R + Send,
     ) -> Result<Option<R>, Replaced> {
-        while self.copies.len() < BATCH && self.copy_chunk()? {}
-        if self.copies.is_empty() {
+        while self.held < BATCH && self.copy_chunk()? {}
+        if self.held == 0 {
             return Ok(None);
         }
         let copies = std::mem::take(&mut self.copies);
+        self.held = 0;
         let forms = &self.forms;
         let answer = background::run(Lane::for_leads(self.count), || {
             sink(
                 copies
                     .iter()
+                    .flatten()
                     .map(|(lead, routes)| lead_spec(lead, &forms[&lead.form_id], routes.clone()))
                     .collect(),
             )
@@ -243,14 +263,13 @@ impl Export<'_> {
         Ok(Some(answer))
     }
 
-    /// Frees copies by the thread that made them: a chunk at a time as tasks of the
-    /// runtime that copied them, or here.
-    fn free(&self, mut copies: Vec<Copied>) {
+    /// Frees copies by the thread that made them: each chunk, as it came, by a task
+    /// of the runtime that copied it, or here.
+    fn free(&self, copies: Vec<Vec<Copied>>) {
         let Some(runtime) = &self.runtime else {
             return drop(copies);
         };
-        while !copies.is_empty() {
-            let chunk = copies.split_off(copies.len().saturating_sub(CHUNK as usize));
+        for chunk in copies {
             runtime.spawn(async move { drop(chunk) });
         }
     }
@@ -334,8 +353,11 @@ impl Store {
     ) -> Result<(), FixtureError> {
         let state = self.lock();
         let floor = state.next_lid.max(lid_floor);
-        // Under the lock, so at normal priority.
-        let fresh = State::build(Lane::Start, dataset, self.shared.phone_match, floor)?;
+        // Under the lock, so at normal priority. A large one may wait for the start
+        // lane's work queued before it (freeing a state): this path is a restore at
+        // start, or a reset that could not be built outside the lock.
+        let lane = Lane::at_start(dataset.leads_known());
+        let fresh = State::build(lane, dataset, self.shared.phone_match, floor)?;
         self.swap_in(state, fresh, floor, logged);
         Ok(())
     }
@@ -361,6 +383,9 @@ impl Store {
         }
         let old = std::mem::replace(&mut *state, fresh);
         self.changed();
+        if logged {
+            self.shared.resets.fetch_add(1, Ordering::Relaxed);
+        }
         drop(state);
         background::drop_later(old.home, old);
     }
