@@ -80,10 +80,11 @@
 //!   off the serving thread, on two long-lived threads (the state at start; a
 //!   snapshot's rendering and a reset's rebuild at the lowest priority), each
 //!   freeing what it built.
-//! - [`state_file`] — `--state FILE` (`mod.rs`: the lock, snapshots, start and
-//!   shutdown): `wal` (the write-ahead log: group commit on a writer thread,
-//!   segments), `record` (its line format), `replay` (reading it back at start),
-//!   `tests`.
+//! - [`state_file`] — `--state FILE` (`mod.rs`: the lock, start, the periodic
+//!   snapshot and shutdown): `write` (a snapshot written atomically, a batch at a
+//!   time, and when one is due), `wal` (the write-ahead log: group commit on a
+//!   writer thread, segments), `record` (its line format), `replay` (reading it back
+//!   at start), `tests`.
 //! - `error` — typed errors of the endpoints; `reply` — answers and the notes a
 //!   handler leaves for the journal.
 //! - [`model`] — public views: leads, accounts, the account config, field names;

@@ -2,6 +2,7 @@
 //! gives back the very state that logged it. A change the log misses (a new kind of
 //! mutation, a new part of a lead) shows here as two snapshots that differ.
 
+use super::write::{SMALL_SNAPSHOT, snapshot_due};
 use super::*;
 use crate::api::{submit, update};
 use crate::fixtures::{Dataset, LeadSpec};
