@@ -6,7 +6,8 @@
 //! behind another's nor waits for a busy machine to go idle.
 //!
 //! - [`Lane::Start`], at normal priority: a large state at start (and a state file
-//!   read back then). Nothing is served yet.
+//!   read back then), when nothing is served yet, or built under the store's lock
+//!   (a restore, a reset that could not be built outside it).
 //! - [`Lane::Low`], at the lowest CPU priority (`SCHED_IDLE`, see
 //!   `lower_priority`): resets and snapshots of a large state, done while requests
 //!   are served. On two cores shared with the tests that drive the simulator, such
@@ -42,7 +43,7 @@ pub(crate) enum Lane {
     /// The caller's thread, for work on a small state: what it allocates is too
     /// little to matter wherever it is freed.
     Here,
-    /// Normal priority: a large state at start.
+    /// Normal priority: a large state built at start, or under the store's lock.
     Start,
     /// The lowest priority: resets and snapshots of a large state while requests
     /// are served.
@@ -55,14 +56,17 @@ pub(crate) enum Lane {
 const SMALL: usize = 5_000;
 
 impl Lane {
-    /// Where work on a state of `leads` leads runs while requests are served.
-    pub(crate) fn for_leads(leads: usize) -> Lane {
+    /// Where work on a state of `leads` leads runs while requests are served and
+    /// nobody holds the store's lock for it: a reset's build, a snapshot's rendering.
+    pub(crate) fn while_serving(leads: usize) -> Lane {
         if leads > SMALL { Lane::Low } else { Lane::Here }
     }
 
     /// Where a state of `leads` leads (`None`: not known before it is read) is
-    /// built at start.
-    pub(crate) fn at_start(leads: Option<usize>) -> Lane {
+    /// built at normal priority: at start, when nothing is served yet (the
+    /// fixtures, a state file read back, its log replayed), or under the store's
+    /// lock, which the lowest priority would hold for too long.
+    pub(crate) fn normal_priority(leads: Option<usize>) -> Lane {
         match leads {
             Some(n) if n <= SMALL => Lane::Here,
             _ => Lane::Start,
@@ -158,12 +162,12 @@ mod tests {
 
     #[test]
     fn only_work_on_a_large_state_goes_to_a_background_thread() {
-        assert_eq!(Lane::for_leads(30), Lane::Here);
-        assert_eq!(Lane::for_leads(super::SMALL), Lane::Here);
-        assert_eq!(Lane::for_leads(1_000_000), Lane::Low);
-        assert_eq!(Lane::at_start(Some(48)), Lane::Here);
-        assert_eq!(Lane::at_start(Some(1_000_000)), Lane::Start);
-        assert_eq!(Lane::at_start(None), Lane::Start);
+        assert_eq!(Lane::while_serving(30), Lane::Here);
+        assert_eq!(Lane::while_serving(super::SMALL), Lane::Here);
+        assert_eq!(Lane::while_serving(1_000_000), Lane::Low);
+        assert_eq!(Lane::normal_priority(Some(48)), Lane::Here);
+        assert_eq!(Lane::normal_priority(Some(1_000_000)), Lane::Start);
+        assert_eq!(Lane::normal_priority(None), Lane::Start);
         let here = std::thread::current().id();
         assert_eq!(super::run(Lane::Here, || std::thread::current().id()), here);
     }

@@ -126,8 +126,9 @@ pub fn serve_sim(
 struct Canary {
     /// The most it woke late, microseconds.
     longest_us: AtomicU64,
-    /// How many times it woke 10 ms late or more: the longest alone is one event,
-    /// and a long window (a reset) has more chances of one than a short one.
+    /// How many times it woke late by the stall target (10 ms) or more: the longest
+    /// alone is one event, and a long window (a reset) has more chances of one than
+    /// a short one.
     over_10ms: AtomicU64,
 }
 
@@ -142,7 +143,7 @@ async fn canary(seen: Arc<Canary>) {
         let late = now.saturating_duration_since(due).as_micros();
         let late = u64::try_from(late).unwrap_or(u64::MAX);
         seen.longest_us.fetch_max(late, Ordering::Relaxed);
-        if late >= 10_000 {
+        if late >= crate::report::MAX_STALL_US {
             seen.over_10ms.fetch_add(1, Ordering::Relaxed);
         }
         due = now + PERIOD;

@@ -295,16 +295,10 @@ impl StateFile {
                 "dropped the last record of the state file's log: a crash tore it while it was written, so it was never acknowledged"
             );
         }
-        let first = replayed.last_seq + 1;
-        let log = Log::start(
-            self.segments(),
-            first,
-            self.durability == Durability::PowerLoss,
-        )
-        .map_err(|error| StateError::Io {
-            path: self.segments().path(first),
-            error,
-        })?;
+        let (segments, first) = (self.segments(), replayed.last_seq + 1);
+        let path = segments.path(first);
+        let log = Log::start(segments, first, self.durability == Durability::PowerLoss)
+            .map_err(|error| StateError::Io { path, error })?;
         store.attach_log(log.clone());
         self.log = Some(log);
         loaded.replayed = replayed.records;
@@ -331,7 +325,7 @@ impl StateFile {
 
     /// Keeps the state file: a snapshot every `every` when the state changed (for a
     /// snapshot of more than a few megabytes, once the log has grown to a quarter of
-    /// its size), and,
+    /// its size, or after a reset), and,
     /// when `stop` resolves (once the requests in flight are done), the log closed
     /// and the last snapshot written. Disk work runs on blocking threads, off the
     /// runtime. A failed periodic snapshot is reported and tried again at the next
@@ -368,8 +362,7 @@ impl StateFile {
                 let reset = written_resets != resets;
                 // Whether it is due looks at the files: on the blocking thread too.
                 let periodic = move |f: &StateFile, s: &Store| {
-                    let (snapshot_bytes, log_bytes) = f.sizes();
-                    if !reset && !write::snapshot_due(snapshot_bytes, log_bytes) {
+                    if !reset && !f.worth_writing_again() {
                         return Ok(false);
                     }
                     f.snapshot(s, false, Some(&serving)).map(|_| true)

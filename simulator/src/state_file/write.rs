@@ -179,13 +179,14 @@ impl StateFile {
         Ok(())
     }
 
-    /// The bytes of the snapshot on disk and of the log's segments after it.
-    pub(super) fn sizes(&self) -> (u64, u64) {
+    /// Whether the snapshot on disk is worth writing again ([`snapshot_due`]), from
+    /// its size and that of the log's segments after it.
+    pub(super) fn worth_writing_again(&self) -> bool {
         let log = self
             .segments()
             .list()
             .map_or(0, |list| list.iter().map(|(_, path)| file_len(path)).sum());
-        (file_len(&self.path), log)
+        snapshot_due(file_len(&self.path), log)
     }
 }
 

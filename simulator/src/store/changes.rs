@@ -371,7 +371,7 @@ impl State {
             Some(_) => lid_floor,
             None => lid_floor.max(self.next_lid),
         };
-        let lane = Lane::at_start(dataset.leads_known());
+        let lane = Lane::normal_priority(dataset.leads_known());
         let mut fresh = State::build(lane, dataset, self.phone_match, floor)
             .map_err(|e| format!("a reset, and the fixtures no longer load: {e}"))?;
         let next_lid = next_lid.unwrap_or(0).max(self.next_lid);

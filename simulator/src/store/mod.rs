@@ -59,7 +59,7 @@ const FIRST_CREATED_FORM: u64 = 90_001;
 
 #[derive(Debug, Clone)]
 struct State {
-    /// The background thread that built it, and frees it once replaced.
+    /// Where it was built (`background`), and so where it is freed once replaced.
     home: Lane,
     accounts: BTreeMap<u64, Account>,
     forms: Map<u64, Form>,
@@ -106,7 +106,7 @@ impl Store {
     /// Builds the state from a dataset, checking it: every error names the file,
     /// the place and the reason.
     pub fn new(dataset: Dataset, phone_match: PhoneMatch) -> Result<Store, FixtureError> {
-        let lane = Lane::at_start(dataset.leads_known());
+        let lane = Lane::normal_priority(dataset.leads_known());
         let state = State::build(lane, &dataset, phone_match, FIRST_LID)?;
         Ok(Store {
             shared: Arc::new(Shared {

@@ -250,7 +250,7 @@ impl Export<'_> {
         let copies = std::mem::take(&mut self.copies);
         self.held = 0;
         let forms = &self.forms;
-        let answer = background::run(Lane::for_leads(self.count), || {
+        let answer = background::run(Lane::while_serving(self.count), || {
             sink(
                 copies
                     .iter()
@@ -300,10 +300,9 @@ impl Store {
     /// never reused.
     ///
     /// The dataset is rebuilt outside the lock (at the lowest CPU priority when it is
-    /// large) — with a
-    /// large `--fixtures` dataset, read again from its files, that takes as long as
-    /// loading it took at start — and swapped in under it, so requests go on
-    /// meanwhile. The fresh leads take ids from the counter as it was when the build
+    /// large) — with a large `--fixtures` dataset, read again from its files, that
+    /// takes as long as loading it took at start — and swapped in under it, so
+    /// requests go on meanwhile. The fresh leads take ids from the counter as it was when the build
     /// began; if requests took some of those meanwhile, the build is done again with
     /// a range of ids set aside for it (after a few tries, under the lock). If the
     /// files changed and no longer load, the error says why and the state is left as
@@ -322,7 +321,7 @@ impl Store {
         let (mut floor, mut reserved) = (floor_now, floor_now);
         for _ in 0..RESET_ATTEMPTS {
             // As large as the state it replaces, give or take the changes since.
-            let lane = Lane::for_leads(self.lock().leads.len());
+            let lane = Lane::while_serving(self.lock().leads.len());
             let fresh = State::build(lane, dataset, self.shared.phone_match, floor)?;
             meanwhile();
             let mut state = self.lock();
@@ -356,7 +355,7 @@ impl Store {
         // Under the lock, so at normal priority. A large one may wait for the start
         // lane's work queued before it (freeing a state): this path is a restore at
         // start, or a reset that could not be built outside the lock.
-        let lane = Lane::at_start(dataset.leads_known());
+        let lane = Lane::normal_priority(dataset.leads_known());
         let fresh = State::build(lane, dataset, self.shared.phone_match, floor)?;
         self.swap_in(state, fresh, floor, logged);
         Ok(())
